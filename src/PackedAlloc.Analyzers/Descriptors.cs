@@ -1,0 +1,37 @@
+using Microsoft.CodeAnalysis;
+
+namespace PackedAlloc.Analyzers
+{
+    /// <summary>Every rule ID, descriptor and help link of the package: the one place they are defined.</summary>
+    public static class Descriptors
+    {
+        public const string Category = "DmaSafety";
+
+        public const string PackedBufferReachesDmaId = "PA0001";
+        public const string AnalysisBudgetExceededId = "PA0002";
+
+        private const string HelpLinkBase = "https://github.com/packedalloc/packedalloc/blob/main/docs/rules/";
+
+        public static string HelpLink(string id) => HelpLinkBase + id + ".md";
+
+        public static readonly DiagnosticDescriptor PackedBufferReachesDma = new DiagnosticDescriptor(
+            PackedBufferReachesDmaId,
+            title: "Packed buffer reaches DMA mapping without a bounce path",
+            messageFormat: "Buffer allocated with __GFP_PACKED by '{0}' at {1} reaches '{2}' without a bounce path; a DMA from the device can corrupt data sharing its cache line",
+            category: Category,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "Objects allocated with __GFP_PACKED are only 8-byte aligned and share cache lines with other objects. On a non-coherent device, mapping such a buffer DMA_FROM_DEVICE or DMA_BIDIRECTIONAL invalidates whole cache lines and loses the neighbours' data. Map through swiotlb_map, copy the data into a DMA-safe buffer, or drop __GFP_PACKED.",
+            helpLinkUri: HelpLink(PackedBufferReachesDmaId));
+
+        public static readonly DiagnosticDescriptor AnalysisBudgetExceeded = new DiagnosticDescriptor(
+            AnalysisBudgetExceededId,
+            title: "DMA safety analysis stopped at its work budget",
+            messageFormat: "The DMA safety analysis of '{0}' stopped after {1} steps (budget {2}); PA0001 is not checked in it",
+            category: Category,
+            defaultSeverity: DiagnosticSeverity.Info,
+            isEnabledByDefault: true,
+            description: "Each method's data-flow analysis has a fixed work budget, counted in steps so that results do not depend on machine speed. A method that needs more is left unchecked instead of slowing the build. Raise the budget with the option packed_alloc.max_analysis_steps.",
+            helpLinkUri: HelpLink(AnalysisBudgetExceededId));
+    }
+}
