@@ -1,0 +1,82 @@
+using System;
+
+namespace PackedAlloc.Runtime
+{
+    /// <summary>What happens to the CPU's dirty data in a partially covered cache line when a DMA range is invalidated.</summary>
+    public enum PartialLineInvalidate
+    {
+        /// <summary>
+        /// arm64's <c>dcache_inval_poc</c>: lines only partly inside the range are cleaned and invalidated, so the
+        /// CPU's dirty neighbour data is written back over whatever the device wrote to the shared line.
+        /// </summary>
+        CleanAndInvalidate = 0,
+
+        /// <summary>
+        /// A plain invalidate of every line the range touches (the generic table of arch/arc/mm/dma.c): the CPU's
+        /// dirty neighbour data in a shared line is discarded.
+        /// </summary>
+        Invalidate = 1,
+    }
+
+    /// <summary>The knobs of an emulated <see cref="Machine"/>. Defaults model an arm64 system.</summary>
+    public sealed class MachineOptions
+    {
+        /// <summary>CPU data cache line size in bytes (64). A power of two, 16..4096.</summary>
+        public int CacheLineSize { get; init; } = 64;
+
+        /// <summary><c>ARCH_DMA_MINALIGN</c> (128): the alignment of non-packed kmalloc objects. A power of two, 8..4096.</summary>
+        public int DmaMinAlign { get; init; } = 128;
+
+        /// <summary>Size of the default swiotlb pool (64 MiB); 0 boots without a swiotlb.</summary>
+        public long SwiotlbBytes { get; init; } = 64L << 20;
+
+        /// <summary>
+        /// Linux 6.5's <c>DMA_BOUNCE_UNALIGNED_KMALLOC</c>: streaming mappings of kmalloc-sized buffers that may share
+        /// a cache line bounce through the swiotlb on non-coherent devices. Without a swiotlb, kmalloc then ignores
+        /// <c>__GFP_PACKED</c> and hands out DMA-aligned objects.
+        /// </summary>
+        public bool KmallocBounce { get; init; }
+
+        /// <summary>CONFIG_DMA_API_DEBUG checks (true).</summary>
+        public bool DmaDebug { get; init; } = true;
+
+        /// <summary>RAM size (8 GiB). Sparse: pages cost host memory only once touched. A multiple of 4 MiB, at least 32 MiB.</summary>
+        public long MemoryBytes { get; init; } = 8L << 30;
+
+        /// <summary>Whether every <see cref="DebugReport"/> is also thrown as a <see cref="KernelBugException"/> (false).</summary>
+        public bool ThrowOnDebugReport { get; init; }
+
+        /// <summary>CONFIG_SWIOTLB_DYNAMIC: a full swiotlb grows (transient pools plus a background worker) instead of failing (false, as in Linux).</summary>
+        public bool SwiotlbDynamic { get; init; }
+
+        /// <summary>Number of swiotlb areas (0: the host's processor count rounded up to a power of two).</summary>
+        public int SwiotlbAreas { get; init; }
+
+        /// <summary>Atomic coherent pool size per zone (0: 128 KiB per GiB of RAM, between 128 KiB and 4 MiB, as kernel/dma/pool.c).</summary>
+        public long CoherentPoolBytes { get; init; }
+
+        /// <summary>How an invalidate treats partially covered lines (arm64's clean+invalidate by default).</summary>
+        public PartialLineInvalidate PartialLineInvalidate { get; init; } = PartialLineInvalidate.CleanAndInvalidate;
+
+        /// <summary>Record file and line of allocation sites for double-free and KASAN reports (true; costs a few µs per allocation).</summary>
+        public bool TrackAllocationSites { get; init; } = true;
+
+        internal void Validate()
+        {
+            if (!IsPow2(CacheLineSize) || CacheLineSize < 16 || CacheLineSize > 4096)
+                throw new ArgumentOutOfRangeException(nameof(CacheLineSize), CacheLineSize, "CacheLineSize must be a power of two between 16 and 4096.");
+            if (!IsPow2(DmaMinAlign) || DmaMinAlign < 8 || DmaMinAlign > 4096)
+                throw new ArgumentOutOfRangeException(nameof(DmaMinAlign), DmaMinAlign, "DmaMinAlign must be a power of two between 8 and 4096.");
+            if (MemoryBytes < (32L << 20) || MemoryBytes % (4L << 20) != 0 || MemoryBytes > (1L << 46))
+                throw new ArgumentOutOfRangeException(nameof(MemoryBytes), MemoryBytes, "MemoryBytes must be a multiple of 4 MiB between 32 MiB and 64 TiB.");
+            if (SwiotlbBytes < 0 || SwiotlbBytes > (1L << 31))
+                throw new ArgumentOutOfRangeException(nameof(SwiotlbBytes), SwiotlbBytes, "SwiotlbBytes must be between 0 and 2 GiB.");
+            if (SwiotlbAreas < 0 || (SwiotlbAreas != 0 && !IsPow2(SwiotlbAreas)))
+                throw new ArgumentOutOfRangeException(nameof(SwiotlbAreas), SwiotlbAreas, "SwiotlbAreas must be 0 or a power of two.");
+            if (CoherentPoolBytes < 0 || CoherentPoolBytes > (64L << 20))
+                throw new ArgumentOutOfRangeException(nameof(CoherentPoolBytes), CoherentPoolBytes, "CoherentPoolBytes must be between 0 and 64 MiB.");
+        }
+
+        private static bool IsPow2(long v) => v > 0 && (v & (v - 1)) == 0;
+    }
+}

@@ -1,0 +1,68 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+
+namespace PackedAlloc.Runtime
+{
+    /// <summary>
+    /// The machine's <c>system_wq</c>: <see cref="Schedule"/> is <c>schedule_work</c> (a work item already pending is
+    /// not queued twice) and runs the item on the thread pool; <see cref="Flush"/> waits for everything pending.
+    /// </summary>
+    internal sealed class WorkQueue
+    {
+        private readonly object _lock = new object();
+        private readonly HashSet<string> _pending = new HashSet<string>();
+        private readonly Machine _machine;
+        private int _running;
+
+        public WorkQueue(Machine machine) => _machine = machine;
+
+        /// <summary>Queues <paramref name="work"/> under <paramref name="key"/> unless that key is already pending. Returns whether it was queued.</summary>
+        public bool Schedule(string key, Action work)
+        {
+            lock (_lock)
+            {
+                if (!_pending.Add(key)) return false;
+                _running++;
+            }
+            ThreadPool.UnsafeQueueUserWorkItem(_ =>
+            {
+                try
+                {
+                    // Work runs in process context on its own "CPU": never atomic.
+                    work();
+                }
+                catch (Exception ex)
+                {
+                    try { _machine.Reports.Report("workqueue", $"workqueue: {key} failed: {ex.Message}"); }
+                    catch (KernelBugException) { /* a throwing machine has no one to throw to here */ }
+                }
+                finally
+                {
+                    lock (_lock)
+                    {
+                        _pending.Remove(key);
+                        _running--;
+                        Monitor.PulseAll(_lock);
+                    }
+                }
+            }, null);
+            return true;
+        }
+
+        /// <summary>Waits until no work is pending or running (bounded: 30 s).</summary>
+        public void Flush()
+        {
+            DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+            lock (_lock)
+            {
+                while (_running > 0)
+                {
+                    TimeSpan left = deadline - DateTime.UtcNow;
+                    if (left <= TimeSpan.Zero) throw new TimeoutException("background work did not finish within 30 s");
+                    Monitor.Wait(_lock, left);
+                }
+            }
+        }
+    }
+}
