@@ -1,0 +1,139 @@
+using System;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+
+namespace PackedAlloc.Analyzers.Flow
+{
+    /// <summary>
+    /// What the analysis knows about one value: which packed allocations (and unaligned caches) it may hold, which
+    /// constants it may be (sizes, flags, directions), which abstract objects it may refer to, which lambdas or
+    /// methods it may be a delegate to, where a <c>__GFP_PACKED</c> in it was written, and whether, as a bool, it
+    /// says that no bounce is needed. Immutable; <see cref="Join"/> is the lattice's least upper bound.
+    /// </summary>
+    internal sealed class AbstractValue : IEquatable<AbstractValue>
+    {
+        public static readonly AbstractValue Bottom = new AbstractValue(
+            ImmutableHashSet<Origin>.Empty, ConstSet.Bottom, ImmutableHashSet<ObjectId>.Empty,
+            ImmutableHashSet<Callable>.Empty, ImmutableHashSet<Location>.Empty, GuardPolarity.None);
+
+        public static readonly AbstractValue UnknownConstant = Bottom.WithConsts(ConstSet.Unknown);
+
+        private int _hash;
+
+        private AbstractValue(
+            ImmutableHashSet<Origin> origins, ConstSet consts, ImmutableHashSet<ObjectId> objects,
+            ImmutableHashSet<Callable> callables, ImmutableHashSet<Location> flagSites, GuardPolarity guard)
+        {
+            Origins = origins;
+            Consts = consts;
+            Objects = objects;
+            Callables = callables;
+            FlagSites = flagSites;
+            Guard = guard;
+        }
+
+        public ImmutableHashSet<Origin> Origins { get; }
+        public ConstSet Consts { get; }
+        public ImmutableHashSet<ObjectId> Objects { get; }
+        public ImmutableHashSet<Callable> Callables { get; }
+        public ImmutableHashSet<Location> FlagSites { get; }
+        public GuardPolarity Guard { get; }
+
+        public bool IsBottom => ReferenceEquals(this, Bottom) || Equals(Bottom);
+
+        public static AbstractValue Constant(long value) => Bottom.WithConsts(ConstSet.Of(value));
+
+        public static AbstractValue ForOrigin(Origin origin) => Bottom.WithOrigins(ImmutableHashSet.Create(origin));
+
+        public static AbstractValue ForObject(ObjectId obj) => Bottom.WithObjects(ImmutableHashSet.Create(obj));
+
+        public static AbstractValue ForCallable(Callable callable) =>
+            new AbstractValue(ImmutableHashSet<Origin>.Empty, ConstSet.Bottom, ImmutableHashSet<ObjectId>.Empty,
+                ImmutableHashSet.Create(callable), ImmutableHashSet<Location>.Empty, GuardPolarity.None);
+
+        public AbstractValue WithOrigins(ImmutableHashSet<Origin> origins) => new AbstractValue(origins, Consts, Objects, Callables, FlagSites, Guard);
+        public AbstractValue WithConsts(ConstSet consts) => new AbstractValue(Origins, consts, Objects, Callables, FlagSites, Guard);
+        public AbstractValue WithObjects(ImmutableHashSet<ObjectId> objects) => new AbstractValue(Origins, Consts, objects, Callables, FlagSites, Guard);
+        public AbstractValue WithFlagSites(ImmutableHashSet<Location> sites) => new AbstractValue(Origins, Consts, Objects, Callables, sites, Guard);
+        public AbstractValue WithGuard(GuardPolarity guard) => new AbstractValue(Origins, Consts, Objects, Callables, FlagSites, guard);
+
+        /// <summary>This value after passing <paramref name="step"/>: every origin's route gains the step.</summary>
+        public AbstractValue WithStep(Location step)
+        {
+            if (Origins.IsEmpty)
+            {
+                return this;
+            }
+
+            var builder = ImmutableHashSet.CreateBuilder<Origin>();
+            foreach (var origin in Origins)
+            {
+                builder.Add(origin.WithStep(step));
+            }
+
+            return WithOrigins(builder.ToImmutable());
+        }
+
+        public AbstractValue Join(AbstractValue other)
+        {
+            if (ReferenceEquals(this, other) || other.IsBottom) return this;
+            if (IsBottom) return other;
+            return new AbstractValue(
+                Union(Origins, other.Origins),
+                Consts.Join(other.Consts),
+                Union(Objects, other.Objects),
+                Union(Callables, other.Callables),
+                Union(FlagSites, other.FlagSites),
+                Guard == other.Guard ? Guard : GuardPolarity.None);
+        }
+
+        /// <summary>Union that keeps this side's instances, so the first route found to an allocation is the one kept.</summary>
+        private static ImmutableHashSet<T> Union<T>(ImmutableHashSet<T> left, ImmutableHashSet<T> right)
+        {
+            if (right.IsEmpty || ReferenceEquals(left, right)) return left;
+            if (left.IsEmpty) return right;
+            return left.Union(right);
+        }
+
+        public bool Equals(AbstractValue? other)
+        {
+            if (ReferenceEquals(this, other)) return true;
+            return other != null
+                && Guard == other.Guard
+                && Consts.Equals(other.Consts)
+                && Origins.SetEquals(other.Origins)
+                && Objects.SetEquals(other.Objects)
+                && Callables.SetEquals(other.Callables)
+                && FlagSites.SetEquals(other.FlagSites);
+        }
+
+        public override bool Equals(object? obj) => Equals(obj as AbstractValue);
+
+        public override int GetHashCode()
+        {
+            if (_hash == 0)
+            {
+                int hash = Consts.GetHashCode() ^ ((int)Guard << 28);
+                foreach (var origin in Origins) hash += origin.GetHashCode();
+                foreach (var obj in Objects) hash += obj.GetHashCode() * 7;
+                foreach (var callable in Callables) hash += callable.GetHashCode() * 13;
+                _hash = hash == 0 ? 1 : hash;
+            }
+
+            return _hash;
+        }
+
+        public override string ToString() =>
+            $"origins[{string.Join(",", Origins)}] consts{Consts} objects[{string.Join(",", Objects)}] guard={Guard}";
+    }
+
+    /// <summary>For a bool: which of its values means the code checked that no bounce is needed.</summary>
+    internal enum GuardPolarity : sbyte
+    {
+        None = 0,
+        /// <summary>true means safe: dev_is_dma_coherent(dev).</summary>
+        SafeWhenTrue = 1,
+        /// <summary>false means safe: dma_kmalloc_needs_bounce(dev, size, dir).</summary>
+        SafeWhenFalse = -1,
+    }
+}

@@ -1,0 +1,485 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+using PackedAlloc.Analyzers.Model;
+
+namespace PackedAlloc.Analyzers.Flow
+{
+    /// <summary>
+    /// The whole-compilation analysis behind PA0001. It finds every executable body, keeps the call graph, and
+    /// analyses each body that can reach the Kernel API as a root; calls into the compilation's own methods are
+    /// analysed again in the caller's context (argument values, guard, remaining depth), memoized per context, so a
+    /// helper that maps its parameter is judged by what each caller passes. Fields, auto-properties and collection
+    /// elements written anywhere are summarised compilation-wide; the roots are re-run until those summaries stop
+    /// growing (at most <see cref="MaxRounds"/> rounds), so data stored by one method and mapped by another is seen.
+    /// </summary>
+    internal sealed class CompilationFlow
+    {
+        /// <summary>Summaries only grow and are finite, so this bound is a safety net, not the normal end.</summary>
+        public const int MaxRounds = 4;
+
+        /// <summary>Bounds the contexts one body is analysed in, whatever the call graph's shape.</summary>
+        public const int MaxContextsPerBody = 64;
+
+        private readonly Compilation _compilation;
+        private readonly Dictionary<ISymbol, BodyInfo> _bodiesByMethod = new Dictionary<ISymbol, BodyInfo>(SymbolEqualityComparer.Default);
+        private readonly List<BodyInfo> _bodies = new List<BodyInfo>();
+        private readonly Dictionary<string, AbstractValue> _globalFields = new Dictionary<string, AbstractValue>();
+        private readonly Dictionary<HeapKey, AbstractValue> _globalHeap = new Dictionary<HeapKey, AbstractValue>();
+        private readonly Dictionary<CallKey, CallResult?> _memo = new Dictionary<CallKey, CallResult?>();
+        private readonly HashSet<CallKey> _inProgress = new HashSet<CallKey>();
+        private readonly Dictionary<BodyInfo, int> _contextCounts = new Dictionary<BodyInfo, int>();
+        private readonly Dictionary<(Location, Location), SinkHit> _hits = new Dictionary<(Location, Location), SinkHit>();
+        private readonly Dictionary<ISymbol, (BodyInfo Body, int Steps)> _overBudget = new Dictionary<ISymbol, (BodyInfo, int)>(SymbolEqualityComparer.Default);
+        private int _globalVersion;
+
+        public CompilationFlow(Compilation compilation, KernelSymbols kernel, AnalysisOptions options, CancellationToken cancellationToken)
+        {
+            _compilation = compilation;
+            Kernel = kernel;
+            Options = options;
+            CancellationToken = cancellationToken;
+        }
+
+        public KernelSymbols Kernel { get; }
+        public AnalysisOptions Options { get; }
+        public CancellationToken CancellationToken { get; }
+
+        /// <summary>Total operation visits, for the benchmark and for tests that check the work stays bounded.</summary>
+        public long TotalSteps { get; internal set; }
+
+        public IReadOnlyCollection<SinkHit> Hits => _hits.Values;
+
+        public IEnumerable<(BodyInfo Body, int Steps)> OverBudget => _overBudget.Values;
+
+        public void Run()
+        {
+            CollectBodies();
+            LinkCallGraph();
+            var roots = _bodies.Where(b => b.ReachesKernel || b.IsInitializer).ToList();
+            for (int round = 0; round < MaxRounds; round++)
+            {
+                int versionAtStart = _globalVersion;
+                _memo.Clear();
+                _contextCounts.Clear();
+                foreach (var root in roots)
+                {
+                    CancellationToken.ThrowIfCancellationRequested();
+                    AnalyzeRoot(root);
+                }
+
+                if (_globalVersion == versionAtStart)
+                {
+                    break;
+                }
+            }
+        }
+
+        public BodyInfo? TryGetBody(IMethodSymbol method)
+        {
+            var definition = method.ReducedFrom ?? method.OriginalDefinition;
+            if (definition.PartialImplementationPart != null)
+            {
+                definition = definition.PartialImplementationPart;
+            }
+
+            return _bodiesByMethod.TryGetValue(definition, out var body) ? body : null;
+        }
+
+        private void AnalyzeRoot(BodyInfo root)
+        {
+            var method = root.Method;
+            var parameters = method?.Parameters ?? ImmutableArray<IParameterSymbol>.Empty;
+            var args = ImmutableArray.CreateBuilder<AbstractValue>(parameters.Length);
+            foreach (var parameter in parameters)
+            {
+                args.Add(UnknownParameterValue(parameter));
+            }
+
+            AbstractValue? thisValue = root.Owner.IsStatic || root.Owner.ContainingType == null
+                ? null
+                : AbstractValue.ForObject(ObjectId.ForSymbol("this", SymbolKey(root.Owner.ContainingType)));
+            var key = new CallKey(root, thisValue, args.MoveToImmutable(), guarded: false, Options.MaxCallDepth, root.HasCallers);
+            var result = AnalyzeCall(key);
+            if (result != null)
+            {
+                foreach (var hit in result.Hits)
+                {
+                    if (!_hits.ContainsKey(hit.Key))
+                    {
+                        _hits.Add(hit.Key, hit);
+                    }
+                }
+            }
+        }
+
+        /// <summary>A parameter of the method the analysis starts at: unknown, and marked so that its callers decide.</summary>
+        private static AbstractValue UnknownParameterValue(IParameterSymbol parameter)
+        {
+            var value = AbstractValue.Bottom.WithConsts(ConstSet.Parameter);
+            return TypeFacts.IsReferenceLike(parameter.Type)
+                ? value.WithObjects(ImmutableHashSet.Create(ObjectId.ForSymbol("param", SymbolKey(parameter))))
+                : value;
+        }
+
+        /// <summary>Analyses a body in one context; null when it cannot be (recursion, too many contexts, over budget).</summary>
+        public CallResult? AnalyzeCall(CallKey key)
+        {
+            if (_memo.TryGetValue(key, out var cached))
+            {
+                return cached;
+            }
+
+            if (_inProgress.Contains(key))
+            {
+                return null;
+            }
+
+            _contextCounts.TryGetValue(key.Body, out int contexts);
+            if (contexts >= MaxContextsPerBody)
+            {
+                return null;
+            }
+
+            _contextCounts[key.Body] = contexts + 1;
+            var graph = key.Body.GetGraph(CancellationToken);
+            if (graph == null)
+            {
+                _memo[key] = null;
+                return null;
+            }
+
+            _inProgress.Add(key);
+            CallResult? result;
+            var flow = new MethodFlow(this, key.Body, graph, key.This, key.DepthLeft, key.RootHasCallers);
+            try
+            {
+                result = flow.RunBody(key.Arguments, key.Guarded);
+            }
+            catch (BudgetExceededException exceeded)
+            {
+                if (!_overBudget.ContainsKey(key.Body.Owner))
+                {
+                    _overBudget.Add(key.Body.Owner, (key.Body, exceeded.Steps));
+                }
+
+                result = null;
+            }
+            finally
+            {
+                _inProgress.Remove(key);
+                TotalSteps += flow.Steps;
+            }
+
+            _memo[key] = result;
+            return result;
+        }
+
+        public AbstractValue ReadGlobalField(string fieldKey) =>
+            _globalFields.TryGetValue(fieldKey, out var value) ? value : AbstractValue.Bottom;
+
+        public AbstractValue? ReadGlobalHeap(HeapKey key) =>
+            _globalHeap.TryGetValue(key, out var value) ? value : null;
+
+        public void WriteGlobalField(string fieldKey, AbstractValue value)
+        {
+            if (Join(_globalFields, fieldKey, value))
+            {
+                _globalVersion++;
+            }
+        }
+
+        public void WriteGlobalHeap(HeapKey key, AbstractValue value)
+        {
+            if (Join(_globalHeap, key, value))
+            {
+                _globalVersion++;
+            }
+        }
+
+        private static bool Join<TKey>(Dictionary<TKey, AbstractValue> map, TKey key, AbstractValue value)
+            where TKey : notnull
+        {
+            if (value.IsBottom)
+            {
+                return false;
+            }
+
+            if (!map.TryGetValue(key, out var existing))
+            {
+                map[key] = value;
+                return true;
+            }
+
+            var joined = existing.Join(value);
+            if (joined.Equals(existing))
+            {
+                return false;
+            }
+
+            map[key] = joined;
+            return true;
+        }
+
+        public static string SymbolKey(ISymbol symbol)
+        {
+            var definition = symbol.OriginalDefinition;
+            return definition.GetDocumentationCommentId() ?? definition.ToDisplayString();
+        }
+
+        private void CollectBodies()
+        {
+            int order = 0;
+            foreach (var tree in _compilation.SyntaxTrees)
+            {
+                CancellationToken.ThrowIfCancellationRequested();
+#pragma warning disable RS1030 // The analysis is whole-compilation: it needs the bodies of every tree, not only the one being reported.
+                var model = _compilation.GetSemanticModel(tree);
+#pragma warning restore RS1030
+                var root = tree.GetRoot(CancellationToken);
+                foreach (var node in root.DescendantNodesAndSelf(descendIntoChildren: n => n is CompilationUnitSyntax || n is BaseNamespaceDeclarationSyntax || n is TypeDeclarationSyntax))
+                {
+                    foreach (var (owner, bodyNode) in BodiesOf(node, model))
+                    {
+                        var operation = model.GetOperation(bodyNode, CancellationToken);
+                        if (operation == null)
+                        {
+                            continue;
+                        }
+
+                        var body = new BodyInfo(owner, bodyNode, operation, model, order++);
+                        _bodies.Add(body);
+                        if (owner is IMethodSymbol method && !_bodiesByMethod.ContainsKey(method.OriginalDefinition))
+                        {
+                            _bodiesByMethod.Add(method.OriginalDefinition, body);
+                        }
+                    }
+                }
+            }
+        }
+
+        private IEnumerable<(ISymbol Owner, SyntaxNode Body)> BodiesOf(SyntaxNode node, SemanticModel model)
+        {
+            switch (node)
+            {
+                case CompilationUnitSyntax unit when unit.Members.OfType<GlobalStatementSyntax>().Any():
+                    {
+                        var entry = model.GetEnclosingSymbol(unit.Members.OfType<GlobalStatementSyntax>().First().SpanStart, CancellationToken);
+                        if (entry != null)
+                        {
+                            yield return (entry, unit);
+                        }
+
+                        break;
+                    }
+
+                case BaseMethodDeclarationSyntax method when method.Body != null || method.ExpressionBody != null:
+                    {
+                        if (model.GetDeclaredSymbol(method, CancellationToken) is ISymbol symbol)
+                        {
+                            yield return (symbol, method);
+                        }
+
+                        break;
+                    }
+
+                case BasePropertyDeclarationSyntax property:
+                    {
+                        var symbol = model.GetDeclaredSymbol(property, CancellationToken) as IPropertySymbol;
+                        if (symbol == null)
+                        {
+                            break;
+                        }
+
+                        if (property is PropertyDeclarationSyntax { ExpressionBody: { } arrow } && symbol.GetMethod != null)
+                        {
+                            yield return (symbol.GetMethod, arrow);
+                        }
+                        else if (property is IndexerDeclarationSyntax { ExpressionBody: { } indexerArrow } && symbol.GetMethod != null)
+                        {
+                            yield return (symbol.GetMethod, indexerArrow);
+                        }
+
+                        if (property.AccessorList != null)
+                        {
+                            foreach (var accessor in property.AccessorList.Accessors)
+                            {
+                                if ((accessor.Body != null || accessor.ExpressionBody != null)
+                                    && model.GetDeclaredSymbol(accessor, CancellationToken) is IMethodSymbol accessorSymbol)
+                                {
+                                    yield return (accessorSymbol, accessor);
+                                }
+                            }
+                        }
+
+                        if (property is PropertyDeclarationSyntax { Initializer: { } initializer })
+                        {
+                            yield return (symbol, initializer);
+                        }
+
+                        break;
+                    }
+
+                case BaseFieldDeclarationSyntax field:
+                    foreach (var variable in field.Declaration.Variables)
+                    {
+                        if (variable.Initializer != null && model.GetDeclaredSymbol(variable, CancellationToken) is ISymbol fieldSymbol)
+                        {
+                            yield return (fieldSymbol, variable.Initializer);
+                        }
+                    }
+
+                    break;
+            }
+        }
+
+        /// <summary>Records who calls whom, and which bodies can reach the Kernel API (the only ones worth a root analysis).</summary>
+        private void LinkCallGraph()
+        {
+            foreach (var body in _bodies)
+            {
+                CancellationToken.ThrowIfCancellationRequested();
+                foreach (var operation in body.Operation.DescendantsAndSelf())
+                {
+                    foreach (var target in TargetsOf(operation))
+                    {
+                        if (Kernel.IsKernelMember(target))
+                        {
+                            body.ReachesKernel = true;
+                        }
+                        else if (target is IMethodSymbol method && TryGetBody(method) is { } callee && callee != body)
+                        {
+                            callee.HasCallers = true;
+                            body.Callees.Add(callee);
+                        }
+                    }
+                }
+            }
+
+            // Propagate "reaches the Kernel API" backwards along the call graph, to a fixed point.
+            bool changed = true;
+            while (changed)
+            {
+                changed = false;
+                foreach (var body in _bodies)
+                {
+                    if (!body.ReachesKernel && body.Callees.Any(c => c.ReachesKernel))
+                    {
+                        body.ReachesKernel = true;
+                        changed = true;
+                    }
+                }
+            }
+        }
+
+        private static IEnumerable<ISymbol> TargetsOf(IOperation operation)
+        {
+            switch (operation)
+            {
+                case IInvocationOperation invocation:
+                    yield return invocation.TargetMethod;
+                    break;
+                case IObjectCreationOperation { Constructor: { } constructor }:
+                    yield return constructor;
+                    break;
+                case IMethodReferenceOperation reference:
+                    yield return reference.Method;
+                    break;
+                case IPropertyReferenceOperation property:
+                    if (property.Property.GetMethod != null) yield return property.Property.GetMethod;
+                    if (property.Property.SetMethod != null) yield return property.Property.SetMethod;
+                    break;
+                case IFieldReferenceOperation field:
+                    yield return field.Field;
+                    break;
+                case IBinaryOperation { OperatorMethod: { } binaryOperator }:
+                    yield return binaryOperator;
+                    break;
+                case IUnaryOperation { OperatorMethod: { } unaryOperator }:
+                    yield return unaryOperator;
+                    break;
+                case IConversionOperation { OperatorMethod: { } conversion }:
+                    yield return conversion;
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The context a body is analysed in; equal contexts share one analysis.</summary>
+    internal sealed class CallKey : System.IEquatable<CallKey>
+    {
+        public CallKey(BodyInfo body, AbstractValue? thisValue, ImmutableArray<AbstractValue> arguments, bool guarded, int depthLeft, bool rootHasCallers)
+        {
+            Body = body;
+            This = thisValue;
+            Arguments = arguments;
+            Guarded = guarded;
+            DepthLeft = depthLeft;
+            RootHasCallers = rootHasCallers;
+        }
+
+        public BodyInfo Body { get; }
+        public AbstractValue? This { get; }
+        public ImmutableArray<AbstractValue> Arguments { get; }
+        public bool Guarded { get; }
+        public int DepthLeft { get; }
+        public bool RootHasCallers { get; }
+
+        public bool Equals(CallKey? other)
+        {
+            if (other == null || other.Body != Body || other.Guarded != Guarded || other.DepthLeft != DepthLeft
+                || other.RootHasCallers != RootHasCallers || !Equals(This, other.This) || Arguments.Length != other.Arguments.Length)
+            {
+                return false;
+            }
+
+            for (int i = 0; i < Arguments.Length; i++)
+            {
+                if (!Arguments[i].Equals(other.Arguments[i])) return false;
+            }
+
+            return true;
+        }
+
+        public override bool Equals(object? obj) => Equals(obj as CallKey);
+
+        public override int GetHashCode()
+        {
+            int hash = Body.Order * 31 + DepthLeft * 7 + (Guarded ? 1 : 0) + (RootHasCallers ? 2 : 0);
+            hash = hash * 31 + (This?.GetHashCode() ?? 0);
+            foreach (var argument in Arguments) hash = hash * 31 + argument.GetHashCode();
+            return hash;
+        }
+    }
+
+    /// <summary>What one analysis of a body found.</summary>
+    internal sealed class CallResult
+    {
+        public CallResult(AbstractValue returnValue, ImmutableArray<AbstractValue> finalArguments, FlowState? exitState, IReadOnlyList<SinkHit> hits)
+        {
+            Return = returnValue;
+            FinalArguments = finalArguments;
+            ExitState = exitState;
+            Hits = hits;
+        }
+
+        public AbstractValue Return { get; }
+
+        /// <summary>The parameters' values at exit, by ordinal: what out and ref arguments receive.</summary>
+        public ImmutableArray<AbstractValue> FinalArguments { get; }
+
+        public FlowState? ExitState { get; }
+        public IReadOnlyList<SinkHit> Hits { get; }
+    }
+
+    internal sealed class BudgetExceededException : System.Exception
+    {
+        public BudgetExceededException(int steps) => Steps = steps;
+
+        public int Steps { get; }
+    }
+}

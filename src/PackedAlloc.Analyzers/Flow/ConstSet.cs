@@ -1,0 +1,82 @@
+using System;
+using System.Collections.Immutable;
+using System.Linq;
+
+namespace PackedAlloc.Analyzers.Flow
+{
+    /// <summary>
+    /// What an integer or enum value (a size, GFP flags, a DMA direction) may be: a few known constants, plus
+    /// "unknown" (anything) and "parameter" (unknown here because it comes from a parameter of the method the
+    /// analysis started at; that method's callers decide, each in its own context).
+    /// </summary>
+    internal readonly struct ConstSet : IEquatable<ConstSet>
+    {
+        /// <summary>More distinct constants than this widen to unknown, so loops reach a fixed point.</summary>
+        public const int MaxValues = 8;
+
+        private ConstSet(ImmutableSortedSet<long>? values, bool hasUnknown, bool hasParameter)
+        {
+            ValuesOrNull = values;
+            HasUnknown = hasUnknown;
+            HasParameter = hasParameter;
+        }
+
+        private ImmutableSortedSet<long>? ValuesOrNull { get; }
+
+        public ImmutableSortedSet<long> Values => ValuesOrNull ?? ImmutableSortedSet<long>.Empty;
+        public bool HasUnknown { get; }
+        public bool HasParameter { get; }
+        public bool IsBottom => Values.Count == 0 && !HasUnknown && !HasParameter;
+
+        public static ConstSet Bottom => default;
+        public static ConstSet Unknown => new ConstSet(null, hasUnknown: true, hasParameter: false);
+        public static ConstSet Parameter => new ConstSet(null, hasUnknown: false, hasParameter: true);
+        public static ConstSet Of(long value) => new ConstSet(ImmutableSortedSet.Create(value), false, false);
+
+        public ConstSet Join(ConstSet other)
+        {
+            if (other.IsBottom) return this;
+            if (IsBottom) return other;
+            var values = Values.Union(other.Values);
+            bool unknown = HasUnknown || other.HasUnknown || values.Count > MaxValues;
+            return new ConstSet(unknown ? null : values, unknown, HasParameter || other.HasParameter);
+        }
+
+        /// <summary>Applies a binary operation to every pair of known values; unknowns stay unknown.</summary>
+        public ConstSet Combine(ConstSet other, Func<long, long, long?> operation)
+        {
+            if (IsBottom || other.IsBottom) return Bottom;
+            var builder = ImmutableSortedSet.CreateBuilder<long>();
+            bool unknown = HasUnknown || other.HasUnknown;
+            foreach (var left in Values)
+            {
+                foreach (var right in other.Values)
+                {
+                    var result = operation(left, right);
+                    if (result.HasValue) builder.Add(result.Value);
+                    else unknown = true;
+                }
+            }
+
+            unknown |= builder.Count > MaxValues;
+            return new ConstSet(unknown ? null : builder.ToImmutable(), unknown, HasParameter || other.HasParameter);
+        }
+
+        public ConstSet Map(Func<long, long?> operation) => Combine(Of(0), (value, _) => operation(value));
+
+        public bool Equals(ConstSet other) =>
+            HasUnknown == other.HasUnknown && HasParameter == other.HasParameter && Values.SequenceEqual(other.Values);
+
+        public override bool Equals(object? obj) => obj is ConstSet other && Equals(other);
+
+        public override int GetHashCode()
+        {
+            int hash = (HasUnknown ? 1 : 0) | (HasParameter ? 2 : 0);
+            foreach (var value in Values) hash = (hash * 31) ^ value.GetHashCode();
+            return hash;
+        }
+
+        public override string ToString() =>
+            "{" + string.Join(",", Values) + (HasUnknown ? ",?" : "") + (HasParameter ? ",param" : "") + "}";
+    }
+}

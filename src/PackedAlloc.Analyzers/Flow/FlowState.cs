@@ -1,0 +1,85 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+
+namespace PackedAlloc.Analyzers.Flow
+{
+    /// <summary>
+    /// The analysis state at one program point: values of locals, parameters, flow captures and static fields
+    /// (<see cref="Variables"/>), the fields and elements of abstract objects as this method last wrote them
+    /// (<see cref="Heap"/>; reads it has not written fall back to the compilation-wide summaries), and whether every
+    /// path to this point went through a check that no bounce is needed (<see cref="Guarded"/>).
+    /// </summary>
+    internal sealed class FlowState
+    {
+        public static readonly IEqualityComparer<object> KeyComparer = new VariableKeyComparer();
+
+        public static readonly FlowState Empty = new FlowState(
+            ImmutableDictionary.Create<object, AbstractValue>(KeyComparer),
+            ImmutableDictionary<HeapKey, AbstractValue>.Empty,
+            guarded: false);
+
+        public FlowState(ImmutableDictionary<object, AbstractValue> variables, ImmutableDictionary<HeapKey, AbstractValue> heap, bool guarded)
+        {
+            Variables = variables;
+            Heap = heap;
+            Guarded = guarded;
+        }
+
+        /// <summary>Keys: <see cref="ISymbol"/> (locals, parameters, static fields) or <see cref="CaptureId"/>.</summary>
+        public ImmutableDictionary<object, AbstractValue> Variables { get; }
+        public ImmutableDictionary<HeapKey, AbstractValue> Heap { get; }
+        public bool Guarded { get; }
+
+        public FlowState WithVariable(object key, AbstractValue value) => new FlowState(Variables.SetItem(key, value), Heap, Guarded);
+        public FlowState WithHeap(ImmutableDictionary<HeapKey, AbstractValue> heap) => new FlowState(Variables, heap, Guarded);
+        public FlowState WithGuarded(bool guarded) => guarded == Guarded ? this : new FlowState(Variables, Heap, guarded);
+
+        public AbstractValue? TryGetVariable(object key) => Variables.TryGetValue(key, out var value) ? value : null;
+
+        /// <summary>Least upper bound; "guarded" holds only where it held on every incoming path.</summary>
+        public FlowState Join(FlowState other) =>
+            new FlowState(JoinMaps(Variables, other.Variables), JoinMaps(Heap, other.Heap), Guarded && other.Guarded);
+
+        private static ImmutableDictionary<TKey, AbstractValue> JoinMaps<TKey>(
+            ImmutableDictionary<TKey, AbstractValue> left, ImmutableDictionary<TKey, AbstractValue> right)
+            where TKey : notnull
+        {
+            if (ReferenceEquals(left, right) || right.IsEmpty) return left;
+            if (left.IsEmpty) return right;
+            var builder = left.ToBuilder();
+            foreach (var pair in right)
+            {
+                builder[pair.Key] = builder.TryGetValue(pair.Key, out var existing) ? existing.Join(pair.Value) : pair.Value;
+            }
+
+            return builder.ToImmutable();
+        }
+
+        public bool IsSameAs(FlowState other) =>
+            Guarded == other.Guarded && SameMaps(Variables, other.Variables) && SameMaps(Heap, other.Heap);
+
+        private static bool SameMaps<TKey>(ImmutableDictionary<TKey, AbstractValue> left, ImmutableDictionary<TKey, AbstractValue> right)
+            where TKey : notnull
+        {
+            if (ReferenceEquals(left, right)) return true;
+            if (left.Count != right.Count) return false;
+            foreach (var pair in left)
+            {
+                if (!right.TryGetValue(pair.Key, out var other) || !pair.Value.Equals(other)) return false;
+            }
+
+            return true;
+        }
+
+        private sealed class VariableKeyComparer : IEqualityComparer<object>
+        {
+            public new bool Equals(object? x, object? y) =>
+                x is ISymbol sx && y is ISymbol sy ? SymbolEqualityComparer.Default.Equals(sx, sy) : object.Equals(x, y);
+
+            public int GetHashCode(object obj) =>
+                obj is ISymbol symbol ? SymbolEqualityComparer.Default.GetHashCode(symbol) : obj.GetHashCode();
+        }
+    }
+}

@@ -1,0 +1,335 @@
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using PackedAlloc.Analyzers.Model;
+
+namespace PackedAlloc.Analyzers.Flow
+{
+    /// <summary>Calls: the Kernel API, the user's bounce helpers and sinks, the compilation's own methods (analysed in
+    /// this context), lambdas and local functions, and library methods (conservatively).</summary>
+    internal sealed partial class MethodFlow
+    {
+        private AbstractValue EvalInvocation(IInvocationOperation invocation)
+        {
+            var method = invocation.TargetMethod;
+            var receiver = invocation.Instance == null ? null : Eval(invocation.Instance);
+            var arguments = EvalArguments(invocation.Arguments);
+            var function = _flow.Kernel.Classify(method);
+            if (function != KernelFunction.None)
+            {
+                return KernelCall(function, invocation, arguments);
+            }
+
+            if (_flow.Kernel.IsKernelMember(method))
+            {
+                return Shape(AbstractValue.Bottom, method.ReturnType, unknownIfNumeric: true);
+            }
+
+            if (_flow.Options.BounceMethods.Matches(method))
+            {
+                // A user's bounce helper: what it maps is bounced, what it returns is a clean copy.
+                return Shape(AbstractValue.Bottom, method.ReturnType, unknownIfNumeric: true);
+            }
+
+            if (_flow.Options.SinkMethods.Matches(method))
+            {
+                CheckSink(invocation, arguments);
+            }
+
+            switch (method.MethodKind)
+            {
+                case MethodKind.LocalFunction:
+                    return CallLocalFunction(method, arguments, invocation);
+                case MethodKind.DelegateInvoke:
+                    return InvokeCallables(receiver ?? AbstractValue.Bottom, ByOrdinal(invocation.Arguments, arguments, method.Parameters.Length), method.ReturnType, invocation);
+            }
+
+            if (_flow.TryGetBody(method) is { } body && !IsOverridable(method))
+            {
+                return CallBody(body, method, receiver, arguments, invocation, invocation.Arguments);
+            }
+
+            return ConservativeCall(method, receiver, arguments, invocation);
+        }
+
+        /// <summary>Virtual and interface calls are not followed into one implementation: the target is unknown here.</summary>
+        private static bool IsOverridable(IMethodSymbol method) =>
+            (method.IsVirtual || method.IsAbstract) && !method.ContainingType.IsSealed;
+
+        /// <summary>Argument values put in parameter order (named arguments may be written in any order).</summary>
+        private static ImmutableArray<AbstractValue> ByOrdinal(ImmutableArray<IArgumentOperation> argumentOperations, ImmutableArray<AbstractValue> values, int parameterCount)
+        {
+            if (argumentOperations.IsEmpty)
+            {
+                return values;
+            }
+
+            var result = new AbstractValue[parameterCount];
+            for (int i = 0; i < result.Length; i++) result[i] = AbstractValue.Bottom;
+            for (int i = 0; i < argumentOperations.Length && i < values.Length; i++)
+            {
+                var parameter = argumentOperations[i].Parameter;
+                if (parameter != null && parameter.Ordinal < result.Length)
+                {
+                    result[parameter.Ordinal] = values[i].WithStep(argumentOperations[i].Value.Syntax.GetLocation());
+                }
+            }
+
+            return ImmutableArray.Create(result);
+        }
+
+        /// <summary>
+        /// A call into the compilation's own code: analysed (or taken from the memo) with this call's argument values,
+        /// guard and remaining depth. Out and ref arguments receive the parameters' final values.
+        /// </summary>
+        private AbstractValue CallBody(BodyInfo body, IMethodSymbol method, AbstractValue? receiver, ImmutableArray<AbstractValue> arguments,
+            IOperation call, ImmutableArray<IArgumentOperation> argumentOperations)
+        {
+            var ordered = ByOrdinal(argumentOperations, arguments, method.Parameters.Length);
+            CallResult? result = null;
+            if (_depthLeft > 0)
+            {
+                var key = new CallKey(body, receiver, ordered, _state.Guarded, _depthLeft - 1, _rootHasCallers);
+                result = _flow.AnalyzeCall(key);
+            }
+
+            if (result == null)
+            {
+                return ConservativeCall(method, receiver, arguments, call);
+            }
+
+            _hits.AddRange(result.Hits);
+            var location = call.Syntax.GetLocation();
+            foreach (var argument in argumentOperations)
+            {
+                var parameter = argument.Parameter;
+                if (parameter != null && parameter.RefKind != RefKind.None && parameter.Ordinal < result.FinalArguments.Length)
+                {
+                    Assign(argument.Value, result.FinalArguments[parameter.Ordinal].WithStep(location), location);
+                }
+            }
+
+            // The callee may have stored into objects this method holds: forget this method's view of them.
+            if (HasObjects(receiver) || ordered.Any(HasObjects))
+            {
+                _state = _state.WithHeap(ImmutableDictionary<HeapKey, AbstractValue>.Empty);
+            }
+
+            return result.Return.WithStep(location);
+        }
+
+        private static bool HasObjects(AbstractValue? value) => value != null && !value.Objects.IsEmpty;
+
+        /// <summary>
+        /// A call the analysis does not follow (a library method, a virtual call, depth exhausted): its result may hold
+        /// whatever its receiver and arguments hold, library collections store what Add/Insert/Push/Enqueue get, and
+        /// lambdas it is given are analysed with the elements of what it works on as their arguments.
+        /// </summary>
+        private AbstractValue ConservativeCall(IMethodSymbol method, AbstractValue? receiver, ImmutableArray<AbstractValue> arguments, IOperation call)
+        {
+            if (receiver != null && TypeFacts.StoresArgumentsInReceiver(method.Name))
+            {
+                foreach (var argument in arguments)
+                {
+                    var stored = TypeFacts.StoresElementsOfArgument(method.Name) ? ReadElements(argument).Join(argument) : argument;
+                    WriteElements(receiver, stored.WithStep(call.Syntax.GetLocation()));
+                }
+            }
+
+            var result = Conservative(method.ReturnType, receiver, arguments);
+            var lambdaArguments = LambdaArgumentsFor(receiver, arguments);
+            foreach (var argument in arguments)
+            {
+                if (!argument.Callables.IsEmpty)
+                {
+                    var parameterCount = 0;
+                    foreach (var callable in argument.Callables)
+                    {
+                        parameterCount = System.Math.Max(parameterCount, ParametersOf(callable).Length);
+                    }
+
+                    var callableArguments = ImmutableArray.CreateRange(System.Linq.Enumerable.Repeat(lambdaArguments, parameterCount));
+                    result = result.Join(Shape(InvokeCallables(argument, callableArguments, null, call), method.ReturnType, unknownIfNumeric: false));
+                }
+            }
+
+            if (!result.IsBottom || !TypeFacts.IsReferenceLike(method.ReturnType))
+            {
+                // out arguments of library calls (TryGetValue, TryDequeue) receive what the receiver holds.
+                if (call is IInvocationOperation invocation)
+                {
+                    foreach (var argument in invocation.Arguments)
+                    {
+                        if (argument.Parameter?.RefKind == RefKind.Out && TypeFacts.IsReferenceLike(argument.Parameter.Type))
+                        {
+                            Assign(argument.Value, lambdaArguments, call.Syntax.GetLocation());
+                        }
+                    }
+                }
+            }
+
+            return result;
+        }
+
+        private AbstractValue Conservative(ITypeSymbol? returnType, AbstractValue? receiver, ImmutableArray<AbstractValue> arguments)
+        {
+            if (TypeFacts.IsIntegralLike(returnType))
+            {
+                return AbstractValue.UnknownConstant;
+            }
+
+            if (TypeFacts.CannotCarryBuffer(returnType))
+            {
+                return AbstractValue.Bottom;
+            }
+
+            var result = AbstractValue.Bottom;
+            if (receiver != null)
+            {
+                result = result.Join(receiver).Join(ReadElements(receiver));
+            }
+
+            foreach (var argument in arguments)
+            {
+                if (argument.Callables.IsEmpty)
+                {
+                    result = result.Join(argument).Join(ReadElements(argument));
+                }
+            }
+
+            return Shape(result, returnType, unknownIfNumeric: false);
+        }
+
+        /// <summary>What a lambda handed to a library method (ForEach, Select, Task.Run …) may be called with.</summary>
+        private AbstractValue LambdaArgumentsFor(AbstractValue? receiver, ImmutableArray<AbstractValue> arguments)
+        {
+            var result = receiver == null ? AbstractValue.Bottom : ReadElements(receiver).Join(receiver);
+            foreach (var argument in arguments)
+            {
+                if (argument.Callables.IsEmpty)
+                {
+                    result = result.Join(ReadElements(argument)).Join(argument);
+                }
+            }
+
+            return result.WithConsts(ConstSet.Unknown);
+        }
+
+        private ImmutableArray<IParameterSymbol> ParametersOf(Callable callable) =>
+            callable.Lambda?.Symbol.Parameters ?? callable.Method?.Parameters ?? ImmutableArray<IParameterSymbol>.Empty;
+
+        private AbstractValue InvokeCallables(AbstractValue target, ImmutableArray<AbstractValue> arguments, ITypeSymbol? returnType, IOperation call)
+        {
+            var result = AbstractValue.Bottom;
+            foreach (var callable in target.Callables)
+            {
+                if (callable.Lambda != null && callable.OwnerGraph != null)
+                {
+                    var graph = callable.OwnerGraph.GetAnonymousFunctionControlFlowGraph(callable.Lambda, _flow.CancellationToken);
+                    result = result.Join(RunNestedGraph(graph, callable.Lambda.Symbol.Parameters, arguments, callable.Captured));
+                }
+                else if (callable.Method is { } method)
+                {
+                    if (method.MethodKind == MethodKind.LocalFunction)
+                    {
+                        var graph = FindLocalFunctionGraph(callable.OwnerGraph ?? _graph, method);
+                        if (graph != null)
+                        {
+                            result = result.Join(RunNestedGraph(graph, method.Parameters, arguments, callable.Captured));
+                        }
+                    }
+                    else if (_flow.TryGetBody(method) is { } body && !IsOverridable(method))
+                    {
+                        result = result.Join(CallBody(body, method, null, arguments, call, ImmutableArray<IArgumentOperation>.Empty));
+                    }
+                }
+            }
+
+            return returnType == null ? result : Shape(result, returnType, unknownIfNumeric: false);
+        }
+
+        private AbstractValue CallLocalFunction(IMethodSymbol method, ImmutableArray<AbstractValue> arguments, IInvocationOperation invocation)
+        {
+            var graph = FindLocalFunctionGraph(_graph, method);
+            if (graph == null)
+            {
+                return ConservativeCall(method, null, arguments, invocation);
+            }
+
+            return RunNestedGraph(graph, method.Parameters, ByOrdinal(invocation.Arguments, arguments, method.Parameters.Length), captured: null);
+        }
+
+        private ControlFlowGraph? FindLocalFunctionGraph(ControlFlowGraph start, IMethodSymbol method)
+        {
+            for (var graph = start; graph != null; graph = graph.Parent)
+            {
+                foreach (var local in graph.LocalFunctions)
+                {
+                    if (SymbolEqualityComparer.Default.Equals(local, method.OriginalDefinition))
+                    {
+                        return graph.GetLocalFunctionControlFlowGraph(local, _flow.CancellationToken);
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>
+        /// Runs a lambda or local function in place: it sees the captured variables as the caller has them now (or as
+        /// they were when the lambda was created, for those the caller no longer holds), and what it assigns to them
+        /// flows back.
+        /// </summary>
+        private AbstractValue RunNestedGraph(ControlFlowGraph graph, ImmutableArray<IParameterSymbol> parameters, ImmutableArray<AbstractValue> arguments, FlowState? captured)
+        {
+            if (_depthLeft <= 0)
+            {
+                return AbstractValue.Bottom;
+            }
+
+            var initial = captured == null ? _state : new FlowState(captured.Variables.SetItems(_state.Variables), captured.Heap.SetItems(_state.Heap), _state.Guarded);
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                initial = initial.WithVariable(parameters[i], i < arguments.Length ? arguments[i] : AbstractValue.Bottom);
+            }
+
+            var nested = new MethodFlow(_flow, _body, graph, _this, _depthLeft - 1, _rootHasCallers);
+            nested.Steps = Steps;
+            CallResult result;
+            try
+            {
+                result = nested.RunNested(initial, parameters);
+            }
+            finally
+            {
+                Steps = nested.Steps;
+            }
+
+            _hits.AddRange(result.Hits);
+            if (result.ExitState != null)
+            {
+                foreach (var pair in result.ExitState.Variables)
+                {
+                    if (pair.Key is ISymbol symbol && _state.Variables.ContainsKey(symbol) && !IsParameterOf(symbol, parameters))
+                    {
+                        _state = _state.WithVariable(symbol, pair.Value);
+                    }
+                }
+            }
+
+            return result.Return;
+        }
+
+        private static bool IsParameterOf(ISymbol symbol, ImmutableArray<IParameterSymbol> parameters)
+        {
+            foreach (var parameter in parameters)
+            {
+                if (SymbolEqualityComparer.Default.Equals(parameter, symbol)) return true;
+            }
+
+            return false;
+        }
+    }
+}

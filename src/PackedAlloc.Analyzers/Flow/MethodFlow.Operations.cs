@@ -1,0 +1,643 @@
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace PackedAlloc.Analyzers.Flow
+{
+    /// <summary>Transfer functions for expressions, assignments, fields, elements and objects.</summary>
+    internal sealed partial class MethodFlow
+    {
+        private AbstractValue? _implicitReceiver;
+
+        private AbstractValue Eval(IOperation? operation)
+        {
+            if (operation == null)
+            {
+                return AbstractValue.Bottom;
+            }
+
+            Step();
+            if (operation.ConstantValue.HasValue)
+            {
+                return Constant(operation);
+            }
+
+            switch (operation)
+            {
+                case IFlowCaptureOperation capture:
+                    {
+                        var value = Eval(capture.Value);
+                        _state = _state.WithVariable(capture.Id, value);
+                        return value;
+                    }
+
+                case IFlowCaptureReferenceOperation captureReference:
+                    return _state.TryGetVariable(captureReference.Id) ?? AbstractValue.Bottom;
+                case ILocalReferenceOperation local:
+                    return _state.TryGetVariable(local.Local) ?? AbstractValue.Bottom;
+                case IParameterReferenceOperation parameter:
+                    return _state.TryGetVariable(parameter.Parameter) ?? AbstractValue.Bottom;
+                case IInstanceReferenceOperation instance:
+                    return instance.ReferenceKind == InstanceReferenceKind.ImplicitReceiver && _implicitReceiver != null
+                        ? _implicitReceiver
+                        : _this ?? AbstractValue.Bottom;
+                case IFieldReferenceOperation field:
+                    return ReadField(field);
+                case IPropertyReferenceOperation property:
+                    return ReadProperty(property);
+                case IArrayElementReferenceOperation element:
+                    {
+                        var array = Eval(element.ArrayReference);
+                        foreach (var index in element.Indices) Eval(index);
+                        return ReadElements(array);
+                    }
+
+                case ISimpleAssignmentOperation assignment:
+                    {
+                        var value = Eval(assignment.Value);
+                        Assign(assignment.Target, value, assignment.Syntax.GetLocation());
+                        return value;
+                    }
+
+                case ICompoundAssignmentOperation compound:
+                    {
+                        var current = Eval(compound.Target);
+                        var value = Binary(compound.OperatorKind, current, Eval(compound.Value), compound.Type);
+                        Assign(compound.Target, value, compound.Syntax.GetLocation());
+                        return value;
+                    }
+
+                case IIncrementOrDecrementOperation increment:
+                    {
+                        var current = Eval(increment.Target);
+                        long delta = increment.Kind == OperationKind.Increment ? 1 : -1;
+                        var value = current.WithConsts(current.Consts.Map(v => v + delta));
+                        Assign(increment.Target, value, increment.Syntax.GetLocation());
+                        return increment.IsPostfix ? current : value;
+                    }
+
+                case IDeconstructionAssignmentOperation deconstruction:
+                    {
+                        var value = Eval(deconstruction.Value);
+                        AssignDeconstruction(deconstruction.Target, value, deconstruction.Syntax.GetLocation());
+                        return value;
+                    }
+
+                case IDeclarationExpressionOperation declaration:
+                    return Eval(declaration.Expression);
+                case ITupleOperation tuple:
+                    return NewTuple(tuple);
+                case IConversionOperation conversion:
+                    return EvalConversion(conversion);
+                case IBinaryOperation binary:
+                    return EvalBinary(binary);
+                case IUnaryOperation unary:
+                    return EvalUnary(unary);
+                case IInvocationOperation invocation:
+                    return EvalInvocation(invocation);
+                case IObjectCreationOperation creation:
+                    return EvalObjectCreation(creation);
+                case IArrayCreationOperation arrayCreation:
+                    return EvalArrayCreation(arrayCreation);
+                case IFlowAnonymousFunctionOperation lambda:
+                    return AbstractValue.ForCallable(Callable.ForLambda(lambda, _graph, _state));
+                case IDelegateCreationOperation delegateCreation:
+                    return Eval(delegateCreation.Target);
+                case IMethodReferenceOperation methodReference:
+                    Eval(methodReference.Instance);
+                    return AbstractValue.ForCallable(Callable.ForMethod(methodReference.Method, _graph, _state));
+                case IArgumentOperation argument:
+                    return Eval(argument.Value);
+                case IAwaitOperation awaitOperation:
+                    return Eval(awaitOperation.Operation);
+                case IReturnOperation returnOperation:
+                    {
+                        // yield return stays an operation in the graph; its values are what the iterator returns.
+                        var value = Eval(returnOperation.ReturnedValue);
+                        _return = _return.Join(value);
+                        return value;
+                    }
+
+                case IIsNullOperation isNull:
+                    Eval(isNull.Operand);
+                    return AbstractValue.UnknownConstant;
+                case IIsTypeOperation isType:
+                    Eval(isType.ValueOperand);
+                    return AbstractValue.UnknownConstant;
+                case IIsPatternOperation isPattern:
+                    {
+                        var value = Eval(isPattern.Value);
+                        BindPattern(isPattern.Pattern, value);
+                        return AbstractValue.UnknownConstant;
+                    }
+
+                default:
+                    return EvalChildren(operation);
+            }
+        }
+
+        /// <summary>Anything not modelled: evaluate the parts for their effects; the result may hold what they hold.</summary>
+        private AbstractValue EvalChildren(IOperation operation)
+        {
+            var result = AbstractValue.Bottom;
+            foreach (var child in operation.ChildOperations)
+            {
+                result = result.Join(Eval(child));
+            }
+
+            return Shape(result, operation.Type, unknownIfNumeric: true);
+        }
+
+        /// <summary>Keeps of a value what its type can hold: numbers keep constants, everything else keeps buffers.</summary>
+        private static AbstractValue Shape(AbstractValue value, ITypeSymbol? type, bool unknownIfNumeric)
+        {
+            if (TypeFacts.IsIntegralLike(type))
+            {
+                var consts = unknownIfNumeric ? ConstSet.Unknown : value.Consts;
+                return AbstractValue.Bottom.WithConsts(consts).WithFlagSites(value.FlagSites).WithGuard(value.Guard);
+            }
+
+            if (TypeFacts.CannotCarryBuffer(type))
+            {
+                return AbstractValue.Bottom;
+            }
+
+            return value.WithConsts(ConstSet.Bottom).WithGuard(GuardPolarity.None);
+        }
+
+        private AbstractValue Constant(IOperation operation)
+        {
+            var constant = operation.ConstantValue.Value;
+            if (constant == null && !TypeFacts.IsIntegralLike(operation.Type))
+            {
+                return AbstractValue.Bottom;
+            }
+
+            long value = constant is bool b ? (b ? 1 : 0) : constant is char c ? c : unchecked((long)Model.KernelSymbols.ToUInt64(constant));
+            var result = AbstractValue.Constant(value);
+            if (_flow.Kernel.GfpPacked != 0 && (unchecked((ulong)value) & _flow.Kernel.GfpPacked) != 0)
+            {
+                var sites = PackedFlagReferences(operation);
+                if (!sites.IsEmpty)
+                {
+                    result = result.WithFlagSites(sites);
+                }
+            }
+
+            return result;
+        }
+
+        /// <summary>Where <c>__GFP_PACKED</c> is written inside a folded constant: what the code fix edits.</summary>
+        private ImmutableHashSet<Location> PackedFlagReferences(IOperation operation)
+        {
+            var builder = ImmutableHashSet.CreateBuilder<Location>();
+            foreach (var node in operation.DescendantsAndSelf())
+            {
+                if (node is IFieldReferenceOperation reference && _flow.Kernel.IsGfpPackedField(reference.Field))
+                {
+                    builder.Add(reference.Syntax.GetLocation());
+                }
+            }
+
+            return builder.ToImmutable();
+        }
+
+        private AbstractValue EvalConversion(IConversionOperation conversion)
+        {
+            var operand = Eval(conversion.Operand);
+            if (conversion.OperatorMethod != null && _flow.TryGetBody(conversion.OperatorMethod) is { } body)
+            {
+                return CallBody(body, conversion.OperatorMethod, null, ImmutableArray.Create(operand), conversion, ImmutableArray<IArgumentOperation>.Empty);
+            }
+
+            if (TypeFacts.IsIntegralLike(conversion.Type))
+            {
+                return AbstractValue.Bottom.WithConsts(operand.Consts.IsBottom ? ConstSet.Unknown : operand.Consts)
+                    .WithFlagSites(operand.FlagSites).WithGuard(operand.Guard);
+            }
+
+            return Shape(operand, conversion.Type, unknownIfNumeric: false);
+        }
+
+        private AbstractValue EvalBinary(IBinaryOperation binary)
+        {
+            var left = Eval(binary.LeftOperand);
+            var right = Eval(binary.RightOperand);
+            if (binary.OperatorMethod != null && _flow.TryGetBody(binary.OperatorMethod) is { } body)
+            {
+                return CallBody(body, binary.OperatorMethod, null, ImmutableArray.Create(left, right), binary, ImmutableArray<IArgumentOperation>.Empty);
+            }
+
+            return Binary(binary.OperatorKind, left, right, binary.Type);
+        }
+
+        private static AbstractValue Binary(BinaryOperatorKind kind, AbstractValue left, AbstractValue right, ITypeSymbol? type)
+        {
+            var leftConsts = left.Consts.IsBottom ? ConstSet.Unknown : left.Consts;
+            var rightConsts = right.Consts.IsBottom ? ConstSet.Unknown : right.Consts;
+            ConstSet consts;
+            switch (kind)
+            {
+                case BinaryOperatorKind.Add: consts = leftConsts.Combine(rightConsts, (a, b) => unchecked(a + b)); break;
+                case BinaryOperatorKind.Subtract: consts = leftConsts.Combine(rightConsts, (a, b) => unchecked(a - b)); break;
+                case BinaryOperatorKind.Multiply: consts = leftConsts.Combine(rightConsts, (a, b) => unchecked(a * b)); break;
+                case BinaryOperatorKind.Divide: consts = leftConsts.Combine(rightConsts, (a, b) => b == 0 ? (long?)null : a / b); break;
+                case BinaryOperatorKind.Remainder: consts = leftConsts.Combine(rightConsts, (a, b) => b == 0 ? (long?)null : a % b); break;
+                case BinaryOperatorKind.And: consts = leftConsts.Combine(rightConsts, (a, b) => a & b); break;
+                case BinaryOperatorKind.Or: consts = leftConsts.Combine(rightConsts, (a, b) => a | b); break;
+                case BinaryOperatorKind.ExclusiveOr: consts = leftConsts.Combine(rightConsts, (a, b) => a ^ b); break;
+                case BinaryOperatorKind.LeftShift: consts = leftConsts.Combine(rightConsts, (a, b) => a << (int)(b & 63)); break;
+                case BinaryOperatorKind.RightShift: consts = leftConsts.Combine(rightConsts, (a, b) => a >> (int)(b & 63)); break;
+                case BinaryOperatorKind.Equals: consts = leftConsts.Combine(rightConsts, (a, b) => a == b ? 1 : 0); break;
+                case BinaryOperatorKind.NotEquals: consts = leftConsts.Combine(rightConsts, (a, b) => a != b ? 1 : 0); break;
+                default: consts = ConstSet.Unknown; break;
+            }
+
+            // "flags & ~__GFP_PACKED" clears the flag: the sites it came from no longer matter.
+            var flagSites = kind == BinaryOperatorKind.And ? ImmutableHashSet<Location>.Empty : left.FlagSites.Union(right.FlagSites);
+            var guard = GuardPolarity.None;
+            if ((kind == BinaryOperatorKind.Equals || kind == BinaryOperatorKind.NotEquals) && IsBoolConstant(right, out bool constant))
+            {
+                // dev_is_dma_coherent(dev) == false, needs_bounce != true …
+                bool same = (kind == BinaryOperatorKind.Equals) == constant;
+                guard = same ? left.Guard : Flip(left.Guard);
+            }
+
+            if (TypeFacts.IsIntegralLike(type))
+            {
+                return AbstractValue.Bottom.WithConsts(consts).WithFlagSites(flagSites).WithGuard(guard);
+            }
+
+            return Shape(left.Join(right), type, unknownIfNumeric: false);
+        }
+
+        private static bool IsBoolConstant(AbstractValue value, out bool constant)
+        {
+            constant = false;
+            if (value.Consts.HasUnknown || value.Consts.HasParameter || value.Consts.Values.Count != 1) return false;
+            constant = value.Consts.Values[0] != 0;
+            return true;
+        }
+
+        private static GuardPolarity Flip(GuardPolarity guard) => (GuardPolarity)(-(sbyte)guard);
+
+        private AbstractValue EvalUnary(IUnaryOperation unary)
+        {
+            var operand = Eval(unary.Operand);
+            if (unary.OperatorMethod != null && _flow.TryGetBody(unary.OperatorMethod) is { } body)
+            {
+                return CallBody(body, unary.OperatorMethod, null, ImmutableArray.Create(operand), unary, ImmutableArray<IArgumentOperation>.Empty);
+            }
+
+            var consts = operand.Consts.IsBottom ? ConstSet.Unknown : operand.Consts;
+            switch (unary.OperatorKind)
+            {
+                case UnaryOperatorKind.Not:
+                    return AbstractValue.Bottom.WithConsts(consts.Map(v => v == 0 ? 1 : 0)).WithGuard(Flip(operand.Guard));
+                case UnaryOperatorKind.BitwiseNegation:
+                    return AbstractValue.Bottom.WithConsts(consts.Map(v => ~v));
+                case UnaryOperatorKind.Minus:
+                    return AbstractValue.Bottom.WithConsts(consts.Map(v => -v));
+                default:
+                    return operand;
+            }
+        }
+
+        private AbstractValue ReadField(IFieldReferenceOperation reference)
+        {
+            var field = reference.Field;
+            if (field.IsStatic)
+            {
+                return WithSymbolicObject(_state.TryGetVariable(field) ?? _flow.ReadGlobalField(CompilationFlow.SymbolKey(field)), field);
+            }
+
+            var receiver = Eval(reference.Instance);
+            return WithSymbolicObject(ReadMember(receiver, MemberKey(field), fieldSummary: !field.ContainingType.IsTupleType), field);
+        }
+
+        private AbstractValue ReadProperty(IPropertyReferenceOperation reference)
+        {
+            var property = reference.Property;
+            var receiver = reference.Instance == null ? null : Eval(reference.Instance);
+            var arguments = EvalArguments(reference.Arguments);
+            var getter = property.GetMethod;
+            if (getter != null && _flow.TryGetBody(getter) is { } body && !IsOverridable(getter))
+            {
+                return CallBody(body, getter, receiver, arguments, reference, reference.Arguments);
+            }
+
+            if (property.IsIndexer || !reference.Arguments.IsEmpty)
+            {
+                return Shape(ReadElements(receiver ?? AbstractValue.Bottom), property.Type, unknownIfNumeric: true);
+            }
+
+            if (IsAutoProperty(property))
+            {
+                return property.IsStatic
+                    ? WithSymbolicObject(_state.TryGetVariable(property) ?? _flow.ReadGlobalField(CompilationFlow.SymbolKey(property)), property)
+                    : WithSymbolicObject(ReadMember(receiver ?? AbstractValue.Bottom, MemberKey(property), fieldSummary: true), property);
+            }
+
+            // A library property (Count, Values, Span …): it may expose what its object holds.
+            return Conservative(property.Type, receiver, arguments);
+        }
+
+        private static bool IsAutoProperty(IPropertySymbol property) =>
+            property.Locations.Any(l => l.IsInSource) && !property.IsAbstract;
+
+        /// <summary>Values read from fields and properties of reference type stand for an object even when its creation is unseen.</summary>
+        private static AbstractValue WithSymbolicObject(AbstractValue value, ISymbol member)
+        {
+            var type = member is IFieldSymbol f ? f.Type : ((IPropertySymbol)member).Type;
+            if (!TypeFacts.IsReferenceLike(type))
+            {
+                return Shape(value, type, unknownIfNumeric: false);
+            }
+
+            return value.WithObjects(value.Objects.Add(ObjectId.ForSymbol("member", CompilationFlow.SymbolKey(member))));
+        }
+
+        private static string MemberKey(ISymbol member)
+        {
+            if (member is IFieldSymbol field && field.ContainingType.IsTupleType)
+            {
+                return (field.CorrespondingTupleField ?? field).Name;
+            }
+
+            return CompilationFlow.SymbolKey(member);
+        }
+
+        /// <summary>A member of every object the receiver may be; what this method wrote wins, then what anyone wrote.</summary>
+        private AbstractValue ReadMember(AbstractValue receiver, string member, bool fieldSummary)
+        {
+            var result = AbstractValue.Bottom;
+            bool allKnownLocally = !receiver.Objects.IsEmpty;
+            foreach (var obj in receiver.Objects)
+            {
+                var key = new HeapKey(obj, member);
+                if (_state.Heap.TryGetValue(key, out var local))
+                {
+                    result = result.Join(local);
+                    continue;
+                }
+
+                allKnownLocally = false;
+                if (_flow.ReadGlobalHeap(key) is { } global)
+                {
+                    result = result.Join(global);
+                }
+            }
+
+            if (!allKnownLocally && fieldSummary)
+            {
+                result = result.Join(_flow.ReadGlobalField(member));
+            }
+
+            return result;
+        }
+
+        /// <summary>The elements of an array or collection; a container with unseen elements gets a symbolic element object.</summary>
+        private AbstractValue ReadElements(AbstractValue container)
+        {
+            var result = container.WithObjects(ImmutableHashSet<ObjectId>.Empty).WithConsts(ConstSet.Bottom).WithGuard(GuardPolarity.None)
+                .WithFlagSites(ImmutableHashSet<Location>.Empty);
+            foreach (var obj in container.Objects)
+            {
+                var key = new HeapKey(obj, HeapKey.Elements);
+                if (_state.Heap.TryGetValue(key, out var local))
+                {
+                    result = result.Join(local);
+                }
+                else if (_flow.ReadGlobalHeap(key) is { } global)
+                {
+                    result = result.Join(global);
+                }
+
+                if (obj.Key.Length < 512)
+                {
+                    result = result.Join(AbstractValue.ForObject(ObjectId.ForSymbol("elem", obj.Key)));
+                }
+            }
+
+            return result;
+        }
+
+        private void WriteMember(AbstractValue receiver, string member, AbstractValue value, bool fieldSummary, bool weak)
+        {
+            var heap = _state.Heap;
+            bool strong = !weak && receiver.Objects.Count == 1;
+            foreach (var obj in receiver.Objects)
+            {
+                var key = new HeapKey(obj, member);
+                heap = heap.SetItem(key, !strong && heap.TryGetValue(key, out var existing) ? existing.Join(value) : value);
+                _flow.WriteGlobalHeap(key, value);
+            }
+
+            _state = _state.WithHeap(heap);
+            if (fieldSummary)
+            {
+                _flow.WriteGlobalField(member, value);
+            }
+        }
+
+        private void WriteElements(AbstractValue container, AbstractValue value) =>
+            WriteMember(container, HeapKey.Elements, value, fieldSummary: false, weak: true);
+
+        private void Assign(IOperation target, AbstractValue value, Location step)
+        {
+            switch (target)
+            {
+                case ILocalReferenceOperation local:
+                    _state = _state.WithVariable(local.Local, value);
+                    break;
+                case IParameterReferenceOperation parameter:
+                    _state = _state.WithVariable(parameter.Parameter, value);
+                    break;
+                case IFlowCaptureReferenceOperation capture:
+                    _state = _state.WithVariable(capture.Id, value);
+                    break;
+                case IFieldReferenceOperation field:
+                    {
+                        var stored = value.WithStep(step);
+                        if (field.Field.IsStatic)
+                        {
+                            _state = _state.WithVariable(field.Field, stored);
+                            _flow.WriteGlobalField(CompilationFlow.SymbolKey(field.Field), stored);
+                        }
+                        else
+                        {
+                            WriteMember(Eval(field.Instance), MemberKey(field.Field), stored, fieldSummary: !field.Field.ContainingType.IsTupleType, weak: false);
+                        }
+
+                        break;
+                    }
+
+                case IPropertyReferenceOperation property:
+                    AssignProperty(property, value.WithStep(step));
+                    break;
+                case IArrayElementReferenceOperation element:
+                    {
+                        var array = Eval(element.ArrayReference);
+                        foreach (var index in element.Indices) Eval(index);
+                        WriteElements(array, value.WithStep(step));
+                        break;
+                    }
+
+                case IDeclarationExpressionOperation declaration:
+                    Assign(declaration.Expression, value, step);
+                    break;
+                case ITupleOperation tuple:
+                    AssignDeconstruction(tuple, value, step);
+                    break;
+                case IConversionOperation conversion:
+                    Assign(conversion.Operand, value, step);
+                    break;
+            }
+        }
+
+        private void AssignProperty(IPropertyReferenceOperation reference, AbstractValue value)
+        {
+            var property = reference.Property;
+            var receiver = reference.Instance == null ? null : Eval(reference.Instance);
+            var arguments = EvalArguments(reference.Arguments);
+            var setter = property.SetMethod;
+            if (setter != null && _flow.TryGetBody(setter) is { } body && !IsOverridable(setter))
+            {
+                CallBody(body, setter, receiver, arguments.Add(value), reference, reference.Arguments);
+                return;
+            }
+
+            if (property.IsIndexer || !reference.Arguments.IsEmpty)
+            {
+                if (receiver != null) WriteElements(receiver, value);
+                return;
+            }
+
+            if (property.IsStatic)
+            {
+                _state = _state.WithVariable(property, value);
+                _flow.WriteGlobalField(CompilationFlow.SymbolKey(property), value);
+            }
+            else if (receiver != null)
+            {
+                WriteMember(receiver, MemberKey(property), value, fieldSummary: true, weak: false);
+            }
+        }
+
+        private void AssignDeconstruction(IOperation target, AbstractValue value, Location step)
+        {
+            if (target is IDeclarationExpressionOperation declaration)
+            {
+                target = declaration.Expression;
+            }
+
+            if (target is not ITupleOperation tuple)
+            {
+                Assign(target, value, step);
+                return;
+            }
+
+            for (int i = 0; i < tuple.Elements.Length; i++)
+            {
+                var element = ReadMember(value, "Item" + (i + 1), fieldSummary: false);
+                AssignDeconstruction(tuple.Elements[i], element, step);
+            }
+        }
+
+        private AbstractValue NewTuple(ITupleOperation tuple)
+        {
+            var obj = AbstractValue.ForObject(ObjectId.ForSite(tuple.Syntax.GetLocation()));
+            for (int i = 0; i < tuple.Elements.Length; i++)
+            {
+                WriteMember(obj, "Item" + (i + 1), Eval(tuple.Elements[i]), fieldSummary: false, weak: false);
+            }
+
+            return obj;
+        }
+
+        private AbstractValue EvalArrayCreation(IArrayCreationOperation creation)
+        {
+            foreach (var size in creation.DimensionSizes) Eval(size);
+            var array = AbstractValue.ForObject(ObjectId.ForSite(creation.Syntax.GetLocation()));
+            if (creation.Initializer != null)
+            {
+                InitializeElements(array, creation.Initializer);
+            }
+
+            return array;
+        }
+
+        private void InitializeElements(AbstractValue array, IArrayInitializerOperation initializer)
+        {
+            foreach (var element in initializer.ElementValues)
+            {
+                if (element is IArrayInitializerOperation nested)
+                {
+                    InitializeElements(array, nested);
+                }
+                else
+                {
+                    WriteElements(array, Eval(element).WithStep(element.Syntax.GetLocation()));
+                }
+            }
+        }
+
+        private AbstractValue EvalObjectCreation(IObjectCreationOperation creation)
+        {
+            var obj = AbstractValue.ForObject(ObjectId.ForSite(creation.Syntax.GetLocation()));
+            var arguments = EvalArguments(creation.Arguments);
+            if (creation.Constructor != null && _flow.TryGetBody(creation.Constructor) is { } body)
+            {
+                CallBody(body, creation.Constructor, obj, arguments, creation, creation.Arguments);
+            }
+            else if (arguments.Any(a => !a.Origins.IsEmpty || !a.Objects.IsEmpty))
+            {
+                // new List<KernelPtr>(other), new Holder(p) from a library: the object may hold what it was given.
+                foreach (var argument in arguments)
+                {
+                    WriteElements(obj, argument.Join(ReadElements(argument)));
+                }
+            }
+
+            if (creation.Initializer != null)
+            {
+                var saved = _implicitReceiver;
+                _implicitReceiver = obj;
+                foreach (var initializer in creation.Initializer.Initializers)
+                {
+                    Eval(initializer);
+                }
+
+                _implicitReceiver = saved;
+            }
+
+            return obj;
+        }
+
+        private void BindPattern(IPatternOperation pattern, AbstractValue value)
+        {
+            switch (pattern)
+            {
+                case IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol local }:
+                    _state = _state.WithVariable(local, value);
+                    break;
+                case IRecursivePatternOperation { DeclaredSymbol: ILocalSymbol recursiveLocal }:
+                    _state = _state.WithVariable(recursiveLocal, value);
+                    break;
+            }
+        }
+
+        private ImmutableArray<AbstractValue> EvalArguments(ImmutableArray<IArgumentOperation> arguments)
+        {
+            var builder = ImmutableArray.CreateBuilder<AbstractValue>(arguments.Length);
+            foreach (var argument in arguments)
+            {
+                builder.Add(argument.Parameter?.RefKind == RefKind.Out ? AbstractValue.Bottom : Eval(argument.Value));
+            }
+
+            return builder.MoveToImmutable();
+        }
+    }
+}

@@ -1,0 +1,193 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+
+namespace PackedAlloc.Analyzers.Flow
+{
+    /// <summary>
+    /// One analysis of one control flow graph in one context: a worklist over basic blocks to a fixed point, with
+    /// the transfer functions in the other parts of this class. Branches on dev_is_dma_coherent and
+    /// dma_kmalloc_needs_bounce mark the edges on which no bounce is needed; every operation visit counts against
+    /// the body's work budget.
+    /// </summary>
+    internal sealed partial class MethodFlow
+    {
+        private readonly CompilationFlow _flow;
+        private readonly BodyInfo _body;
+        private readonly ControlFlowGraph _graph;
+        private readonly AbstractValue? _this;
+        private readonly int _depthLeft;
+        private readonly bool _rootHasCallers;
+        private readonly List<SinkHit> _hits = new List<SinkHit>();
+        private FlowState _state = FlowState.Empty;
+        private AbstractValue _return = AbstractValue.Bottom;
+        private FlowState? _exitState;
+
+        public MethodFlow(CompilationFlow flow, BodyInfo body, ControlFlowGraph graph, AbstractValue? thisValue, int depthLeft, bool rootHasCallers)
+        {
+            _flow = flow;
+            _body = body;
+            _graph = graph;
+            _this = thisValue;
+            _depthLeft = depthLeft;
+            _rootHasCallers = rootHasCallers;
+        }
+
+        public int Steps { get; private set; }
+
+        /// <summary>Analyses a body whose parameters hold <paramref name="arguments"/> (by ordinal).</summary>
+        public CallResult RunBody(ImmutableArray<AbstractValue> arguments, bool guarded)
+        {
+            var parameters = _body.Method?.Parameters ?? ImmutableArray<IParameterSymbol>.Empty;
+            var initial = FlowState.Empty.WithGuarded(guarded);
+            for (int i = 0; i < parameters.Length && i < arguments.Length; i++)
+            {
+                initial = initial.WithVariable(parameters[i], arguments[i]);
+            }
+
+            Run(initial);
+            return new CallResult(_return, FinalValues(parameters), _exitState, _hits);
+        }
+
+        /// <summary>Analyses a lambda or local function body starting from <paramref name="initial"/>.</summary>
+        private CallResult RunNested(FlowState initial, ImmutableArray<IParameterSymbol> parameters)
+        {
+            Run(initial);
+            return new CallResult(_return, FinalValues(parameters), _exitState, _hits);
+        }
+
+        private ImmutableArray<AbstractValue> FinalValues(ImmutableArray<IParameterSymbol> parameters)
+        {
+            var builder = ImmutableArray.CreateBuilder<AbstractValue>(parameters.Length);
+            foreach (var parameter in parameters)
+            {
+                builder.Add(_exitState?.TryGetVariable(parameter) ?? AbstractValue.Bottom);
+            }
+
+            return builder.MoveToImmutable();
+        }
+
+        private void Run(FlowState initial)
+        {
+            var blocks = _graph.Blocks;
+            var inputs = new FlowState?[blocks.Length];
+            var worklist = new SortedSet<int>();
+            inputs[0] = initial;
+            worklist.Add(0);
+            while (worklist.Count > 0)
+            {
+                _flow.CancellationToken.ThrowIfCancellationRequested();
+                int ordinal = worklist.Min;
+                worklist.Remove(ordinal);
+                var block = blocks[ordinal];
+                var input = inputs[ordinal]!;
+                _state = input;
+                foreach (var operation in block.Operations)
+                {
+                    Eval(operation);
+                }
+
+                if (block.Kind == BasicBlockKind.Exit)
+                {
+                    _exitState = _exitState == null ? _state : _exitState.Join(_state);
+                    continue;
+                }
+
+                var branchValue = block.BranchValue == null ? null : Eval(block.BranchValue);
+                var output = _state;
+                if (block.ConditionKind != ControlFlowConditionKind.None && branchValue != null)
+                {
+                    bool conditionalWhenTrue = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
+                    Propagate(block.ConditionalSuccessor, Edge(output, branchValue, conditionalWhenTrue), inputs, worklist);
+                    Propagate(block.FallThroughSuccessor, Edge(output, branchValue, !conditionalWhenTrue), inputs, worklist);
+                }
+                else
+                {
+                    if (branchValue != null && block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return)
+                    {
+                        _return = _return.Join(branchValue);
+                    }
+
+                    Propagate(block.FallThroughSuccessor, output, inputs, worklist);
+                }
+
+                PropagateToHandlers(block, input.Join(output), inputs, worklist);
+            }
+        }
+
+        /// <summary>The state on the edge taken when the branch value is <paramref name="valueIsTrue"/>; null when that edge cannot be taken.</summary>
+        private static FlowState? Edge(FlowState state, AbstractValue condition, bool valueIsTrue)
+        {
+            var consts = condition.Consts;
+            if (!consts.HasUnknown && !consts.HasParameter && consts.Values.Count == 1)
+            {
+                bool constant = consts.Values[0] != 0;
+                if (constant != valueIsTrue)
+                {
+                    return null;
+                }
+            }
+
+            bool safeHere = (condition.Guard == GuardPolarity.SafeWhenTrue && valueIsTrue)
+                || (condition.Guard == GuardPolarity.SafeWhenFalse && !valueIsTrue);
+            return safeHere ? state.WithGuarded(true) : state;
+        }
+
+        private static void Propagate(ControlFlowBranch? branch, FlowState? state, FlowState?[] inputs, SortedSet<int> worklist)
+        {
+            var destination = branch?.Destination;
+            if (destination == null || state == null)
+            {
+                return;
+            }
+
+            var existing = inputs[destination.Ordinal];
+            var joined = existing == null ? state : existing.Join(state);
+            if (existing == null || !joined.IsSameAs(existing))
+            {
+                inputs[destination.Ordinal] = joined;
+                worklist.Add(destination.Ordinal);
+            }
+        }
+
+        /// <summary>
+        /// Catch and finally blocks have no ordinary predecessors in Roslyn's graph: they are entered from anywhere in
+        /// the try region, so they receive the join of every state seen there.
+        /// </summary>
+        private void PropagateToHandlers(BasicBlock block, FlowState state, FlowState?[] inputs, SortedSet<int> worklist)
+        {
+            for (var region = block.EnclosingRegion; region != null; region = region.EnclosingRegion)
+            {
+                if (region.Kind != ControlFlowRegionKind.Try || region.EnclosingRegion == null)
+                {
+                    continue;
+                }
+
+                foreach (var handler in region.EnclosingRegion.NestedRegions)
+                {
+                    if (handler != region && handler.Kind != ControlFlowRegionKind.Try)
+                    {
+                        var first = _graph.Blocks[handler.FirstBlockOrdinal];
+                        var existing = inputs[first.Ordinal];
+                        var joined = existing == null ? state : existing.Join(state);
+                        if (existing == null || !joined.IsSameAs(existing))
+                        {
+                            inputs[first.Ordinal] = joined;
+                            worklist.Add(first.Ordinal);
+                        }
+                    }
+                }
+            }
+        }
+
+        private void Step()
+        {
+            Steps++;
+            if (Steps > _flow.Options.MaxSteps)
+            {
+                throw new BudgetExceededException(Steps);
+            }
+        }
+    }
+}

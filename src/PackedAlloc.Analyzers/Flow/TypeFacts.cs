@@ -1,0 +1,106 @@
+using Microsoft.CodeAnalysis;
+
+namespace PackedAlloc.Analyzers.Flow
+{
+    /// <summary>Which values can carry what: buffers travel in pointers, objects, arrays and collections, not in numbers.</summary>
+    internal static class TypeFacts
+    {
+        /// <summary>Runtime types that are handles, not memory: a DmaAddr cannot be turned back into the buffer.</summary>
+        private static readonly string[] OpaqueRuntimeTypes = { "DmaAddr", "Device", "Spinlock", "Machine", "MachineOptions", "DebugReport" };
+
+        /// <summary>Numbers, enums, bools, strings and runtime handles carry no buffer.</summary>
+        public static bool CannotCarryBuffer(ITypeSymbol? type)
+        {
+            if (type == null)
+            {
+                return false;
+            }
+
+            if (IsIntegralLike(type))
+            {
+                return true;
+            }
+
+            switch (type.SpecialType)
+            {
+                case SpecialType.System_Single:
+                case SpecialType.System_Double:
+                case SpecialType.System_Decimal:
+                case SpecialType.System_String:
+                case SpecialType.System_Void:
+                    return true;
+            }
+
+            if (type.ContainingNamespace?.ToDisplayString() == "PackedAlloc.Runtime")
+            {
+                foreach (var name in OpaqueRuntimeTypes)
+                {
+                    if (type.Name == name) return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Types whose values the analysis tracks as constants: sizes, flags, directions, bools.</summary>
+        public static bool IsIntegralLike(ITypeSymbol? type)
+        {
+            if (type == null) return false;
+            if (type.TypeKind == TypeKind.Enum) return true;
+            if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+            {
+                return IsIntegralLike(nullable.TypeArguments[0]);
+            }
+
+            switch (type.SpecialType)
+            {
+                case SpecialType.System_Boolean:
+                case SpecialType.System_Char:
+                case SpecialType.System_SByte:
+                case SpecialType.System_Byte:
+                case SpecialType.System_Int16:
+                case SpecialType.System_UInt16:
+                case SpecialType.System_Int32:
+                case SpecialType.System_UInt32:
+                case SpecialType.System_Int64:
+                case SpecialType.System_UInt64:
+                case SpecialType.System_IntPtr:
+                case SpecialType.System_UIntPtr:
+                    return true;
+                default:
+                    return false;
+            }
+        }
+
+        /// <summary>Values that have identity in the analysis (fields, elements): classes, arrays, structs, tuples.</summary>
+        public static bool IsReferenceLike(ITypeSymbol? type) => type != null && !CannotCarryBuffer(type);
+
+        /// <summary>Library methods that store their arguments in the receiver collection.</summary>
+        public static bool StoresArgumentsInReceiver(string methodName)
+        {
+            switch (methodName)
+            {
+                case "Add":
+                case "AddRange":
+                case "Insert":
+                case "InsertRange":
+                case "Push":
+                case "Enqueue":
+                case "TryAdd":
+                case "AddFirst":
+                case "AddLast":
+                case "AddOrUpdate":
+                case "GetOrAdd":
+                case "Set":
+                case "SetValue":
+                    return true;
+                default:
+                    return false;
+            }
+        }
+
+        /// <summary>Of those, the ones that take a collection whose elements are stored.</summary>
+        public static bool StoresElementsOfArgument(string methodName) =>
+            methodName == "AddRange" || methodName == "InsertRange";
+    }
+}

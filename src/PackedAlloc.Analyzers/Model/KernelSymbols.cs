@@ -1,0 +1,163 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+
+namespace PackedAlloc.Analyzers.Model
+{
+    /// <summary>What a call to one of the runtime's <c>Kernel</c> functions means to the flow analysis.</summary>
+    internal enum KernelFunction
+    {
+        None,
+        /// <summary>kmalloc, kzalloc: (size, flags).</summary>
+        Kmalloc,
+        /// <summary>kcalloc, kmalloc_array: (n, size, flags).</summary>
+        KmallocArray,
+        /// <summary>krealloc: (p, size, flags); may return p itself.</summary>
+        Krealloc,
+        /// <summary>kmemdup: (src, len, flags); a copy, so the source's allocation does not flow on.</summary>
+        Kmemdup,
+        KmemCacheCreate,
+        KmemCacheAlloc,
+        /// <summary>dma_map_single and the other dma_map_* that take a buffer.</summary>
+        MapSingle,
+        /// <summary>dma_map_sg.</summary>
+        MapScatterList,
+        /// <summary>sg_init_one, sg_set_buf: (sg, buf, len) store the buffer in the entry.</summary>
+        ScatterListSetBuffer,
+        /// <summary>swiotlb_map and other functions that always bounce.</summary>
+        Bounce,
+        /// <summary>virt_to_phys, phys_to_virt: the same memory under another name.</summary>
+        AddressTranslation,
+        /// <summary>memcpy, memset: return their destination.</summary>
+        ReturnsFirstArgument,
+        /// <summary>dev_is_dma_coherent: true means no bounce is needed.</summary>
+        CoherentCheck,
+        /// <summary>dma_kmalloc_needs_bounce: false means no bounce is needed.</summary>
+        NeedsBounceCheck,
+    }
+
+    /// <summary>
+    /// The runtime's symbols, resolved once per compilation. Everything the analysis recognises is keyed on
+    /// these symbols, never on names in source text, so a user method that happens to be called kmalloc is not a source.
+    /// </summary>
+    internal sealed class KernelSymbols
+    {
+        private readonly Dictionary<string, KernelFunction> _functionsByName;
+
+        private KernelSymbols(INamedTypeSymbol kernel, INamedTypeSymbol? scatterList, INamedTypeSymbol? kernelPtr, IFieldSymbol? gfpPacked)
+        {
+            Kernel = kernel;
+            ScatterList = scatterList;
+            KernelPtr = kernelPtr;
+            GfpPackedField = gfpPacked;
+            GfpPacked = gfpPacked != null && gfpPacked.HasConstantValue ? ToUInt64(gfpPacked.ConstantValue) : 0;
+            SlabHwcacheAlign = ReadConstant(kernel, "SLAB_HWCACHE_ALIGN", 0x2000);
+            DmaToDevice = (long)ReadConstant(kernel, "DMA_TO_DEVICE", 1);
+            DmaNone = (long)ReadConstant(kernel, "DMA_NONE", 3);
+            ArchDmaMinAlign = (int)ReadConstant(kernel, "ARCH_DMA_MINALIGN", 128);
+            _functionsByName = new Dictionary<string, KernelFunction>
+            {
+                ["kmalloc"] = KernelFunction.Kmalloc,
+                ["kzalloc"] = KernelFunction.Kmalloc,
+                ["kcalloc"] = KernelFunction.KmallocArray,
+                ["kmalloc_array"] = KernelFunction.KmallocArray,
+                ["krealloc"] = KernelFunction.Krealloc,
+                ["kmemdup"] = KernelFunction.Kmemdup,
+                ["kmem_cache_create"] = KernelFunction.KmemCacheCreate,
+                ["kmem_cache_alloc"] = KernelFunction.KmemCacheAlloc,
+                ["dma_map_sg"] = KernelFunction.MapScatterList,
+                ["dma_map_sg_attrs"] = KernelFunction.MapScatterList,
+                ["sg_init_one"] = KernelFunction.ScatterListSetBuffer,
+                ["sg_set_buf"] = KernelFunction.ScatterListSetBuffer,
+                ["swiotlb_map"] = KernelFunction.Bounce,
+                ["virt_to_phys"] = KernelFunction.AddressTranslation,
+                ["phys_to_virt"] = KernelFunction.AddressTranslation,
+                ["memcpy"] = KernelFunction.ReturnsFirstArgument,
+                ["memset"] = KernelFunction.ReturnsFirstArgument,
+                ["dev_is_dma_coherent"] = KernelFunction.CoherentCheck,
+                ["dma_kmalloc_needs_bounce"] = KernelFunction.NeedsBounceCheck,
+            };
+        }
+
+        public INamedTypeSymbol Kernel { get; }
+        public INamedTypeSymbol? ScatterList { get; }
+        public INamedTypeSymbol? KernelPtr { get; }
+        public IFieldSymbol? GfpPackedField { get; }
+        public ulong GfpPacked { get; }
+        public ulong SlabHwcacheAlign { get; }
+        public long DmaToDevice { get; }
+        public long DmaNone { get; }
+        public int ArchDmaMinAlign { get; }
+
+        /// <summary>Null when the compilation does not reference PackedAlloc.Runtime: then there is nothing to analyse.</summary>
+        public static KernelSymbols? TryCreate(Compilation compilation)
+        {
+            var kernel = compilation.GetTypeByMetadataName("PackedAlloc.Runtime.Kernel");
+            if (kernel == null)
+            {
+                return null;
+            }
+
+            IFieldSymbol? packed = null;
+            foreach (var member in kernel.GetMembers("__GFP_PACKED"))
+            {
+                packed = member as IFieldSymbol;
+            }
+
+            return new KernelSymbols(
+                kernel,
+                compilation.GetTypeByMetadataName("PackedAlloc.Runtime.ScatterList"),
+                compilation.GetTypeByMetadataName("PackedAlloc.Runtime.KernelPtr"),
+                packed);
+        }
+
+        public KernelFunction Classify(IMethodSymbol method)
+        {
+            if (!SymbolEqualityComparer.Default.Equals(method.ContainingType, Kernel))
+            {
+                return KernelFunction.None;
+            }
+
+            if (_functionsByName.TryGetValue(method.Name, out var function))
+            {
+                return function;
+            }
+
+            // Every other dma_map_* the runtime has (dma_map_single, dma_map_single_attrs, dma_map_page …) maps a buffer.
+            return method.Name.StartsWith("dma_map_", System.StringComparison.Ordinal) ? KernelFunction.MapSingle : KernelFunction.None;
+        }
+
+        public bool IsKernelMember(ISymbol symbol) => SymbolEqualityComparer.Default.Equals(symbol.ContainingType, Kernel);
+
+        public bool IsGfpPackedField(ISymbol symbol) => GfpPackedField != null && SymbolEqualityComparer.Default.Equals(symbol, GfpPackedField);
+
+        private static ulong ReadConstant(INamedTypeSymbol kernel, string name, ulong fallback)
+        {
+            foreach (var member in kernel.GetMembers(name))
+            {
+                if (member is IFieldSymbol { HasConstantValue: true } field)
+                {
+                    return ToUInt64(field.ConstantValue);
+                }
+            }
+
+            return fallback;
+        }
+
+        public static ulong ToUInt64(object? value)
+        {
+            switch (value)
+            {
+                case null: return 0;
+                case ulong u: return u;
+                case long l: return unchecked((ulong)l);
+                case uint ui: return ui;
+                case int i: return unchecked((ulong)i);
+                case ushort us: return us;
+                case short s: return unchecked((ulong)s);
+                case byte b: return b;
+                case sbyte sb: return unchecked((ulong)sb);
+                default: return 0;
+            }
+        }
+    }
+}

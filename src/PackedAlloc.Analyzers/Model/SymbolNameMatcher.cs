@@ -1,0 +1,97 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+
+namespace PackedAlloc.Analyzers.Model
+{
+    /// <summary>
+    /// Matches methods against a list of names in the format of NetAnalyzers' symbol-name options
+    /// (<c>excluded_symbol_names</c>): entries separated by <c>|</c>, each one of
+    /// <list type="bullet">
+    /// <item>a documentation ID, <c>M:Driver.Dma.BounceCopy(PackedAlloc.Runtime.KernelPtr,System.Int32)</c>;</item>
+    /// <item>a fully qualified name, <c>Driver.Dma.BounceCopy</c> (every overload);</item>
+    /// <item>a bare name, <c>BounceCopy</c> (any type);</item>
+    /// </list>
+    /// any of which may end in <c>*</c> to match every name starting with what precedes it.
+    /// </summary>
+    internal sealed class SymbolNameMatcher
+    {
+        public static readonly SymbolNameMatcher None = new SymbolNameMatcher(ImmutableArray<string>.Empty);
+
+        private readonly ImmutableArray<string> _entries;
+
+        private SymbolNameMatcher(ImmutableArray<string> entries) => _entries = entries;
+
+        public bool IsEmpty => _entries.IsEmpty;
+
+        public static SymbolNameMatcher Parse(string? option)
+        {
+            if (string.IsNullOrWhiteSpace(option))
+            {
+                return None;
+            }
+
+            var entries = new List<string>();
+            foreach (var part in option!.Split('|'))
+            {
+                var entry = part.Trim();
+                if (entry.Length > 0)
+                {
+                    entries.Add(entry);
+                }
+            }
+
+            return new SymbolNameMatcher(entries.ToImmutableArray());
+        }
+
+        public bool Matches(IMethodSymbol method)
+        {
+            if (_entries.IsEmpty)
+            {
+                return false;
+            }
+
+            var definition = method.ReducedFrom ?? method.OriginalDefinition;
+            string? docId = null;
+            string? qualified = null;
+            foreach (var entry in _entries)
+            {
+                string candidate;
+                if (entry.StartsWith("M:", StringComparison.Ordinal))
+                {
+                    candidate = docId ??= definition.GetDocumentationCommentId() ?? string.Empty;
+                }
+                else if (entry.IndexOf('.') >= 0)
+                {
+                    qualified ??= QualifiedName(definition);
+                    candidate = qualified;
+                }
+                else
+                {
+                    candidate = definition.Name;
+                }
+
+                if (Matches(entry, candidate))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool Matches(string pattern, string candidate) =>
+            pattern.EndsWith("*", StringComparison.Ordinal)
+                ? candidate.StartsWith(pattern.Substring(0, pattern.Length - 1), StringComparison.Ordinal)
+                : string.Equals(pattern, candidate, StringComparison.Ordinal);
+
+        private static string QualifiedName(IMethodSymbol method)
+        {
+            var type = method.ContainingType?.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat
+                .WithGenericsOptions(SymbolDisplayGenericsOptions.None)
+                .WithMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.None));
+            return type == null ? method.Name : type + "." + method.Name;
+        }
+    }
+}
