@@ -56,6 +56,14 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
                 TestState.AdditionalReferences.AddRange(TestReferences.All);
             }
 
+            public Test Expect(params DiagnosticResult[] expected)
+            {
+                ExpectedDiagnostics.AddRange(expected);
+                return this;
+            }
+
+            public Task RunAsync() => RunAsync(CancellationToken.None);
+
             /// <summary>Sets .editorconfig options for every file.</summary>
             public Test WithOptions(string options)
             {
