@@ -369,6 +369,74 @@ class Driver
     }
 }", packed);
 
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task PropertiesWithBodies(bool packed) => Check(@"
+class Driver
+{
+    private KernelPtr _backing;
+    KernelPtr Fresh => ALLOC;
+    KernelPtr Stored { get { return _backing; } set { _backing = value; } }
+
+    void Receive(Device dev)
+    {
+        Stored = Fresh;
+        dma_map_single(dev, {|#0:Stored|}, 24, DMA_FROM_DEVICE);
+    }
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task ConstructorChainingAndObjectState(bool packed) => Check(@"
+class Channel
+{
+    public KernelPtr Buffer { get; }
+    public Channel(KernelPtr buffer) { Buffer = buffer; }
+    public Channel() : this(ALLOC) { }
+}
+
+class Driver
+{
+    void Receive(Device dev)
+    {
+        var channel = new Channel();
+        dma_map_single(dev, {|#0:channel.Buffer|}, 24, DMA_FROM_DEVICE);
+    }
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task AsyncMethods(bool packed) => Check(@"
+using System.Threading.Tasks;
+
+class Driver
+{
+    async Task<KernelPtr> AllocAsync() { await Task.Yield(); return ALLOC; }
+
+    async Task Receive(Device dev)
+    {
+        KernelPtr buf = await AllocAsync();
+        dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE);
+    }
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task PatternsAndSwitch(bool packed) => Check(@"
+class Driver
+{
+    void Receive(Device dev, int kind)
+    {
+        object o = kind switch { 0 => ALLOC, _ => kmalloc(512, GFP_KERNEL) };
+        if (o is KernelPtr buf)
+            dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE);
+    }
+}", packed);
+
         [Fact]
         public Task Recursion_Terminates() => Verify.Analyzer(@"
 class Driver
