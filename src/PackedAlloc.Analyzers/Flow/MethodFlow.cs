@@ -157,7 +157,8 @@ namespace PackedAlloc.Analyzers.Flow
         /// </summary>
         private void PropagateToHandlers(BasicBlock block, FlowState state, FlowState?[] inputs, SortedSet<int> worklist)
         {
-            for (var region = block.EnclosingRegion; region != null; region = region.EnclosingRegion)
+            // A lambda's or local function's regions hang below the enclosing method's: stop at this graph's root.
+            for (var region = block.EnclosingRegion; region != null && region != _graph.Root; region = region.EnclosingRegion)
             {
                 if (region.Kind != ControlFlowRegionKind.Try || region.EnclosingRegion == null)
                 {
