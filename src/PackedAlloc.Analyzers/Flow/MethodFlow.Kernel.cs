@@ -41,6 +41,8 @@ namespace PackedAlloc.Analyzers.Flow
                 case KernelFunction.ScatterListSetBuffer:
                     SetScatterListBuffer(invocation, Arg(0), Arg(1));
                     return AbstractValue.Bottom;
+                case KernelFunction.ScatterListGetBuffer:
+                    return ReadMember(Arg(0), ScatterListBuffer, fieldSummary: false);
                 case KernelFunction.AddressTranslation:
                 case KernelFunction.ReturnsFirstArgument:
                     return Shape(Arg(0), method.ReturnType, unknownIfNumeric: true);
@@ -66,7 +68,7 @@ namespace PackedAlloc.Analyzers.Flow
                 return AbstractValue.Bottom;
             }
 
-            if (!MayBeUnsafe(sizes, SizeClasses.IsUnsafe(_flow.Options.DmaMinAlign)))
+            if (!MayBeUnsafe(sizes, SizeClasses.IsUnsafe(_flow.Options.DmaMinAlign)) || DoesNotCompile(invocation))
             {
                 return AbstractValue.Bottom;
             }
@@ -151,7 +153,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// </summary>
         private void CheckSink(IInvocationOperation invocation, ImmutableArray<AbstractValue> values)
         {
-            if (_state.Guarded)
+            if (_state.Guarded || DoesNotCompile(invocation))
             {
                 return;
             }
@@ -189,6 +191,15 @@ namespace PackedAlloc.Analyzers.Flow
                     }
                 }
             }
+        }
+
+        /// <summary>Code with errors is not judged: what it means is not settled, and a warning there is noise.</summary>
+        private static bool DoesNotCompile(IOperation operation)
+        {
+            var statement = operation.Syntax.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.StatementSyntax>() ?? operation.Syntax;
+            return statement.ContainsDiagnostics
+                || operation.DescendantsAndSelf().Any(o => o is IInvalidOperation)
+                || operation.SemanticModel?.GetDiagnostics(statement.Span).Any(d => d.Severity == DiagnosticSeverity.Error) == true;
         }
 
         private static bool IsDirection(ITypeSymbol? type) =>

@@ -23,6 +23,8 @@ namespace PackedAlloc.Analyzers.Model
         MapScatterList,
         /// <summary>sg_init_one, sg_set_buf: (sg, buf, len) store the buffer in the entry.</summary>
         ScatterListSetBuffer,
+        /// <summary>sg_virt: the buffer a scatterlist entry was set to.</summary>
+        ScatterListGetBuffer,
         /// <summary>swiotlb_map and other functions that always bounce.</summary>
         Bounce,
         /// <summary>virt_to_phys, phys_to_virt: the same memory under another name.</summary>
@@ -68,6 +70,7 @@ namespace PackedAlloc.Analyzers.Model
                 ["dma_map_sg_attrs"] = KernelFunction.MapScatterList,
                 ["sg_init_one"] = KernelFunction.ScatterListSetBuffer,
                 ["sg_set_buf"] = KernelFunction.ScatterListSetBuffer,
+                ["sg_virt"] = KernelFunction.ScatterListGetBuffer,
                 ["swiotlb_map"] = KernelFunction.Bounce,
                 ["virt_to_phys"] = KernelFunction.AddressTranslation,
                 ["phys_to_virt"] = KernelFunction.AddressTranslation,

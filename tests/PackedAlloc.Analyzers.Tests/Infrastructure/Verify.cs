@@ -1,0 +1,79 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
+using PackedAlloc.Analyzers.Rules;
+
+namespace PackedAlloc.Analyzers.Tests.Infrastructure
+{
+    /// <summary>VerifyCS-style helpers for PA0001 over Microsoft.CodeAnalysis.Testing.</summary>
+    internal static class Verify
+    {
+        /// <summary>The usings every test source starts with, as driver code written against the runtime does.</summary>
+        public const string Usings = "using System;\nusing System.Collections.Generic;\nusing PackedAlloc.Runtime;\nusing static PackedAlloc.Runtime.Kernel;\n";
+
+        [ModuleInitializer]
+        internal static void SurfaceAnalyzerFailures() =>
+            PackedBufferReachesDmaAnalyzer.FailureObserver = exception =>
+                throw new InvalidOperationException("The analyzer failed: " + exception, exception);
+
+        public static DiagnosticResult Diagnostic(int markupKey = 0) =>
+            new DiagnosticResult(Descriptors.PackedBufferReachesDmaId, DiagnosticSeverity.Warning).WithLocation(markupKey).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations);
+
+        /// <summary>PA0001 with its full message, for the tests that check the wording.</summary>
+        public static DiagnosticResult DiagnosticWithMessage(string allocator, string allocationSite, string mapping, int markupKey = 0) =>
+            new DiagnosticResult(Descriptors.PackedBufferReachesDma).WithLocation(markupKey)
+                .WithOptions(DiagnosticOptions.IgnoreAdditionalLocations)
+                .WithArguments(allocator, allocationSite, mapping);
+
+        public static Test Create(params string[] sources)
+        {
+            var test = new Test();
+            foreach (var source in sources)
+            {
+                test.TestState.Sources.Add(Usings + source);
+            }
+
+            return test;
+        }
+
+        public static Task Analyzer(string source, params DiagnosticResult[] expected)
+        {
+            var test = Create(source);
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync(CancellationToken.None);
+        }
+
+        public sealed class Test : CSharpAnalyzerTest<PackedBufferReachesDmaAnalyzer, DefaultVerifier>
+        {
+            public Test()
+            {
+                ReferenceAssemblies = TestReferences.Net10;
+                TestState.AdditionalReferences.AddRange(TestReferences.All);
+            }
+
+            public Test Expect(params DiagnosticResult[] expected)
+            {
+                ExpectedDiagnostics.AddRange(expected);
+                return this;
+            }
+
+            public Task RunAsync() => RunAsync(CancellationToken.None);
+
+            /// <summary>Sets .editorconfig options for every file.</summary>
+            public Test WithOptions(string options)
+            {
+                TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[*]\n" + options + "\n"));
+                return this;
+            }
+
+            protected override CompilationOptions CreateCompilationOptions() =>
+                base.CreateCompilationOptions().WithSpecificDiagnosticOptions(
+                    base.CreateCompilationOptions().SpecificDiagnosticOptions.SetItem("CS1701", ReportDiagnostic.Suppress).SetItem("CS1702", ReportDiagnostic.Suppress));
+        }
+    }
+}

@@ -1,0 +1,416 @@
+using System.Threading.Tasks;
+using PackedAlloc.Analyzers.Tests.Infrastructure;
+
+namespace PackedAlloc.Analyzers.Tests
+{
+    /// <summary>What the flow follows, each kind tested both ways: the packed buffer flows (warning) and a safe one
+    /// takes the same route (no warning).</summary>
+    public class PropagationTests
+    {
+        private const string Packed = "kmalloc(24, GFP_KERNEL | __GFP_PACKED)";
+        private const string Safe = "kmalloc(24, GFP_KERNEL)";
+
+        private static Task Check(string template, bool packed)
+        {
+            var source = template.Replace("ALLOC", packed ? Packed : Safe);
+            if (!packed)
+            {
+                source = source.Replace("{|#0:", "").Replace(":0|}", "").Replace("|}", "");
+            }
+
+            return packed ? Verify.Analyzer(source, Verify.Diagnostic()) : Verify.Analyzer(source);
+        }
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task LocalsAndReassignment(bool packed) => Check(@"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        KernelPtr a = ALLOC;
+        KernelPtr b = NULL;
+        b = a;
+        var c = b;
+        dma_map_single(dev, {|#0:c|}, 24, DMA_FROM_DEVICE);
+    }
+}", packed);
+
+        [Fact]
+        public Task ReassignedWithSafeBuffer_DoesNotWarn() => Verify.Analyzer(@"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        KernelPtr a = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        a = kmalloc(24, GFP_KERNEL);
+        dma_map_single(dev, a, 24, DMA_FROM_DEVICE);
+    }
+}");
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task PointerArithmetic(bool packed) => Check(@"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        KernelPtr a = ALLOC;
+        KernelPtr payload = a + 8;
+        dma_map_single(dev, {|#0:payload - 4|}, 8, DMA_FROM_DEVICE);
+    }
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task ConversionsThroughObject(bool packed) => Check(@"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        object boxed = ALLOC;
+        var buf = (KernelPtr)boxed;
+        dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE);
+    }
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task ConditionalAndCoalesce(bool packed) => Check(@"
+class Driver
+{
+    void Receive(Device dev, bool big, KernelPtr? cached)
+    {
+        KernelPtr small = ALLOC;
+        KernelPtr chosen = big ? kmalloc(512, GFP_KERNEL) : small;
+        KernelPtr buf = cached ?? chosen;
+        dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE);
+    }
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task TupleDeconstruction(bool packed) => Check(@"
+class Driver
+{
+    (KernelPtr Buffer, int Length) Alloc() => (ALLOC, 24);
+
+    void Receive(Device dev)
+    {
+        var (buf, len) = Alloc();
+        dma_map_single(dev, {|#0:buf|}, len, DMA_FROM_DEVICE);
+    }
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task TupleElementAccess(bool packed) => Check(@"
+class Driver
+{
+    (KernelPtr Buffer, int Length) Alloc() => (ALLOC, 24);
+
+    void Receive(Device dev)
+    {
+        var pair = Alloc();
+        dma_map_single(dev, {|#0:pair.Buffer|}, pair.Length, DMA_FROM_DEVICE);
+    }
+}", packed);
+
+        [Fact]
+        public Task TupleElementsAreTrackedSeparately() => Verify.Analyzer(@"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        var pair = (Packed: kmalloc(24, GFP_KERNEL | __GFP_PACKED), Safe: kmalloc(24, GFP_KERNEL));
+        dma_map_single(dev, pair.Safe, 24, DMA_FROM_DEVICE);
+        dma_map_single(dev, {|#0:pair.Packed|}, 24, DMA_FROM_DEVICE);
+    }
+}", Verify.Diagnostic());
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task OutAndRefParameters(bool packed) => Check(@"
+class Driver
+{
+    bool TryAlloc(out KernelPtr buf) { buf = ALLOC; return true; }
+    void Swap(ref KernelPtr a, ref KernelPtr b) { var t = a; a = b; b = t; }
+
+    void Receive(Device dev)
+    {
+        TryAlloc(out var p);
+        KernelPtr q = kmalloc(512, GFP_KERNEL);
+        Swap(ref p, ref q);
+        dma_map_single(dev, {|#0:q|}, 24, DMA_FROM_DEVICE);
+    }
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task InstanceFieldWrittenInOneMethodMappedInAnother(bool packed) => Check(@"
+class Driver
+{
+    private KernelPtr _rx;
+    private Device _dev;
+
+    public void Open(Device dev) { _dev = dev; _rx = ALLOC; }
+    public void Start() => dma_map_single(_dev, {|#0:_rx|}, 24, DMA_FROM_DEVICE);
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task StaticAutoProperty(bool packed) => Check(@"
+static class Buffers
+{
+    public static KernelPtr Command { get; set; }
+}
+
+class Driver
+{
+    void Init() => Buffers.Command = ALLOC;
+    void Receive(Device dev) => dma_map_single(dev, {|#0:Buffers.Command|}, 24, DMA_FROM_DEVICE);
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task StructFields(bool packed) => Check(@"
+struct Descriptor
+{
+    public KernelPtr Buffer;
+    public int Length;
+}
+
+class Driver
+{
+    void Receive(Device dev)
+    {
+        var d = new Descriptor { Buffer = ALLOC, Length = 24 };
+        var copy = d;
+        dma_map_single(dev, {|#0:copy.Buffer|}, copy.Length, DMA_FROM_DEVICE);
+    }
+}", packed);
+
+        [Fact]
+        public Task FieldsOfDifferentLocalObjectsAreSeparate() => Verify.Analyzer(@"
+class Holder { public KernelPtr Buf; }
+
+class Driver
+{
+    void Receive(Device dev)
+    {
+        var packed = new Holder();
+        packed.Buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        var safe = new Holder();
+        safe.Buf = kmalloc(24, GFP_KERNEL);
+        dma_map_single(dev, safe.Buf, 24, DMA_FROM_DEVICE);
+        dma_map_single(dev, {|#0:packed.Buf|}, 24, DMA_FROM_DEVICE);
+    }
+}", Verify.Diagnostic());
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task ArrayElements(bool packed) => Check(@"
+class Driver
+{
+    private readonly KernelPtr[] _ring = new KernelPtr[8];
+
+    void Fill() { for (int i = 0; i < _ring.Length; i++) _ring[i] = ALLOC; }
+    void Receive(Device dev, int slot) => dma_map_single(dev, {|#0:_ring[slot]|}, 24, DMA_FROM_DEVICE);
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task ListElements(bool packed) => Check(@"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        var pending = new List<KernelPtr>();
+        pending.Add(ALLOC);
+        foreach (var buf in pending)
+            dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE);
+    }
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task DictionaryValues(bool packed) => Check(@"
+class Driver
+{
+    private readonly Dictionary<int, KernelPtr> _byTag = new Dictionary<int, KernelPtr>();
+
+    void Queue(int tag) => _byTag[tag] = ALLOC;
+
+    void Complete(Device dev, int tag)
+    {
+        if (_byTag.TryGetValue(tag, out var buf))
+            dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE);
+    }
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task ArgumentsIntoParametersAndReturnValuesBack(bool packed) => Check(@"
+class Driver
+{
+    KernelPtr Align(KernelPtr p) => p + 0;
+    void Map(Device dev, KernelPtr buf) => dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE);
+
+    void Receive(Device dev) => Map(dev, Align(ALLOC));
+}", packed);
+
+        [Fact]
+        public Task HelperThatMapsItsParameter_WarnsOnlyForThePackedCaller() => Verify.Analyzer(@"
+class Driver
+{
+    void Map(Device dev, KernelPtr buf) => dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE);
+
+    void Safe(Device dev) => Map(dev, kmalloc(24, GFP_KERNEL));
+    void Packed(Device dev) => Map(dev, {|#1:kmalloc(24, GFP_KERNEL | __GFP_PACKED)|});
+}", Verify.Diagnostic(0));
+
+        [Fact]
+        public Task AcrossFiles() => Verify.Create(@"
+static class Alloc
+{
+    public static KernelPtr Small() => kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+}", @"
+static class Dma
+{
+    public static void Receive(Device dev) => dma_map_single(dev, {|#0:Alloc.Small()|}, 24, DMA_FROM_DEVICE);
+}").Expect(Verify.Diagnostic()).RunAsync();
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task Lambdas(bool packed) => Check(@"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        KernelPtr buf = ALLOC;
+        Action map = () => dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE);
+        map();
+    }
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task LambdaGivenToLibraryMethod(bool packed) => Check(@"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        var bufs = new List<KernelPtr> { ALLOC };
+        bufs.ForEach(b => dma_map_single(dev, {|#0:b|}, 24, DMA_FROM_DEVICE));
+    }
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task LocalFunctions(bool packed) => Check(@"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        KernelPtr buf = NULL;
+        Allocate();
+        Map(buf);
+
+        void Allocate() => buf = ALLOC;
+        void Map(KernelPtr p) => dma_map_single(dev, {|#0:p|}, 24, DMA_FROM_DEVICE);
+    }
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task VirtToPhysAndBack(bool packed) => Check(@"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        PhysAddr phys = virt_to_phys(ALLOC);
+        KernelPtr again = phys_to_virt(phys);
+        dma_map_single(dev, {|#0:again|}, 24, DMA_FROM_DEVICE);
+    }
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task Loops(bool packed) => Check(@"
+class Driver
+{
+    void Receive(Device dev, int n)
+    {
+        KernelPtr current = kmalloc(512, GFP_KERNEL);
+        for (int i = 0; i < n; i++)
+        {
+            dma_map_single(dev, {|#0:current|}, 24, DMA_FROM_DEVICE);
+            current = ALLOC;
+        }
+    }
+}", packed);
+
+        [Fact]
+        public Task Recursion_Terminates() => Verify.Analyzer(@"
+class Driver
+{
+    KernelPtr Chain(int n) => n == 0 ? kmalloc(24, GFP_KERNEL | __GFP_PACKED) : Chain(n - 1);
+    void Walk(Device dev, KernelPtr p, int n) { if (n > 0) Walk(dev, p, n - 1); else dma_map_single(dev, {|#0:p|}, 24, DMA_FROM_DEVICE); }
+    void Receive(Device dev) => Walk(dev, Chain(3), 3);
+}", Verify.Diagnostic());
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task TryFinally(bool packed) => Check(@"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        KernelPtr buf = NULL;
+        try
+        {
+            buf = ALLOC;
+        }
+        finally
+        {
+            dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE);
+        }
+    }
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task TopLevelStatements(bool packed)
+        {
+            var source = @"
+var dev = Machine.Current.CreateDevice(""eth0"", coherent: false);
+var buf = ALLOC;
+dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE);
+".Replace("ALLOC", packed ? Packed : Safe);
+            var test = Verify.Create(packed ? source : source.Replace("{|#0:buf|}", "buf"));
+            test.TestState.OutputKind = Microsoft.CodeAnalysis.OutputKind.ConsoleApplication;
+            return packed ? test.Expect(Verify.Diagnostic()).RunAsync() : test.RunAsync();
+        }
+    }
+}
