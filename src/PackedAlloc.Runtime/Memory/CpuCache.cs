@@ -56,13 +56,17 @@ namespace PackedAlloc.Runtime.Memory
             for (int i = 0; i < _mem.SectionCount; i++)
             {
                 Section? s = _mem.PeekSection(i);
-                if (s is null) continue;
+                if (s is null || !s.HasData) continue;
                 lock (s.Lock)
                 {
                     for (int line = 0; line < s.Lines.Length; line++)
                     {
                         if (s.Lines[line] == CacheLineState.Invalid) continue;
-                        if (writeBack && s.Lines[line] == CacheLineState.Dirty) WriteBack(s, line);
+                        if (writeBack && s.Lines[line] == CacheLineState.Dirty)
+                        {
+                            WriteBack(s, line);
+                            s.Lines[line] = CacheLineState.Clean;
+                        }
                         if (invalidate) s.Lines[line] = CacheLineState.Invalid;
                     }
                 }
@@ -88,7 +92,8 @@ namespace PackedAlloc.Runtime.Memory
             ulong mask = (ulong)_mem.LineSize - 1;
             for (int done = 0; done < length;)
             {
-                (Section s, int off, int len) = _mem.Chunk(phys, done, length);
+                (Section? s, int off, int len) = _mem.PeekChunk(phys, done, length);
+                if (s is null || !s.HasData) { done += len; continue; } // never touched: nothing cached
                 lock (s.Lock)
                 {
                     int first = off >> _mem.LineShift, last = (off + len - 1) >> _mem.LineShift;

@@ -38,13 +38,13 @@ namespace PackedAlloc.Runtime.Memory
         public PageAllocator Pages { get; }
         public Machine Machine => _machine;
 
-        /// <summary>Sections touched so far (for tests and statistics).</summary>
+        /// <summary>Sections whose data was touched so far (4 MiB of host memory each, twice: RAM and the CPU's view).</summary>
         public int TouchedSections
         {
             get
             {
                 int n = 0;
-                foreach (var s in _sections) if (s is not null) n++;
+                foreach (var s in _sections) if (s is not null && s.HasData) n++;
                 return n;
             }
         }
@@ -185,6 +185,15 @@ namespace PackedAlloc.Runtime.Memory
             ulong pa = phys + (ulong)done;
             Section s = SectionOf(pa);
             int off = (int)(pa - s.Base);
+            return (s, off, Math.Min(total - done, Section.Bytes - off));
+        }
+
+        /// <summary>Like <see cref="Chunk"/> but without creating the section.</summary>
+        internal (Section?, int, int) PeekChunk(ulong phys, int done, int total)
+        {
+            ulong pa = phys + (ulong)done;
+            Section? s = Volatile.Read(ref _sections[pa >> Section.Shift]);
+            int off = (int)(pa & (Section.Bytes - 1));
             return (s, off, Math.Min(total - done, Section.Bytes - off));
         }
 
