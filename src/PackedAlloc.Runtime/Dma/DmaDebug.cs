@@ -246,7 +246,7 @@ namespace PackedAlloc.Runtime.Dma
         public void CheckSync(Device dev, DmaAddr addr, int size, DmaDirection dir, bool toCpu)
         {
             if (!Enabled) return;
-            string? err = null;
+            var errs = new List<string>();
             DebugEntry? found = null;
             lock (_lock)
             {
@@ -260,17 +260,24 @@ namespace PackedAlloc.Runtime.Dma
                 }
                 string at = $"[device address=0x{addr.Value:x16}] [size={size} bytes]";
                 if (found is null)
-                    err = $"device driver tries to sync DMA memory it has not allocated {at}";
-                else if (addr.Value + (ulong)size > found.DevAddr + (ulong)found.Size)
-                    err = $"device driver syncs DMA memory outside allocated range [device address=0x{found.DevAddr:x16}] [allocation size={found.Size} bytes] [sync offset+size={addr.Value - found.DevAddr + (ulong)size}]";
-                else if (found.Dir != DmaDirection.DMA_BIDIRECTIONAL && found.Dir != dir)
-                    err = $"device driver syncs DMA memory with different direction {at} [mapped with {DirName(found.Dir)}] [synced with {DirName(dir)}]";
-                else if (toCpu && found.Dir == DmaDirection.DMA_TO_DEVICE && dir == DmaDirection.DMA_TO_DEVICE)
-                    err = $"device driver syncs device read-only DMA memory for cpu {at} [mapped with {DirName(found.Dir)}] [synced with {DirName(dir)}]";
-                else if (!toCpu && found.Dir == DmaDirection.DMA_FROM_DEVICE && dir == DmaDirection.DMA_FROM_DEVICE)
-                    err = $"device driver syncs device write-only DMA memory to device {at} [mapped with {DirName(found.Dir)}] [synced with {DirName(dir)}]";
+                    errs.Add($"device driver tries to sync DMA memory it has not allocated {at}");
+                else
+                {
+                    if (addr.Value + (ulong)size > found.DevAddr + (ulong)found.Size)
+                        errs.Add($"device driver syncs DMA memory outside allocated range [device address=0x{found.DevAddr:x16}] [allocation size={found.Size} bytes] [sync offset+size={addr.Value - found.DevAddr + (ulong)size}]");
+                    if (found.Dir != DmaDirection.DMA_BIDIRECTIONAL)
+                    {
+                        string dirs = $"{at} [mapped with {DirName(found.Dir)}] [synced with {DirName(dir)}]";
+                        if (found.Dir != dir)
+                            errs.Add($"device driver syncs DMA memory with different direction {dirs}");
+                        if (toCpu && found.Dir != DmaDirection.DMA_FROM_DEVICE && dir != DmaDirection.DMA_TO_DEVICE)
+                            errs.Add($"device driver syncs device read-only DMA memory for cpu {dirs}");
+                        if (!toCpu && found.Dir != DmaDirection.DMA_TO_DEVICE && dir != DmaDirection.DMA_FROM_DEVICE)
+                            errs.Add($"device driver syncs device write-only DMA memory to device {dirs}");
+                    }
+                }
             }
-            if (err is not null) Err(dev, err, found);
+            foreach (string e in errs) Err(dev, e, found);
         }
 
         // ------------------------------------------------------------------ frees of mapped memory, device removal

@@ -60,6 +60,8 @@ namespace PackedAlloc.Runtime.Dma
                 else _machine.Reports.Report("dma-mapping", $"{dev.DriverName} {dev.Name}: rejecting DMA map of invalid address {ptr}", null, dev);
                 return false;
             }
+            if (ptr.OwnerMachine is Machine owner && owner != _machine)
+                throw new ArgumentException($"pointer {ptr} belongs to another machine than device {dev.Name}", nameof(ptr));
             phys = ptr.Address - PhysicalMemory.PageOffset;
             // Mapping freed or out-of-bounds memory is a KASAN report (the kernel's kmsan/kasan DMA hooks).
             if (size > 0) Kasan.Check(_machine, phys, size, write: false);
