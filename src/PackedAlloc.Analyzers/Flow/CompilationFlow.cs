@@ -35,6 +35,7 @@ namespace PackedAlloc.Analyzers.Flow
         private readonly Dictionary<BodyInfo, int> _contextCounts = new Dictionary<BodyInfo, int>();
         private readonly Dictionary<(Location, Location), SinkHit> _hits = new Dictionary<(Location, Location), SinkHit>();
         private readonly Dictionary<ISymbol, (BodyInfo Body, int Steps)> _overBudget = new Dictionary<ISymbol, (BodyInfo, int)>(SymbolEqualityComparer.Default);
+        private readonly Dictionary<Location, HashSet<Location>> _allocationsByFlagSite = new Dictionary<Location, HashSet<Location>>();
         private int _globalVersion;
 
         public CompilationFlow(Compilation compilation, KernelSymbols kernel, AnalysisOptions options, CancellationToken cancellationToken)
@@ -178,6 +179,24 @@ namespace PackedAlloc.Analyzers.Flow
             _memo[key] = result;
             return result;
         }
+
+        /// <summary>Remembers which allocations a written __GFP_PACKED made packed, so a fix knows when removing it is unambiguous.</summary>
+        public void RecordPackedAllocation(Origin origin)
+        {
+            foreach (var site in origin.FlagSites)
+            {
+                if (!_allocationsByFlagSite.TryGetValue(site, out var allocations))
+                {
+                    _allocationsByFlagSite[site] = allocations = new HashSet<Location>();
+                }
+
+                allocations.Add(origin.Site);
+            }
+        }
+
+        /// <summary>Whether one of the origin's flag sites also makes another allocation packed.</summary>
+        public bool FlagSitesShared(Origin origin) =>
+            origin.FlagSites.Any(site => _allocationsByFlagSite.TryGetValue(site, out var allocations) && allocations.Count > 1);
 
         public AbstractValue ReadGlobalField(string fieldKey) =>
             _globalFields.TryGetValue(fieldKey, out var value) ? value : AbstractValue.Bottom;

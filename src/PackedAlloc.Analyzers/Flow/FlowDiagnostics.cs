@@ -45,7 +45,7 @@ namespace PackedAlloc.Analyzers.Flow
                 .OrderBy(h => h.Sink.SourceTree?.FilePath, System.StringComparer.Ordinal).ThenBy(h => h.Sink.SourceSpan.Start)
                 .ThenBy(h => h.Origin.Site.SourceTree?.FilePath, System.StringComparer.Ordinal).ThenBy(h => h.Origin.Site.SourceSpan.Start))
             {
-                Add(CreateDiagnostic(hit));
+                Add(CreateDiagnostic(hit, flow.FlagSitesShared(hit.Origin)));
             }
 
             foreach (var (body, steps) in flow.OverBudget.OrderBy(b => b.Body.Order))
@@ -61,14 +61,15 @@ namespace PackedAlloc.Analyzers.Flow
         /// The sink carries the diagnostic; the additional locations are the allocation, the places where the
         /// __GFP_PACKED flag was written (counted by the property "flagSites", for the code fix), then the route.
         /// </summary>
-        private static Diagnostic CreateDiagnostic(SinkHit hit)
+        private static Diagnostic CreateDiagnostic(SinkHit hit, bool flagSitesShared)
         {
             var origin = hit.Origin;
             var additional = new List<Location> { origin.Site };
             additional.AddRange(origin.FlagSites);
             additional.AddRange(origin.Steps.Where(s => s != hit.Sink));
             var properties = ImmutableDictionary<string, string?>.Empty
-                .Add(PropertyNames.FlagSiteCount, origin.FlagSites.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                .Add(PropertyNames.FlagSiteCount, origin.FlagSites.Length.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .Add(PropertyNames.FlagSitesShared, flagSitesShared ? "true" : "false");
             return Diagnostic.Create(Descriptors.PackedBufferReachesDma, hit.Sink, additional, properties,
                 origin.Allocator, Describe(origin.Site), hit.SinkName);
         }
@@ -85,5 +86,8 @@ namespace PackedAlloc.Analyzers.Flow
     {
         /// <summary>How many of the additional locations, after the allocation site, are __GFP_PACKED references.</summary>
         public const string FlagSiteCount = "flagSites";
+
+        /// <summary>"true" when one of those __GFP_PACKED references also makes another allocation packed.</summary>
+        public const string FlagSitesShared = "flagSitesShared";
     }
 }

@@ -74,7 +74,8 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             var origin = new Origin(OriginKind.PackedAllocation, invocation.Syntax.GetLocation(), invocation.TargetMethod.Name,
-                flags.FlagSites.OrderBy(l => l.SourceTree?.FilePath).ThenBy(l => l.SourceSpan.Start).ToImmutableArray());
+                flags.FlagSites.OrderBy(l => l.SourceTree?.FilePath, System.StringComparer.Ordinal).ThenBy(l => l.SourceSpan.Start).ToImmutableArray());
+            _flow.RecordPackedAllocation(origin);
             return AbstractValue.ForOrigin(origin);
         }
 

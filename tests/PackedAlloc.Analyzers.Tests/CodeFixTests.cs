@@ -1,0 +1,334 @@
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis.Testing;
+using PackedAlloc.Analyzers.Tests.Infrastructure;
+using PackedAlloc.CodeFixes;
+
+namespace PackedAlloc.Analyzers.Tests
+{
+    /// <summary>The three PA0001 fixes: each applied, across documents, in Fix All, and where it is not offered.</summary>
+    public class CodeFixTests
+    {
+        private static DiagnosticResult D(int key = 0) => Verify.Diagnostic(key);
+
+        // ---- Fix 1: remove __GFP_PACKED ----
+
+        [Fact]
+        public Task RemoveFlag_FromConstantExpression() =>
+            VerifyFix<RemovePackedFlagCodeFix>.Create(@"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        // A receive buffer.
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED); // small
+        dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE);
+    }
+}", @"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        // A receive buffer.
+        KernelPtr buf = kmalloc(24, GFP_KERNEL); // small
+        dma_map_single(dev, buf, 24, DMA_FROM_DEVICE);
+    }
+}").Expect(D()).RunAsync();
+
+        [Fact]
+        public Task RemoveFlag_FromTheMiddleOfAnOrChain() =>
+            VerifyFix<RemovePackedFlagCodeFix>.Create(@"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED | __GFP_ZERO);
+        dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE);
+    }
+}", @"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_ZERO);
+        dma_map_single(dev, buf, 24, DMA_FROM_DEVICE);
+    }
+}").Expect(D()).RunAsync();
+
+        [Fact]
+        public Task RemoveFlag_OrAssignStatementThatIntroducedIt() =>
+            VerifyFix<RemovePackedFlagCodeFix>.Create(@"
+class Driver
+{
+    void Receive(Device dev, bool small)
+    {
+        GfpFlags flags = GFP_KERNEL;
+        if (small)
+        {
+            flags |= __GFP_PACKED;
+        }
+        KernelPtr buf = kmalloc(24, flags);
+        dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE);
+    }
+}", @"
+class Driver
+{
+    void Receive(Device dev, bool small)
+    {
+        GfpFlags flags = GFP_KERNEL;
+        if (small)
+        {
+        }
+        KernelPtr buf = kmalloc(24, flags);
+        dma_map_single(dev, buf, 24, DMA_FROM_DEVICE);
+    }
+}").Expect(D()).RunAsync();
+
+        [Fact]
+        public Task RemoveFlag_UnbracedIfThatOnlyAddedTheFlagGoesToo() =>
+            VerifyFix<RemovePackedFlagCodeFix>.Create(@"
+class Driver
+{
+    void Receive(Device dev, bool small)
+    {
+        GfpFlags flags = GFP_KERNEL;
+        if (small)
+            flags |= __GFP_PACKED;
+        KernelPtr buf = kmalloc(24, flags);
+        dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE);
+    }
+}", @"
+class Driver
+{
+    void Receive(Device dev, bool small)
+    {
+        GfpFlags flags = GFP_KERNEL;
+        KernelPtr buf = kmalloc(24, flags);
+        dma_map_single(dev, buf, 24, DMA_FROM_DEVICE);
+    }
+}").Expect(D()).RunAsync();
+
+        [Fact]
+        public Task RemoveFlag_InAnotherFileAndMethod() =>
+            VerifyFix<RemovePackedFlagCodeFix>.Create(new[] { @"
+static class Pool
+{
+    public static KernelPtr Small() => kmalloc(24, GFP_ATOMIC | __GFP_PACKED);
+}", @"
+class Driver
+{
+    void Receive(Device dev) => dma_map_single(dev, {|#0:Pool.Small()|}, 24, DMA_FROM_DEVICE);
+}" }, new[] { @"
+static class Pool
+{
+    public static KernelPtr Small() => kmalloc(24, GFP_ATOMIC);
+}", @"
+class Driver
+{
+    void Receive(Device dev) => dma_map_single(dev, Pool.Small(), 24, DMA_FROM_DEVICE);
+}" }).Expect(D()).RunAsync();
+
+        [Fact]
+        public Task RemoveFlag_NotOfferedWhenTheFlagAlsoPacksAnotherAllocation() =>
+            VerifyFix<RemovePackedFlagCodeFix>.Create(@"
+class Driver
+{
+    static readonly GfpFlags Small = GFP_KERNEL | __GFP_PACKED;
+
+    void Receive(Device dev)
+    {
+        KernelPtr buf = kmalloc(24, Small);
+        KernelPtr bookkeeping = kmalloc(16, Small);
+        dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE);
+    }
+}", "").Expect(D()).NotOffered().RunAsync();
+
+        [Fact]
+        public Task RemoveFlag_NotOfferedForAKmemCacheAllocation() =>
+            VerifyFix<RemovePackedFlagCodeFix>.Create(@"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        var cache = kmem_cache_create(""rx"", 24, 8, 0);
+        dma_map_single(dev, {|#0:kmem_cache_alloc(cache, GFP_KERNEL)|}, 24, DMA_FROM_DEVICE);
+    }
+}", "").Expect(D()).NotOffered().RunAsync();
+
+        [Fact]
+        public Task RemoveFlag_FixAllWithSinksSharingOneAllocation() =>
+            new VerifyFix<RemovePackedFlagCodeFix>.Test
+            {
+                TestState = { Sources = { Verify.Usings + @"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE);
+        dma_map_single(dev, {|#1:buf + 8|}, 8, DMA_BIDIRECTIONAL);
+    }
+
+    void Other(Device dev)
+    {
+        KernelPtr p = kzalloc(8, __GFP_PACKED);
+        dma_map_single(dev, {|#2:p|}, 8, DMA_FROM_DEVICE);
+    }
+}" } },
+                FixedState = { Sources = { Verify.Usings + @"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL);
+        dma_map_single(dev, buf, 24, DMA_FROM_DEVICE);
+        dma_map_single(dev, buf + 8, 8, DMA_BIDIRECTIONAL);
+    }
+
+    void Other(Device dev)
+    {
+        KernelPtr p = kzalloc(8, 0);
+        dma_map_single(dev, p, 8, DMA_FROM_DEVICE);
+    }
+}" } },
+            }.Expect(D(0), D(1), D(2)).RunAsync();
+
+        // ---- Fix 2: map through the swiotlb ----
+
+        [Fact]
+        public Task Swiotlb_ReplacesTheMapping() =>
+            VerifyFix<MapThroughSwiotlbCodeFix>.Create(@"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        DmaAddr addr = dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE); // rx
+        dma_unmap_single(dev, addr, 24, DMA_FROM_DEVICE);
+    }
+}", @"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        DmaAddr addr = swiotlb_map(dev, virt_to_phys(buf), 24, DMA_FROM_DEVICE, 0); // rx
+        dma_unmap_single(dev, addr, 24, DMA_FROM_DEVICE);
+    }
+}").Expect(D()).RunAsync();
+
+        [Fact]
+        public Task Swiotlb_KeepsAttrsAndQualification() =>
+            VerifyFix<MapThroughSwiotlbCodeFix>.Create(@"
+class Driver
+{
+    DmaAddr Receive(Device dev)
+    {
+        KernelPtr buf = Kernel.kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        return Kernel.dma_map_single_attrs(dev, {|#0:buf|}, 24, DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC);
+    }
+}", @"
+class Driver
+{
+    DmaAddr Receive(Device dev)
+    {
+        KernelPtr buf = Kernel.kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        return Kernel.swiotlb_map(dev, Kernel.virt_to_phys(buf), 24, DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC);
+    }
+}").Expect(D()).RunAsync();
+
+        [Fact]
+        public Task Swiotlb_NotOfferedForScatterlists() =>
+            VerifyFix<MapThroughSwiotlbCodeFix>.Create(@"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        var sg = new ScatterList();
+        sg_init_one(sg, kmalloc(4, GFP_KERNEL | __GFP_PACKED), 4);
+        var sgl = new[] { sg };
+        dma_map_sg(dev, {|#0:sgl|}, 1, DMA_FROM_DEVICE);
+    }
+}", "").Expect(D()).NotOffered().RunAsync();
+
+        [Fact]
+        public Task Swiotlb_FixAllInDocument() =>
+            new VerifyFix<MapThroughSwiotlbCodeFix>.Test
+            {
+                TestState = { Sources = { Verify.Usings + @"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        KernelPtr a = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        KernelPtr b = kmalloc(16, GFP_KERNEL | __GFP_PACKED);
+        dma_map_single(dev, {|#0:a|}, 24, DMA_FROM_DEVICE);
+        dma_map_single(dev, {|#1:b|}, 16, DMA_FROM_DEVICE);
+    }
+}" } },
+                FixedState = { Sources = { Verify.Usings + @"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        KernelPtr a = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        KernelPtr b = kmalloc(16, GFP_KERNEL | __GFP_PACKED);
+        swiotlb_map(dev, virt_to_phys(a), 24, DMA_FROM_DEVICE, 0);
+        swiotlb_map(dev, virt_to_phys(b), 16, DMA_FROM_DEVICE, 0);
+    }
+}" } },
+            }.Expect(D(0), D(1)).RunAsync();
+
+        // ---- Fix 3: bounce only when needed ----
+
+        [Fact]
+        public Task BounceWhenNeeded_KernelShape() =>
+            VerifyFix<BounceWhenNeededCodeFix>.Create(@"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        DmaAddr addr = dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE);
+    }
+}", @"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        DmaAddr addr = dma_kmalloc_needs_bounce(dev, 24, DMA_FROM_DEVICE) ? swiotlb_map(dev, virt_to_phys(buf), 24, DMA_FROM_DEVICE, 0) : dma_map_single(dev, buf, 24, DMA_FROM_DEVICE);
+    }
+}").Expect(D()).RunAsync();
+
+        [Fact]
+        public Task BounceWhenNeeded_KeepsParenthesesWhereNeeded() =>
+            VerifyFix<BounceWhenNeededCodeFix>.Create(@"
+class Driver
+{
+    bool Receive(Device dev)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        return dma_mapping_error(dev, dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE));
+    }
+}", @"
+class Driver
+{
+    bool Receive(Device dev)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        return dma_mapping_error(dev, dma_kmalloc_needs_bounce(dev, 24, DMA_FROM_DEVICE) ? swiotlb_map(dev, virt_to_phys(buf), 24, DMA_FROM_DEVICE, 0) : dma_map_single(dev, buf, 24, DMA_FROM_DEVICE));
+    }
+}").Expect(D()).RunAsync();
+
+        [Fact]
+        public Task BounceWhenNeeded_NotOfferedWhenArgumentsHaveSideEffects() =>
+            VerifyFix<BounceWhenNeededCodeFix>.Create(@"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        dma_map_single(dev, {|#0:kmalloc(24, GFP_KERNEL | __GFP_PACKED)|}, 24, DMA_FROM_DEVICE);
+    }
+}", "").Expect(D()).NotOffered().RunAsync();
+    }
+}

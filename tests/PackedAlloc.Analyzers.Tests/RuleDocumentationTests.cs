@@ -1,0 +1,72 @@
+using System;
+using System.IO;
+using System.Linq;
+using PackedAlloc.Analyzers.Rules;
+
+namespace PackedAlloc.Analyzers.Tests
+{
+    /// <summary>Every descriptor links to its page in docs/rules, and every page belongs to a descriptor.</summary>
+    public class RuleDocumentationTests
+    {
+        private static string RepositoryRoot()
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "PackedAlloc.sln"))) return dir.FullName;
+            }
+
+            throw new InvalidOperationException("PackedAlloc.sln not found above " + AppContext.BaseDirectory);
+        }
+
+        [Fact]
+        public void EveryDescriptorHasAHelpPageThatExists()
+        {
+            var descriptors = new PackedBufferReachesDmaAnalyzer().SupportedDiagnostics;
+            Assert.NotEmpty(descriptors);
+            foreach (var descriptor in descriptors)
+            {
+                Assert.Equal(Descriptors.HelpLink(descriptor.Id), descriptor.HelpLinkUri);
+                Assert.EndsWith("/docs/rules/" + descriptor.Id + ".md", descriptor.HelpLinkUri);
+                var page = Path.Combine(RepositoryRoot(), "docs", "rules", descriptor.Id + ".md");
+                Assert.True(File.Exists(page), "missing " + page);
+                Assert.StartsWith("# " + descriptor.Id + ": " + descriptor.Title, File.ReadAllLines(page)[0]);
+            }
+        }
+
+        [Fact]
+        public void EveryPageBelongsToAShippedOrUnshippedRule()
+        {
+            var root = RepositoryRoot();
+            var unshipped = File.ReadAllText(Path.Combine(root, "src", "PackedAlloc.Analyzers", "AnalyzerReleases.Unshipped.md"))
+                + File.ReadAllText(Path.Combine(root, "src", "PackedAlloc.Analyzers", "AnalyzerReleases.Shipped.md"));
+            var pages = Directory.GetFiles(Path.Combine(root, "docs", "rules"), "PA*.md").Select(Path.GetFileNameWithoutExtension).ToList();
+            Assert.NotEmpty(pages);
+            foreach (var id in pages)
+            {
+                Assert.Contains(id + " ", unshipped);
+            }
+        }
+
+        [Fact]
+        public void TestsNamedByTheRulePagesExist()
+        {
+            var page = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "rules", "PA0001.md"));
+            var methods = typeof(RuleDocumentationTests).Assembly.GetTypes()
+                .SelectMany(t => t.GetMethods().Select(m => m.Name)).ToHashSet();
+            var classes = typeof(RuleDocumentationTests).Assembly.GetTypes().Select(t => t.Name).ToHashSet();
+            // Citations look like *(tests: `Class.Method`, `Method_*`, `Class`)*.
+            var cited = System.Text.RegularExpressions.Regex.Matches(page, @"\*\(tests?: (.*?)\)\*", System.Text.RegularExpressions.RegexOptions.Singleline)
+                .SelectMany(m => System.Text.RegularExpressions.Regex.Matches(m.Groups[1].Value, @"`([\w.*]+)`").Select(n => n.Groups[1].Value))
+                .ToList();
+            Assert.True(cited.Count > 20, "expected the page to cite its tests, found " + cited.Count);
+            foreach (var citation in cited)
+            {
+                var name = citation.Contains('.') ? citation.Substring(citation.LastIndexOf('.') + 1) : citation;
+                bool found = name.EndsWith("*", StringComparison.Ordinal)
+                    ? methods.Any(m => m.StartsWith(name.TrimEnd('*'), StringComparison.Ordinal))
+                    : methods.Contains(name) || classes.Contains(name);
+                Assert.True(found, "PA0001.md cites a test that does not exist: " + citation);
+            }
+        }
+    }
+}
