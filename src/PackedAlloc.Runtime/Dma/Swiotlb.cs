@@ -274,8 +274,7 @@ namespace PackedAlloc.Runtime.Dma
         {
             // A pool just big enough for this mapping, allocated without sleeping (GFP_NOWAIT) below the device's limit.
             ulong limit = Math.Min(dev.DmaMask, _machine.Memory.Size - 1);
-            SwiotlbPool? pool = AllocPool(nslots, 1, PageAllocator.ZoneForMask(dev.DmaMask) == ZoneId.Normal ? ZoneId.Normal : PageAllocator.ZoneForMask(dev.DmaMask),
-                limit, GfpFlags.GFP_NOWAIT | GfpFlags.__GFP_NOWARN, transient: true);
+            SwiotlbPool? pool = AllocPool(nslots, 1, PageAllocator.ZoneForMask(dev.DmaMask), limit, GfpFlags.GFP_NOWAIT | GfpFlags.__GFP_NOWARN, transient: true);
             if (pool is null) return null;
             int index = SearchArea(dev, pool, 0, orig, allocSize, nslots);
             if (index < 0)
