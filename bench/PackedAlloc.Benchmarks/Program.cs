@@ -1,0 +1,53 @@
+using System;
+using System.Diagnostics;
+using System.Linq;
+using BenchmarkDotNet.Running;
+using PackedAlloc.Analyzers.Rules;
+
+namespace PackedAlloc.Benchmarks
+{
+    public static class Program
+    {
+        /// <summary>
+        /// <c>dotnet run -c Release --project bench/PackedAlloc.Benchmarks</c> runs BenchmarkDotNet (add
+        /// <c>--job short</c> for a quick pass); <c>-- --quick</c> runs each scenario a few times and prints the
+        /// ratio to the baseline measured in the same run, plus what PA0001 reported.
+        /// </summary>
+        public static int Main(string[] args)
+        {
+            if (args.Contains("--quick"))
+            {
+                Quick();
+                return 0;
+            }
+
+            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+            return 0;
+        }
+
+        private static void Quick()
+        {
+            Console.WriteLine("scenario        bind-only ms   PA0001 ms   ratio   PA0001  PA0002");
+            foreach (var scenario in new[] { "Drivers", "LongCallChain", "Recursion", "BrokenCode", "HugeMethod" })
+            {
+                var compilation = AnalyzerBenchmarks.CreateCompilation(scenario);
+                double baseline = Median(() => AnalyzerBenchmarks.RunOn(compilation.Clone(), new BindEverythingAnalyzer()).GetHashCode());
+                double measured = Median(() => AnalyzerBenchmarks.RunOn(compilation.Clone(), new PackedBufferReachesDmaAnalyzer()).GetHashCode());
+                var diagnostics = AnalyzerBenchmarks.RunOn(compilation.Clone(), new PackedBufferReachesDmaAnalyzer());
+                Console.WriteLine($"{scenario,-15} {baseline,12:F1} {measured,11:F1} {measured / baseline,7:F2} {diagnostics.Count(d => d.Id == "PA0001"),8} {diagnostics.Count(d => d.Id == "PA0002"),7}");
+            }
+        }
+
+        private static double Median(Func<int> run)
+        {
+            run();
+            var times = Enumerable.Range(0, 5).Select(_ =>
+            {
+                var watch = Stopwatch.StartNew();
+                run();
+                return watch.Elapsed.TotalMilliseconds;
+            }).OrderBy(t => t).ToList();
+            return times[times.Count / 2];
+        }
+    }
+}
