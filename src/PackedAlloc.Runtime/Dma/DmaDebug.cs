@@ -1,0 +1,323 @@
+using System;
+using System.Collections.Generic;
+using PackedAlloc.Runtime.Memory;
+
+namespace PackedAlloc.Runtime.Dma
+{
+    /// <summary>Kinds of dma-debug entries (their names are the kernel's, typo included).</summary>
+    internal enum MapType { Single, Page, Sg, Coherent }
+
+    /// <summary>One tracked mapping or coherent allocation (<c>struct dma_debug_entry</c>).</summary>
+    internal sealed class DebugEntry
+    {
+        public required Device Dev { get; init; }
+        public required MapType Type { get; init; }
+        public required ulong DevAddr { get; init; }
+        public required ulong Paddr { get; init; }
+        public required int Size { get; init; }
+        public required DmaDirection Dir { get; init; }
+        public ulong CpuAddr { get; init; }
+        public int SgCallEnts { get; init; }
+        public int SgMappedEnts { get; init; }
+        public bool MapErrorCheckable { get; init; }
+        public bool MapErrorChecked { get; set; }
+        public bool TracksCachelines { get; init; }
+        public AllocSite? MappedAt { get; init; }
+    }
+
+    /// <summary>
+    /// CONFIG_DMA_API_DEBUG (kernel/dma/debug.c): tracks every mapping and coherent allocation and reports misuse
+    /// with the kernel's texts, prefixed "DMA-API: driver device: ". Overlapping cache-line mappings and mappings of
+    /// packed objects that share a line carry rule id PA0001, the static rule that predicts them.
+    /// </summary>
+    internal sealed class DmaDebug
+    {
+        public const string RuleSharedCacheline = "PA0001";
+        private const int MaxOverlap = 7; // ACTIVE_CACHELINE_MAX_OVERLAP
+
+        private readonly Machine _machine;
+        private readonly object _lock = new object();
+        private readonly Dictionary<(Device, ulong), List<DebugEntry>> _byAddr = new Dictionary<(Device, ulong), List<DebugEntry>>();
+        private readonly Dictionary<ulong, int> _activeLines = new Dictionary<ulong, int>();
+        private readonly Dictionary<ulong, int> _mappedPages = new Dictionary<ulong, int>();
+        private int _count;
+
+        public DmaDebug(Machine machine)
+        {
+            _machine = machine;
+            Enabled = machine.Options.DmaDebug;
+        }
+
+        public bool Enabled { get; }
+
+        /// <summary>Live entries.</summary>
+        public int Count
+        {
+            get { lock (_lock) return _count; }
+        }
+
+        public static string DirName(DmaDirection dir) => dir switch
+        {
+            DmaDirection.DMA_BIDIRECTIONAL => "DMA_BIDIRECTIONAL",
+            DmaDirection.DMA_TO_DEVICE => "DMA_TO_DEVICE",
+            DmaDirection.DMA_FROM_DEVICE => "DMA_FROM_DEVICE",
+            _ => "DMA_NONE",
+        };
+
+        public static string TypeName(MapType t) => t switch
+        {
+            MapType.Single => "single",
+            MapType.Page => "page",
+            MapType.Sg => "scather-gather",
+            _ => "coherent",
+        };
+
+        /// <summary>err_printk: "DMA-API: driver device: text" (+ where the entry was mapped).</summary>
+        public void Err(Device dev, string text, DebugEntry? entry = null, string? ruleId = null)
+        {
+            string msg = $"DMA-API: {dev.DriverName} {dev.Name}: {text}";
+            if (entry?.MappedAt is not null) msg += $"\nMapped at: {entry.MappedAt}";
+            _machine.Reports.Report("dma-debug", msg, ruleId, dev);
+        }
+
+        // ------------------------------------------------------------------ map
+
+        public void InvalidArea(Device dev, KernelPtr ptr, int size)
+        {
+            if (Enabled) Err(dev, $"device driver maps memory from invalid area [addr={ptr}] [len={size}]");
+        }
+
+        public void AddMapping(DebugEntry entry, bool skipCpuSync)
+        {
+            if (!Enabled) return;
+            List<string>? errors = null;
+            lock (_lock)
+            {
+                if (!_byAddr.TryGetValue((entry.Dev, entry.DevAddr), out var list)) _byAddr[(entry.Dev, entry.DevAddr)] = list = new List<DebugEntry>();
+                list.Add(entry);
+                _count++;
+                ForEachPage(entry, (page) => _mappedPages[page] = _mappedPages.GetValueOrDefault(page) + 1);
+                if (entry.TracksCachelines)
+                {
+                    bool reported = false;
+                    foreach (ulong line in Lines(entry))
+                    {
+                        int n = _activeLines.GetValueOrDefault(line);
+                        _activeLines[line] = n + 1;
+                        if (reported) continue;
+                        if (n >= MaxOverlap)
+                        {
+                            (errors ??= new List<string>()).Add($"exceeded {MaxOverlap} overlapping mappings of cacheline 0x{line << _machine.Memory.LineShift:x16}");
+                            reported = true;
+                        }
+                        else if (n > 0 && !skipCpuSync && !(_machine.Options.KmallocBounce && _machine.Swiotlb.IsActive))
+                        {
+                            // The Oct 2025 fix: with kmalloc bouncing active, small buffers bounce and the overlap is harmless.
+                            (errors ??= new List<string>()).Add("cacheline tracking EEXIST, overlapping mappings aren't supported");
+                            reported = true;
+                        }
+                    }
+                }
+            }
+            if (errors is not null)
+                foreach (string e in errors) Err(entry.Dev, e, entry, RuleSharedCacheline);
+        }
+
+        /// <summary>
+        /// PackedAlloc's own check, the dynamic twin of rule PA0001: a non-bounced FROM_DEVICE/BIDIRECTIONAL mapping
+        /// on a non-coherent device whose first or last cache line is shared with memory outside the mapping.
+        /// </summary>
+        public void CheckSharedLines(Device dev, ulong phys, int size, DmaDirection dir, DmaAttrs attrs)
+        {
+            if (!Enabled || size == 0 || dev.IsCoherent || dir == DmaDirection.DMA_TO_DEVICE || (attrs & DmaAttrs.DMA_ATTR_SKIP_CPU_SYNC) != 0) return;
+            ulong mask = (ulong)_machine.Memory.LineSize - 1;
+            if ((phys & mask) == 0 && ((phys + (ulong)size) & mask) == 0) return;
+            Slab.ObjectInfo? obj = _machine.Slab.Lookup(phys);
+            string what = obj is null ? "" : $" [{obj.CacheName} object of {obj.Requested} bytes{(obj.Packed ? ", __GFP_PACKED" : "")}, allocated at {AllocSite.Describe(obj.Site)}]";
+            Err(dev, $"device driver maps memory that shares a cache line with other data [addr=0x{PhysicalMemory.ToVirt(phys):x16}] [len={size}] [mapped with {DirName(dir)}]{what}: the CPU's cache maintenance on the shared line can corrupt the buffer or its neighbours (PackedAlloc check)",
+                null, obj?.Packed == true ? RuleSharedCacheline : null);
+        }
+
+        private IEnumerable<ulong> Lines(DebugEntry e)
+        {
+            int shift = _machine.Memory.LineShift;
+            ulong first = e.Paddr >> shift, last = (e.Paddr + (ulong)Math.Max(e.Size, 1) - 1) >> shift;
+            for (ulong l = first; l <= last; l++) yield return l;
+        }
+
+        private static void ForEachPage(DebugEntry e, Action<ulong> action)
+        {
+            ulong first = e.Paddr >> PhysicalMemory.PageShift, last = (e.Paddr + (ulong)Math.Max(e.Size, 1) - 1) >> PhysicalMemory.PageShift;
+            for (ulong p = first; p <= last; p++) action(p);
+        }
+
+        private void RemoveLocked(DebugEntry e)
+        {
+            var key = (e.Dev, e.DevAddr);
+            if (_byAddr.TryGetValue(key, out var list))
+            {
+                list.Remove(e);
+                if (list.Count == 0) _byAddr.Remove(key);
+            }
+            _count--;
+            ForEachPage(e, page =>
+            {
+                int n = _mappedPages.GetValueOrDefault(page) - 1;
+                if (n <= 0) _mappedPages.Remove(page); else _mappedPages[page] = n;
+            });
+            if (e.TracksCachelines)
+                foreach (ulong line in Lines(e))
+                {
+                    int n = _activeLines.GetValueOrDefault(line) - 1;
+                    if (n <= 0) _activeLines.Remove(line); else _activeLines[line] = n;
+                }
+        }
+
+        // ------------------------------------------------------------------ dma_mapping_error
+
+        public void MappingErrorChecked(Device dev, DmaAddr addr)
+        {
+            if (!Enabled) return;
+            lock (_lock)
+            {
+                if (!_byAddr.TryGetValue((dev, addr.Value), out var list)) return;
+                // debug_dma_mapping_error marks the first matching entry that is still unchecked.
+                foreach (DebugEntry e in list)
+                    if (e.MapErrorCheckable && !e.MapErrorChecked) { e.MapErrorChecked = true; return; }
+            }
+        }
+
+        // ------------------------------------------------------------------ unmap / free (check_unmap)
+
+        /// <summary>check_unmap. Returns false when the kernel would not find the mapping (the caller then does nothing harmful).</summary>
+        public void CheckUnmap(Device dev, MapType type, DmaAddr addr, int size, DmaDirection dir, int sgNents = 0, ulong cpuAddr = 0)
+        {
+            if (!Enabled) return;
+            if (addr == Kernel.DMA_MAPPING_ERROR && type != MapType.Coherent)
+            {
+                Err(dev, "device driver tries to free an invalid DMA memory address");
+                return;
+            }
+            var errs = new List<(string, DebugEntry?)>();
+            lock (_lock)
+            {
+                DebugEntry? e = FindExact(dev, addr.Value, type, size, dir);
+                if (e is null)
+                {
+                    errs.Add(($"device driver tries to free DMA memory it has not allocated [device address=0x{addr.Value:x16}] [size={size} bytes]", null));
+                }
+                else
+                {
+                    string at = $"[device address=0x{addr.Value:x16}] [size={e.Size} bytes]";
+                    if (e.Size != size)
+                        errs.Add(($"device driver frees DMA memory with different size [device address=0x{addr.Value:x16}] [map size={e.Size} bytes] [unmap size={size} bytes]", e));
+                    if (e.Type != type)
+                        errs.Add(($"device driver frees DMA memory with wrong function {at} [mapped as {TypeName(e.Type)}] [unmapped as {TypeName(type)}]", e));
+                    else if (type == MapType.Coherent && cpuAddr != e.CpuAddr)
+                        errs.Add(($"device driver frees DMA memory with different CPU address {at} [cpu alloc address=0x{e.CpuAddr:x16}] [cpu free address=0x{cpuAddr:x16}]", e));
+                    if (type == MapType.Sg && e.Type == MapType.Sg && e.SgCallEnts != sgNents)
+                        errs.Add(($"device driver frees DMA sg list with different entry count [map count={e.SgCallEnts}] [unmap count={sgNents}]", e));
+                    if (e.Dir != dir)
+                        errs.Add(($"device driver frees DMA memory with different direction {at} [mapped with {DirName(e.Dir)}] [unmapped with {DirName(dir)}]", e));
+                    if (e.MapErrorCheckable && !e.MapErrorChecked)
+                        errs.Add(($"device driver failed to check map error[device address=0x{addr.Value:x16}] [size={e.Size} bytes] [mapped as {TypeName(e.Type)}]", e));
+                    RemoveLocked(e);
+                }
+            }
+            foreach ((string text, DebugEntry? e) in errs) Err(dev, text, e);
+        }
+
+        private DebugEntry? FindExact(Device dev, ulong addr, MapType type, int size, DmaDirection dir)
+        {
+            if (!_byAddr.TryGetValue((dev, addr), out var list) || list.Count == 0) return null;
+            // bucket_find_exact: prefer the entry matching the most attributes, as the kernel does for aliases.
+            DebugEntry best = list[0];
+            int bestScore = -1;
+            foreach (DebugEntry e in list)
+            {
+                int score = (e.Type == type ? 4 : 0) + (e.Size == size ? 2 : 0) + (e.Dir == dir ? 1 : 0);
+                if (score > bestScore) { best = e; bestScore = score; }
+            }
+            return best;
+        }
+
+        // ------------------------------------------------------------------ sync (check_sync)
+
+        public void CheckSync(Device dev, DmaAddr addr, int size, DmaDirection dir, bool toCpu)
+        {
+            if (!Enabled) return;
+            var errs = new List<string>();
+            DebugEntry? found = null;
+            lock (_lock)
+            {
+                // A sync may address a sub-range: find the entry containing [addr, addr+size).
+                foreach (var kv in _byAddr)
+                {
+                    if (kv.Key.Item1 != dev) continue;
+                    foreach (DebugEntry e in kv.Value)
+                        if (e.Type != MapType.Coherent && addr.Value >= e.DevAddr && addr.Value < e.DevAddr + (ulong)Math.Max(e.Size, 1)) { found = e; break; }
+                    if (found is not null) break;
+                }
+                string at = $"[device address=0x{addr.Value:x16}] [size={size} bytes]";
+                if (found is null)
+                    errs.Add($"device driver tries to sync DMA memory it has not allocated {at}");
+                else
+                {
+                    if (addr.Value + (ulong)size > found.DevAddr + (ulong)found.Size)
+                        errs.Add($"device driver syncs DMA memory outside allocated range [device address=0x{found.DevAddr:x16}] [allocation size={found.Size} bytes] [sync offset+size={addr.Value - found.DevAddr + (ulong)size}]");
+                    if (found.Dir != DmaDirection.DMA_BIDIRECTIONAL)
+                    {
+                        string dirs = $"{at} [mapped with {DirName(found.Dir)}] [synced with {DirName(dir)}]";
+                        if (found.Dir != dir)
+                            errs.Add($"device driver syncs DMA memory with different direction {dirs}");
+                        if (toCpu && found.Dir != DmaDirection.DMA_FROM_DEVICE && dir != DmaDirection.DMA_TO_DEVICE)
+                            errs.Add($"device driver syncs device read-only DMA memory for cpu {dirs}");
+                        if (!toCpu && found.Dir != DmaDirection.DMA_TO_DEVICE && dir != DmaDirection.DMA_FROM_DEVICE)
+                            errs.Add($"device driver syncs device write-only DMA memory to device {dirs}");
+                    }
+                }
+            }
+            foreach (string e in errs) Err(dev, e, found);
+        }
+
+        // ------------------------------------------------------------------ frees of mapped memory, device removal
+
+        /// <summary>Reports live mappings inside memory being freed (kfree of a buffer still mapped for DMA).</summary>
+        public void CheckNoObjFreed(ulong phys, int size)
+        {
+            if (!Enabled || size <= 0) return;
+            List<DebugEntry>? hits = null;
+            lock (_lock)
+            {
+                if (_count == 0) return;
+                bool any = false;
+                for (ulong p = phys >> PhysicalMemory.PageShift; p <= (phys + (ulong)size - 1) >> PhysicalMemory.PageShift; p++)
+                    if (_mappedPages.ContainsKey(p)) { any = true; break; }
+                if (!any) return;
+                foreach (var list in _byAddr.Values)
+                    foreach (DebugEntry e in list)
+                        if (e.Type != MapType.Coherent && e.Paddr < phys + (ulong)size && phys < e.Paddr + (ulong)Math.Max(e.Size, 1))
+                            (hits ??= new List<DebugEntry>()).Add(e);
+            }
+            if (hits is null) return;
+            foreach (DebugEntry e in hits)
+                Err(e.Dev, $"device driver frees memory that is still DMA-mapped [device address=0x{e.DevAddr:x16}] [size={e.Size} bytes] [mapped with {DirName(e.Dir)}] [mapped as {TypeName(e.Type)}]", e);
+        }
+
+        /// <summary>dma_debug_device_change on BUS_NOTIFY_UNBOUND_DRIVER: leaked entries are reported and dropped.</summary>
+        public void DeviceReleased(Device dev)
+        {
+            if (!Enabled) return;
+            var leaked = new List<DebugEntry>();
+            lock (_lock)
+            {
+                foreach (var kv in _byAddr)
+                    if (kv.Key.Item1 == dev) leaked.AddRange(kv.Value);
+                foreach (DebugEntry e in leaked) RemoveLocked(e);
+            }
+            if (leaked.Count == 0) return;
+            DebugEntry first = leaked[0];
+            Err(dev, $"device driver has pending DMA allocations while released from device [count={leaked.Count}]\nOne of leaked entries details: [device address=0x{first.DevAddr:x16}] [size={first.Size} bytes] [mapped with {DirName(first.Dir)}] [mapped as {TypeName(first.Type)}]", first);
+        }
+    }
+}

@@ -1,0 +1,136 @@
+using System;
+using System.Threading;
+
+namespace PackedAlloc.Runtime.Memory
+{
+    /// <summary>
+    /// The CPU's write-back data cache, at <see cref="MachineOptions.CacheLineSize"/> granularity. Lines enter on CPU
+    /// access and leave deterministically: by the DMA API's cache maintenance (clean, invalidate) or by an explicit
+    /// eviction here — the stand-in for the eviction that real hardware does whenever it likes.
+    /// </summary>
+    public sealed class CpuCache
+    {
+        private readonly PhysicalMemory _mem;
+        private readonly PartialLineInvalidate _partial;
+        private long _writeBacks;
+        private long _discardedDirty;
+
+        internal CpuCache(PhysicalMemory mem, PartialLineInvalidate partial)
+        {
+            _mem = mem;
+            _partial = partial;
+        }
+
+        /// <summary>Line size in bytes.</summary>
+        public int LineSize => _mem.LineSize;
+
+        /// <summary>Dirty lines written back to RAM so far (clean, eviction, clean+invalidate).</summary>
+        public long WriteBacks => Interlocked.Read(ref _writeBacks);
+
+        /// <summary>Dirty lines dropped by an invalidate so far: CPU writes that never reached RAM.</summary>
+        public long DiscardedDirtyLines => Interlocked.Read(ref _discardedDirty);
+
+        /// <summary>The state of the line holding <paramref name="p"/>.</summary>
+        public CacheLineState StateOf(KernelPtr p)
+        {
+            ulong phys = _mem.VirtToPhys(p).Value;
+            Section s = _mem.SectionOf(phys);
+            lock (s.Lock) return s.Lines[(int)(phys - s.Base) >> _mem.LineShift];
+        }
+
+        /// <summary>Evicts the lines covering [p, p+length): dirty ones are written back, all become invalid.</summary>
+        public void Evict(KernelPtr p, int length)
+        {
+            if (length < 0) throw new ArgumentOutOfRangeException(nameof(length));
+            CleanInvalidate(_mem.VirtToPhys(p).Value, length);
+        }
+
+        /// <summary>Evicts the whole cache: every dirty line is written back, then all lines are invalid.</summary>
+        public void EvictAll() => ForAllSections(writeBack: true, invalidate: true);
+
+        /// <summary>Writes back every dirty line; lines stay cached, clean.</summary>
+        public void WriteBackAll() => ForAllSections(writeBack: true, invalidate: false);
+
+        private void ForAllSections(bool writeBack, bool invalidate)
+        {
+            for (int i = 0; i < _mem.SectionCount; i++)
+            {
+                Section? s = _mem.PeekSection(i);
+                if (s is null || !s.HasData) continue;
+                lock (s.Lock)
+                {
+                    for (int line = 0; line < s.Lines.Length; line++)
+                    {
+                        if (s.Lines[line] == CacheLineState.Invalid) continue;
+                        if (writeBack && s.Lines[line] == CacheLineState.Dirty)
+                        {
+                            WriteBack(s, line);
+                            s.Lines[line] = CacheLineState.Clean;
+                        }
+                        if (invalidate) s.Lines[line] = CacheLineState.Invalid;
+                    }
+                }
+            }
+        }
+
+        // arm64 arch_sync_dma_for_device: dcache_clean_poc, whatever the direction.
+        internal void Clean(ulong phys, int length) => Maintain(phys, length, Op.Clean);
+
+        // arm64 arch_sync_dma_for_cpu: dcache_inval_poc (partial edge lines per PartialLineInvalidate).
+        internal void Invalidate(ulong phys, int length) => Maintain(phys, length, Op.Invalidate);
+
+        // arch_dma_prep_coherent / eviction: dcache_clean_inval_poc.
+        internal void CleanInvalidate(ulong phys, int length) => Maintain(phys, length, Op.CleanInvalidate);
+
+        private enum Op { Clean, Invalidate, CleanInvalidate }
+
+        private void Maintain(ulong phys, int length, Op op)
+        {
+            if (length <= 0) return;
+            _mem.CheckRam(phys, length);
+            ulong end = phys + (ulong)length;
+            ulong mask = (ulong)_mem.LineSize - 1;
+            for (int done = 0; done < length;)
+            {
+                (Section? s, int off, int len) = _mem.PeekChunk(phys, done, length);
+                if (s is null || !s.HasData) { done += len; continue; } // never touched: nothing cached
+                lock (s.Lock)
+                {
+                    int first = off >> _mem.LineShift, last = (off + len - 1) >> _mem.LineShift;
+                    for (int line = first; line <= last; line++)
+                    {
+                        CacheLineState st = s.Lines[line];
+                        if (st == CacheLineState.Invalid) continue;
+                        switch (op)
+                        {
+                            case Op.Clean:
+                                if (st == CacheLineState.Dirty) { WriteBack(s, line); s.Lines[line] = CacheLineState.Clean; }
+                                break;
+                            case Op.CleanInvalidate:
+                                if (st == CacheLineState.Dirty) WriteBack(s, line);
+                                s.Lines[line] = CacheLineState.Invalid;
+                                break;
+                            case Op.Invalidate:
+                                ulong lineStart = s.Base + ((ulong)line << _mem.LineShift);
+                                bool partial = (lineStart < phys && (phys & mask) != 0) || (lineStart + mask + 1 > end && (end & mask) != 0);
+                                if (st == CacheLineState.Dirty)
+                                {
+                                    if (partial && _partial == PartialLineInvalidate.CleanAndInvalidate) WriteBack(s, line);
+                                    else Interlocked.Increment(ref _discardedDirty);
+                                }
+                                s.Lines[line] = CacheLineState.Invalid;
+                                break;
+                        }
+                    }
+                }
+                done += len;
+            }
+        }
+
+        private void WriteBack(Section s, int line)
+        {
+            Buffer.BlockCopy(s.Cpu, line << _mem.LineShift, s.Ram, line << _mem.LineShift, _mem.LineSize);
+            Interlocked.Increment(ref _writeBacks);
+        }
+    }
+}

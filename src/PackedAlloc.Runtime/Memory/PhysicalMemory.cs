@@ -1,0 +1,284 @@
+using System;
+using System.Threading;
+
+namespace PackedAlloc.Runtime.Memory
+{
+    /// <summary>
+    /// Sparse emulated RAM seen through the CPU's write-back data cache. Kernel virtual addresses are a linear map
+    /// (<see cref="PageOffset"/> + physical), as on arm64. CPU accesses go through the cache (<see cref="CpuAccess"/>,
+    /// <see cref="CpuRead"/>, <see cref="CpuWrite"/>); device accesses (<see cref="DeviceAccess"/>) see RAM only unless
+    /// the device is coherent, in which case they snoop the cache.
+    /// </summary>
+    internal sealed class PhysicalMemory
+    {
+        public const int PageShift = 12;
+        public const int PageSize = 1 << PageShift;
+
+        /// <summary>Start of the linear map (arm64 48-bit VA layout). Keeps NULL and ZERO_SIZE_PTR far from any object.</summary>
+        public const ulong PageOffset = 0xffff_0000_0000_0000UL;
+
+        private readonly Machine _machine;
+        private readonly Section?[] _sections;
+
+        public PhysicalMemory(Machine machine)
+        {
+            _machine = machine;
+            Size = (ulong)machine.Options.MemoryBytes;
+            LineSize = machine.Options.CacheLineSize;
+            LineShift = System.Numerics.BitOperations.Log2((uint)LineSize);
+            _sections = new Section?[Size >> Section.Shift];
+            Cache = new CpuCache(this, machine.Options.PartialLineInvalidate);
+            Pages = new PageAllocator(machine, this);
+        }
+
+        public ulong Size { get; }
+        public int LineSize { get; }
+        public int LineShift { get; }
+        public CpuCache Cache { get; }
+        public PageAllocator Pages { get; }
+        public Machine Machine => _machine;
+
+        /// <summary>Sections whose data was touched so far (4 MiB of host memory each, twice: RAM and the CPU's view).</summary>
+        public int TouchedSections
+        {
+            get
+            {
+                int n = 0;
+                foreach (var s in _sections) if (s is not null && s.HasData) n++;
+                return n;
+            }
+        }
+
+        internal Section? PeekSection(int index) => _sections[index];
+
+        internal int SectionCount => _sections.Length;
+
+        public Section SectionOf(ulong phys)
+        {
+            ulong index = phys >> Section.Shift;
+            if (index >= (ulong)_sections.Length)
+                throw new ArgumentOutOfRangeException(nameof(phys), $"physical address 0x{phys:x} is beyond RAM (0x{Size:x} bytes)");
+            Section? s = Volatile.Read(ref _sections[index]);
+            if (s is not null) return s;
+            var fresh = new Section(index << Section.Shift, LineShift);
+            return Interlocked.CompareExchange(ref _sections[index], fresh, null) ?? fresh;
+        }
+
+        public bool IsRam(ulong phys, long length) => length >= 0 && phys < Size && (ulong)length <= Size - phys;
+
+        public PhysAddr VirtToPhys(KernelPtr p)
+        {
+            if (p.Address < PageOffset || p.Address - PageOffset >= Size)
+                throw new ArgumentException($"virt_to_phys used for non-linear address: {p} (the linear map is 0x{PageOffset:x16}..0x{PageOffset + Size - 1:x16})", nameof(p));
+            return new PhysAddr(p.Address - PageOffset);
+        }
+
+        public KernelPtr PhysToVirt(PhysAddr p)
+        {
+            if (p.Value >= Size)
+                throw new ArgumentOutOfRangeException(nameof(p), $"phys_to_virt: {p} is beyond RAM (0x{Size:x} bytes)");
+            return new KernelPtr(p.Value + PageOffset, _machine);
+        }
+
+        public static ulong ToVirt(ulong phys) => phys + PageOffset;
+
+        // ---------------------------------------------------------------- page ownership (KASAN by owner)
+
+        public void SetOwner(ulong phys, long length, PageOwner? owner)
+        {
+            for (ulong pa = phys; pa < phys + (ulong)length; pa += PageSize)
+            {
+                Section s = SectionOf(pa);
+                Volatile.Write(ref s.Owners[(pa - s.Base) >> PageShift], owner);
+            }
+        }
+
+        public PageOwner? OwnerOf(ulong phys)
+        {
+            if (phys >= Size) return null;
+            Section? s = Volatile.Read(ref _sections[phys >> Section.Shift]);
+            return s is null ? null : Volatile.Read(ref s.Owners[(phys - s.Base) >> PageShift]);
+        }
+
+        // ---------------------------------------------------------------- CPU side
+
+        /// <summary>
+        /// A CPU access through a pointer: checked against the object it points into, then the lines are brought
+        /// into the cache (dirty when <paramref name="write"/>) and a span over the CPU's view is returned.
+        /// </summary>
+        public Span<byte> CpuAccess(KernelPtr p, int length, bool write)
+        {
+            if (length < 0) throw new ArgumentOutOfRangeException(nameof(length), length, "length must not be negative.");
+            if (p.IsZeroOrNull)
+                throw _machine.Reports.Bug("mm", $"BUG: kernel NULL pointer dereference, address: {p.Address:x16} ({(write ? "write" : "read")} of {length} bytes)");
+            if (p.Address < PageOffset || p.Address - PageOffset >= Size || length > 0 && (ulong)length > Size - (p.Address - PageOffset))
+                throw _machine.Reports.Bug("mm", $"Unable to handle kernel paging request at virtual address {p.Address:x16} ({(write ? "write" : "read")} of {length} bytes)");
+            if (length == 0) return Span<byte>.Empty;
+            ulong phys = p.Address - PageOffset;
+            PageOwner owner = Kasan.Check(_machine, phys, length, write);
+            Section s = SectionOf(phys);
+            int off = (int)(phys - s.Base);
+            if (off + length > Section.Bytes)
+                throw new NotSupportedException($"A CPU span of {length} bytes at {p} crosses a 4 MiB memory section; access it in smaller pieces.");
+            if (owner.Uncached) return s.Ram.AsSpan(off, length);
+            lock (s.Lock) Fill(s, off, length, write);
+            return s.Cpu.AsSpan(off, length);
+        }
+
+        /// <summary>A kernel-internal CPU read by physical address (through the cache, no KASAN check), e.g. swiotlb's memcpy.</summary>
+        public void CpuRead(ulong phys, Span<byte> destination)
+        {
+            CheckRam(phys, destination.Length);
+            for (int done = 0; done < destination.Length;)
+            {
+                (Section s, int off, int len) = Chunk(phys, done, destination.Length);
+                if (IsUncached(s, off)) s.Ram.AsSpan(off, len).CopyTo(destination.Slice(done, len));
+                else
+                    lock (s.Lock)
+                    {
+                        Fill(s, off, len, write: false);
+                        s.Cpu.AsSpan(off, len).CopyTo(destination.Slice(done, len));
+                    }
+                done += len;
+            }
+        }
+
+        /// <summary>A kernel-internal CPU write by physical address (through the cache, no KASAN check).</summary>
+        public void CpuWrite(ulong phys, ReadOnlySpan<byte> source)
+        {
+            CheckRam(phys, source.Length);
+            for (int done = 0; done < source.Length;)
+            {
+                (Section s, int off, int len) = Chunk(phys, done, source.Length);
+                if (IsUncached(s, off)) source.Slice(done, len).CopyTo(s.Ram.AsSpan(off, len));
+                else
+                    lock (s.Lock)
+                    {
+                        Fill(s, off, len, write: true);
+                        source.Slice(done, len).CopyTo(s.Cpu.AsSpan(off, len));
+                    }
+                done += len;
+            }
+        }
+
+        /// <summary>A CPU memset by physical address (kernel-internal).</summary>
+        public void CpuFill(ulong phys, int length, byte value)
+        {
+            CheckRam(phys, length);
+            for (int done = 0; done < length;)
+            {
+                (Section s, int off, int len) = Chunk(phys, done, length);
+                if (IsUncached(s, off)) s.Ram.AsSpan(off, len).Fill(value);
+                else
+                    lock (s.Lock)
+                    {
+                        Fill(s, off, len, write: true);
+                        s.Cpu.AsSpan(off, len).Fill(value);
+                    }
+                done += len;
+            }
+        }
+
+        /// <summary>The part of [phys+done, phys+total) that lies in one section.</summary>
+        internal (Section, int, int) Chunk(ulong phys, int done, int total)
+        {
+            ulong pa = phys + (ulong)done;
+            Section s = SectionOf(pa);
+            int off = (int)(pa - s.Base);
+            return (s, off, Math.Min(total - done, Section.Bytes - off));
+        }
+
+        /// <summary>Like <see cref="Chunk"/> but without creating the section.</summary>
+        internal (Section?, int, int) PeekChunk(ulong phys, int done, int total)
+        {
+            ulong pa = phys + (ulong)done;
+            Section? s = Volatile.Read(ref _sections[pa >> Section.Shift]);
+            int off = (int)(pa & (Section.Bytes - 1));
+            return (s, off, Math.Min(total - done, Section.Bytes - off));
+        }
+
+        internal void CheckRam(ulong phys, long length)
+        {
+            if (length < 0) throw new ArgumentOutOfRangeException(nameof(length), length, "length must not be negative.");
+            if (!IsRam(phys, length)) throw new ArgumentOutOfRangeException(nameof(phys), $"0x{phys:x}+{length} is not RAM");
+        }
+
+        private static bool IsUncached(Section s, int off) => s.Owners[off >> PageShift]?.Uncached == true;
+
+        /// <summary>Brings the lines of [off, off+len) into the cache; marks them dirty for a write. Caller holds the section lock.</summary>
+        private void Fill(Section s, int off, int len, bool write)
+        {
+            int first = off >> LineShift, last = (off + len - 1) >> LineShift;
+            for (int line = first; line <= last; line++)
+            {
+                if (s.Lines[line] == CacheLineState.Invalid)
+                {
+                    Buffer.BlockCopy(s.Ram, line << LineShift, s.Cpu, line << LineShift, LineSize);
+                    s.Lines[line] = CacheLineState.Clean;
+                }
+                if (write) s.Lines[line] = CacheLineState.Dirty;
+            }
+        }
+
+        // ---------------------------------------------------------------- device side
+
+        /// <summary>
+        /// A device's bus access. Non-coherent: RAM only, the cache is not looked at. Coherent: the interconnect
+        /// snoops, so reads see cached data and writes update cached lines as well as RAM.
+        /// </summary>
+        public void DeviceAccess(Device dev, DmaAddr addr, int length, ReadOnlySpan<byte> src, Span<byte> dst, bool write)
+        {
+            if (dev.IsRemoved) throw new InvalidOperationException($"device {dev.Name} was removed");
+            if (length == 0) return;
+            ulong last = addr.Value + (ulong)length - 1;
+            if (last < addr.Value || last > dev.DmaMask)
+                throw new ArgumentOutOfRangeException(nameof(addr), $"device {dev.Name} cannot address {addr}+{length}: beyond its {dev.DmaMaskBits}-bit DMA mask");
+            if (!IsRam(addr.Value, length))
+                throw new ArgumentOutOfRangeException(nameof(addr), $"device {dev.Name}: bus address {addr}+{length} is not RAM (bus error)");
+            for (int done = 0; done < length;)
+            {
+                (Section s, int off, int len) = Chunk(addr.Value, done, length);
+                lock (s.Lock)
+                {
+                    if (write)
+                    {
+                        src.Slice(done, len).CopyTo(s.Ram.AsSpan(off, len));
+                        if (dev.IsCoherent) SnoopWrite(s, off, len, src.Slice(done, len));
+                    }
+                    else if (dev.IsCoherent)
+                    {
+                        SnoopRead(s, off, len, dst.Slice(done, len));
+                    }
+                    else
+                    {
+                        s.Ram.AsSpan(off, len).CopyTo(dst.Slice(done, len));
+                    }
+                }
+                done += len;
+            }
+        }
+
+        private void SnoopWrite(Section s, int off, int len, ReadOnlySpan<byte> data)
+        {
+            for (int i = 0; i < len;)
+            {
+                int line = (off + i) >> LineShift;
+                int n = Math.Min(len - i, ((line + 1) << LineShift) - (off + i));
+                if (s.Lines[line] != CacheLineState.Invalid) data.Slice(i, n).CopyTo(s.Cpu.AsSpan(off + i, n));
+                i += n;
+            }
+        }
+
+        private void SnoopRead(Section s, int off, int len, Span<byte> data)
+        {
+            for (int i = 0; i < len;)
+            {
+                int line = (off + i) >> LineShift;
+                int n = Math.Min(len - i, ((line + 1) << LineShift) - (off + i));
+                byte[] from = s.Lines[line] != CacheLineState.Invalid ? s.Cpu : s.Ram;
+                from.AsSpan(off + i, n).CopyTo(data.Slice(i, n));
+                i += n;
+            }
+        }
+    }
+}

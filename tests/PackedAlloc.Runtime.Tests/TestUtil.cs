@@ -1,0 +1,28 @@
+using System;
+using System.Linq;
+using PackedAlloc.Runtime;
+
+namespace PackedAlloc.Runtime.Tests
+{
+    internal static class TestUtil
+    {
+        /// <summary>A small machine for tests: 8 GiB sparse RAM, a 4 MiB swiotlb unless told otherwise.</summary>
+        public static Machine Boot(long swiotlb = 4L << 20, bool kmallocBounce = false, bool dmaDebug = true, bool dynamic = false,
+            PartialLineInvalidate partial = PartialLineInvalidate.CleanAndInvalidate, int lineSize = 64, int dmaMinAlign = 128, long memory = 8L << 30)
+            => Machine.Boot(new MachineOptions
+            {
+                SwiotlbBytes = swiotlb,
+                KmallocBounce = kmallocBounce,
+                DmaDebug = dmaDebug,
+                SwiotlbDynamic = dynamic,
+                PartialLineInvalidate = partial,
+                CacheLineSize = lineSize,
+                DmaMinAlign = dmaMinAlign,
+                MemoryBytes = memory,
+            });
+
+        public static byte[] Pattern(int n, byte seed) => Enumerable.Range(0, n).Select(i => (byte)(seed + i * 7)).ToArray();
+
+        public static bool HasReport(Machine m, string text) => m.DebugReports.Any(r => r.Message.Contains(text, StringComparison.Ordinal));
+    }
+}
