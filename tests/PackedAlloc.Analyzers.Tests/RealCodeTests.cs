@@ -53,7 +53,6 @@ namespace PackedAlloc.Analyzers.Tests
             Assert.DoesNotContain(result, d => d.Id == "AD0001");
             // The runtime's hazard tests map packed buffers on purpose: the analysis ran and saw them.
             Assert.Contains(result, d => d.Id == Descriptors.PackedBufferReachesDmaId && d.Location.SourceTree!.FilePath.EndsWith("HazardTests.cs", StringComparison.Ordinal));
-            foreach (var d in result.Where(d => d.Id == Descriptors.PackedBufferReachesDmaId)) Console.WriteLine(d);
             Assert.DoesNotContain(result, d => d.Id == Descriptors.AnalysisBudgetExceededId);
         }
     }
