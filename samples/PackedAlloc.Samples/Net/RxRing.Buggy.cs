@@ -38,7 +38,7 @@ namespace PackedAlloc.Samples.Net
                 rx_info[i] = kzalloc(RX_META_LEN, GFP_ATOMIC | __GFP_PACKED);  // fine: never reaches DMA
                 if (rx_buf[i].IsNull || rx_info[i].IsNull) return -12;
                 rx_len[i] = len;
-                rx_dma[i] = dma_map_single(dev, rx_buf[i], len, DMA_FROM_DEVICE);
+                rx_dma[i] = dma_map_single(dev, rx_buf[i], len, DMA_FROM_DEVICE);   // <- PA0001
                 if (dma_mapping_error(dev, rx_dma[i])) return -5; // -EIO
                 hw.PostRxDescriptor(i, rx_dma[i], len);
             }

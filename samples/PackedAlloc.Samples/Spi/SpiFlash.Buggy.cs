@@ -38,7 +38,7 @@ namespace PackedAlloc.Samples.Spi
             sg_init_table(sgl, 2);
             sg_set_buf(sgl[0], hdr, SPI_HDR_LEN);
             sg_set_buf(sgl[1], page, SPI_PAGE_LEN);
-            int nents = dma_map_sg(dev, sgl, 2, DMA_BIDIRECTIONAL);
+            int nents = dma_map_sg(dev, sgl, 2, DMA_BIDIRECTIONAL);   // <- PA0001
             if (nents == 0) throw new System.InvalidOperationException("spi: dma_map_sg failed");
             hw.Start(sgl, nents);
 

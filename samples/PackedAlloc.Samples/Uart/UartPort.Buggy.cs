@@ -45,7 +45,7 @@ namespace PackedAlloc.Samples.Uart
             for (int i = 0; i < n; i++)
             {
                 Bytes.Store(mbox[i], Bytes.Ascii(cmds[i], UART_MBOX_LEN));
-                mbox_dma[i] = dma_map_single(dev, mbox[i], UART_MBOX_LEN, DMA_BIDIRECTIONAL);
+                mbox_dma[i] = dma_map_single(dev, mbox[i], UART_MBOX_LEN, DMA_BIDIRECTIONAL);   // <- PA0001
                 if (dma_mapping_error(dev, mbox_dma[i])) throw new System.InvalidOperationException("uart: mailbox map failed");
             }
             hw.Doorbell(mbox_dma, n);
