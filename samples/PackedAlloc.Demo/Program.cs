@@ -43,14 +43,14 @@ for (int mi = 0; mi < machines.Length; mi++)
     Console.WriteLine();
 }
 
-Console.WriteLine("dma-debug (CONFIG_DMA_API_DEBUG in the emulated kernel) reported, with RuleId PA0001:");
-foreach (var (mi, s, o) in all)
+Console.WriteLine("dma-debug (the emulated kernel's CONFIG_DMA_API_DEBUG) reports with RuleId PA0001, per run:");
+foreach (var g in all.Where(x => x.Scenario.Buggy).GroupBy(x => x.Scenario.Driver))
 {
-    DebugReport[] pa = o.Pa0001Reports.ToArray();
-    if (pa.Length == 0 && !s.Buggy) continue;
-    string first = pa.Length == 0 ? "(none)" : FirstLine(pa[0].Message);
-    Console.WriteLine($"  machine {mi} {s.Driver,-5} {s.Variant}: {pa.Length} report(s), e.g. {Shorten(first, 150)}");
+    var counts = g.First().Outcome.Pa0001Reports.GroupBy(r => Gist(r.Message)).Select(r => $"{r.Count()}x \"{r.Key}\"");
+    Console.WriteLine($"  {g.Key,-5} buggy: {string.Join(", ", counts)}");
 }
+DebugReport? example = all.SelectMany(x => x.Outcome.Pa0001Reports).FirstOrDefault(r => r.Message.Contains("allocated at", StringComparison.Ordinal));
+if (example is not null) Console.WriteLine($"  e.g. {Shorten(FirstLine(example.Message), 400)}");
 int fixedSilent = all.Count(x => !x.Scenario.Buggy && !x.Outcome.Pa0001Reports.Any());
 Console.WriteLine($"  fixed transfers: {fixedSilent} of {all.Count(x => !x.Scenario.Buggy)} without a PA0001 report");
 foreach (var group in all.SelectMany(x => x.Outcome.OtherReports.Select(r => (x.Machine, x.Scenario, Text: Gist(r.Message))))
