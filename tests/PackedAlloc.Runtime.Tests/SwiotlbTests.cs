@@ -285,6 +285,39 @@ namespace PackedAlloc.Runtime.Tests
             }
         }
 
+        [Fact]
+        public void UsedSlotAccountingNeverTakesTheAreaLocks()
+        {
+            // io_tlb_used is one atomic counter in the kernel: the map path reads it (high-water mark) without
+            // touching other areas' locks. Holding every area lock of the pool must not block that accounting.
+            Machine m = Machine.Boot(new MachineOptions { SwiotlbBytes = 2L << 20, SwiotlbAreas = 4 });
+            var pool = Assert.Single(m.Swiotlb.PoolsSnapshot);
+            using var held = new ManualResetEventSlim();
+            using var release = new ManualResetEventSlim();
+            var holder = new Thread(() =>
+            {
+                foreach (var a in pool.Areas) Monitor.Enter(a.Lock);
+                held.Set();
+                release.Wait();
+                foreach (var a in pool.Areas) Monitor.Exit(a.Lock);
+            });
+            holder.Start();
+            held.Wait();
+            try
+            {
+                int used = -1;
+                var reader = new Thread(() => used = m.Swiotlb.UsedSlots) { IsBackground = true };
+                reader.Start();
+                Assert.True(reader.Join(TimeSpan.FromSeconds(5)), "UsedSlots blocked on the area locks");
+                Assert.Equal(0, used);
+            }
+            finally
+            {
+                release.Set();
+                holder.Join();
+            }
+        }
+
         /// <summary>
         /// Bounded stress: threads map/unmap through the swiotlb concurrently; no slot is ever handed out twice
         /// (live bounce ranges never overlap), none leaks (usage back to 0, metadata consistent), every byte returns.
