@@ -267,7 +267,7 @@ namespace PackedAlloc.Runtime.Dma
             CheckDir(dir, dev);
             for (int i = 0; i < nents; i++)
             {
-                Debug.CheckSync(dev, sgl[i].DmaAddress, sgl[i].DmaLength, dir, toCpu: !forDevice);
+                Debug.CheckSync(dev, sgl[i].DmaAddress, sgl[i].DmaLength, dir, toCpu: !forDevice, sgNents: nents);
                 DirectSync(dev, sgl[i].DmaAddress, sgl[i].DmaLength, dir, forDevice);
             }
         }
