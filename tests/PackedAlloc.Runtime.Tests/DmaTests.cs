@@ -186,6 +186,8 @@ namespace PackedAlloc.Runtime.Tests
         [InlineData(false, DmaDirection.DMA_FROM_DEVICE, 193, false)]
         [InlineData(false, DmaDirection.DMA_FROM_DEVICE, 0, false)]
         [InlineData(false, DmaDirection.DMA_FROM_DEVICE, 100000, false)]
+        [InlineData(false, DmaDirection.DMA_FROM_DEVICE, (4 << 20) + 1, false)]  // beyond KMALLOC_MAX_SIZE: no kmalloc object
+        [InlineData(false, DmaDirection.DMA_FROM_DEVICE, 5_000_000, false)]
         [InlineData(false, DmaDirection.DMA_TO_DEVICE, 24, false)]
         [InlineData(true, DmaDirection.DMA_FROM_DEVICE, 24, false)]
         public void DmaKmallocNeedsBounceFollowsTheSpec(bool coherent, DmaDirection dir, int size, bool expected)

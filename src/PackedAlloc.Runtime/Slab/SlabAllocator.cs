@@ -118,6 +118,7 @@ namespace PackedAlloc.Runtime.Slab
         {
             if (size < 0) throw new ArgumentOutOfRangeException(nameof(size), size, "size must not be negative.");
             if (dev.IsCoherent || dir == DmaDirection.DMA_TO_DEVICE) return false;
+            if (size > Kernel.KMALLOC_MAX_SIZE) return false; // no kmalloc object is that large, so none shares a line
             return Roundup(size, Kernel.ARCH_KMALLOC_MINALIGN) % _machine.Options.DmaMinAlign != 0;
         }
 
