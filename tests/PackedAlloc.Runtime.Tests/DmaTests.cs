@@ -98,7 +98,12 @@ namespace PackedAlloc.Runtime.Tests
                 Assert.Throws<ArgumentNullException>(() => dma_map_single(null!, p, 64, DMA_TO_DEVICE));
                 Assert.Throws<ArgumentOutOfRangeException>(() => dma_map_single(dev, p, -1, DMA_TO_DEVICE));
                 Assert.Throws<KernelBugException>(() => dma_map_single(dev, p, 64, DMA_NONE));
-                Assert.Throws<ArgumentOutOfRangeException>(() => dma_map_single(dev, p, 64, (DmaDirection)7));
+                // BUG_ON(!valid_dma_direction(dir)): any value but the three directions is a kernel BUG.
+                Assert.Throws<KernelBugException>(() => dma_map_single(dev, p, 64, (DmaDirection)7));
+                Assert.Throws<KernelBugException>(() => dma_unmap_single(dev, new DmaAddr(0x5000_0000), 64, (DmaDirection)(-1)));
+                Assert.Throws<KernelBugException>(() => dma_sync_single_for_cpu(dev, new DmaAddr(0x5000_0000), 64, (DmaDirection)4));
+                Assert.Throws<KernelBugException>(() => swiotlb_map(dev, virt_to_phys(p), 64, (DmaDirection)9, 0));
+                Assert.Contains(m.DebugReports, r => r.Message.Contains("!valid_dma_direction(9)"));
                 Assert.Throws<KasanException>(() => dma_map_single(dev, p, 65, DMA_TO_DEVICE));
                 Assert.Equal(DMA_MAPPING_ERROR, dma_map_single(dev, NULL, 64, DMA_TO_DEVICE));
                 Assert.True(HasReport(m, "device driver maps memory from invalid area"));

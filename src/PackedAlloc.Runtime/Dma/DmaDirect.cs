@@ -27,11 +27,12 @@ namespace PackedAlloc.Runtime.Dma
 
         private void CheckDir(DmaDirection dir, Device dev)
         {
-            // mapping.c: BUG_ON(!valid_dma_direction(dir)).
-            if (dir == DmaDirection.DMA_NONE)
-                throw _machine.Reports.Bug("dma-mapping", $"kernel BUG at kernel/dma/mapping.c: !valid_dma_direction(DMA_NONE) for {dev.Name}", dev);
-            if (dir < DmaDirection.DMA_BIDIRECTIONAL || dir > DmaDirection.DMA_NONE)
-                throw new ArgumentOutOfRangeException(nameof(dir), dir, "not a dma_data_direction");
+            // mapping.c: BUG_ON(!valid_dma_direction(dir)) — DMA_NONE and any other value alike.
+            if (dir != DmaDirection.DMA_BIDIRECTIONAL && dir != DmaDirection.DMA_TO_DEVICE && dir != DmaDirection.DMA_FROM_DEVICE)
+            {
+                string name = dir == DmaDirection.DMA_NONE ? "DMA_NONE" : ((int)dir).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                throw _machine.Reports.Bug("dma-mapping", $"kernel BUG at kernel/dma/mapping.c: !valid_dma_direction({name}) for {dev.Name}", dev);
+            }
         }
 
         private static void CheckSize(int size)
