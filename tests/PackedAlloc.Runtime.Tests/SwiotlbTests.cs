@@ -123,6 +123,34 @@ namespace PackedAlloc.Runtime.Tests
         }
 
         [Fact]
+        public void AnyMinAlignMaskTurnsOffTheHistoricPageAlignment()
+        {
+            // swiotlb_search_pool_area: mappings >= PAGE_SIZE are page aligned only when neither alloc_align_mask
+            // nor dma_get_min_align_mask(dev) is set; a device mask below the slot size (2047) still counts.
+            Machine m = Machine.Boot(new MachineOptions { SwiotlbBytes = 1L << 20, SwiotlbAreas = 1 });
+            using (m.Enter())
+            {
+                Device dev = m.CreateDevice("d", coherent: false);
+                dev.MinAlignMask = 2047;
+                KernelPtr p = kmalloc(8192, GFP_KERNEL);
+                ulong start = Assert.Single(m.Swiotlb.PoolsSnapshot).Start;
+                DmaAddr first = swiotlb_map(dev, virt_to_phys(p), 64, DMA_TO_DEVICE, 0);
+                Assert.Equal(start, first.Value);
+                DmaAddr big = swiotlb_map(dev, virt_to_phys(p + 8), 4096, DMA_TO_DEVICE, 0);
+                Assert.Equal(start + 2048 + 8, big.Value); // next slot, offset kept; not pushed to a page boundary
+                dma_unmap_single(dev, big, 4096, DMA_TO_DEVICE);
+                dma_unmap_single(dev, first, 64, DMA_TO_DEVICE);
+                Device plain = m.CreateDevice("p", coherent: false);
+                DmaAddr a = swiotlb_map(plain, virt_to_phys(p), 64, DMA_TO_DEVICE, 0);
+                DmaAddr b = swiotlb_map(plain, virt_to_phys(p + 8), 4096, DMA_TO_DEVICE, 0);
+                Assert.Equal(0UL, b.Value % 4096); // no mask at all: page aligned as ever
+                dma_unmap_single(plain, b, 4096, DMA_TO_DEVICE);
+                dma_unmap_single(plain, a, 64, DMA_TO_DEVICE);
+                Assert.Empty(m.Swiotlb.Validate());
+            }
+        }
+
+        [Fact]
         public void PartialSyncUsesTheOriginalAddressOfTheSlot()
         {
             Machine m = Boot();

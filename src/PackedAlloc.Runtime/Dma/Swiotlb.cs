@@ -239,8 +239,9 @@ namespace PackedAlloc.Runtime.Dma
             int slotBase = areaIndex * pool.AreaNslabs;
             ulong iotlbAlignMask = (ulong)dev.MinAlignMask & ~(ulong)(IO_TLB_SIZE - 1);
             ulong allocAlignMask = 0;
-            // Mappings of a page or more were historically page aligned; kept when the device asks nothing else.
-            if (iotlbAlignMask == 0 && allocSize >= PhysicalMemory.PageSize) allocAlignMask = PhysicalMemory.PageSize - 1;
+            // Mappings of a page or more were historically page aligned; kept when the device asks nothing else
+            // (any min_align_mask at all, even one inside a slot, turns it off, as in the kernel).
+            if (dev.MinAlignMask == 0 && allocSize >= PhysicalMemory.PageSize) allocAlignMask = PhysicalMemory.PageSize - 1;
             allocAlignMask |= IO_TLB_SIZE - 1;
             iotlbAlignMask &= ~allocAlignMask;
             int stride = (int)(Math.Max(allocAlignMask, iotlbAlignMask) >> IO_TLB_SHIFT) + 1;
