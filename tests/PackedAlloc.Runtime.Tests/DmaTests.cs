@@ -182,6 +182,34 @@ namespace PackedAlloc.Runtime.Tests
             }
         }
 
+        [Fact]
+        public void ABadScatterlistEntryLeavesNothingMapped()
+        {
+            // An entry that faults (freed buffer, foreign pointer) must not strand the bounce slots of the entries
+            // before it: the list is checked before anything is mapped.
+            Machine m = Boot();
+            using (m.Enter())
+            {
+                Device dev = m.CreateDevice("d32", coherent: false, dmaMaskBits: 32);
+                KernelPtr high = kmalloc(128, GFP_KERNEL);
+                Assert.True(virt_to_phys(high).Value >= 4UL << 30); // will bounce
+                KernelPtr gone = kmalloc(128, GFP_KERNEL);
+                kfree(gone);
+                var sgl = new[] { new ScatterList(), new ScatterList() };
+                sg_init_table(sgl, 2);
+                sg_set_buf(sgl[0], high, 128);
+                sg_set_buf(sgl[1], gone, 128);
+                Assert.Throws<KasanException>(() => dma_map_sg(dev, sgl, 2, DMA_FROM_DEVICE));
+                Assert.Equal(0, m.Swiotlb.UsedSlots);
+                KernelPtr foreign;
+                using (Boot().Enter()) foreign = kmalloc(128, GFP_KERNEL);
+                sg_set_buf(sgl[1], foreign, 128);
+                Assert.Throws<ArgumentException>(() => dma_map_sg(dev, sgl, 2, DMA_FROM_DEVICE));
+                Assert.Equal(0, m.Swiotlb.UsedSlots);
+                Assert.Equal(0, m.Debug.Count);
+            }
+        }
+
         [Theory]
         [InlineData(false, DmaDirection.DMA_FROM_DEVICE, 24, true)]
         [InlineData(false, DmaDirection.DMA_BIDIRECTIONAL, 96, true)]

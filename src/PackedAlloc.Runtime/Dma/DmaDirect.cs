@@ -216,13 +216,18 @@ namespace PackedAlloc.Runtime.Dma
         {
             CheckDevice(dev);
             CheckDir(dir, dev);
+            // Every entry is checked first: one that faults (KASAN, a foreign pointer) throws before any entry is
+            // mapped, so no bounce slot is stranded; an invalid area fails the whole list with 0.
+            var physs = new ulong[nents];
+            bool valid = true;
+            for (int i = 0; i < nents && valid; i++)
+                valid = TryPhys(dev, sgl[i].Buffer, sgl[i].Length, out physs[i]);
             // dma_direct_map_sg maps every entry on its own (so each one bounces independently).
             var addrs = new ulong[nents];
             for (int i = 0; i < nents; i++)
             {
                 ScatterList sg = sgl[i];
-                bool ok = TryPhys(dev, sg.Buffer, sg.Length, out ulong phys);
-                ulong a = ok ? DirectMap(dev, phys, sg.Length, dir, attrs, out _) : ulong.MaxValue;
+                ulong a = valid ? DirectMap(dev, physs[i], sg.Length, dir, attrs, out _) : ulong.MaxValue;
                 if (a == ulong.MaxValue)
                 {
                     for (int j = 0; j < i; j++)
