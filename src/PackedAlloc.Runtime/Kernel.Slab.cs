@@ -32,7 +32,7 @@ namespace PackedAlloc.Runtime
         /// Resizes an object, keeping its contents: in place when the size class allows, otherwise by a new
         /// allocation (the old object is freed only on success). Size 0 frees and returns ZERO_SIZE_PTR.
         /// </summary>
-        public static KernelPtr krealloc(KernelPtr p, int size, GfpFlags flags) => M.Slab.Krealloc(p, size, flags);
+        public static KernelPtr krealloc(KernelPtr p, int size, GfpFlags flags) => MachineOf(p).Slab.Krealloc(p, size, flags);
 
         /// <summary>Allocates <paramref name="len"/> bytes and copies <paramref name="src"/> into them (mm/util.c).</summary>
         public static KernelPtr kmemdup(KernelPtr src, int len, GfpFlags flags)
@@ -44,10 +44,10 @@ namespace PackedAlloc.Runtime
         }
 
         /// <summary>Frees a kmalloc object; NULL and ZERO_SIZE_PTR are ignored. A double or invalid free throws a <see cref="KasanException"/>.</summary>
-        public static void kfree(KernelPtr p) => M.Slab.Kfree(p);
+        public static void kfree(KernelPtr p) => MachineOf(p).Slab.Kfree(p);
 
         /// <summary>The usable size of the object's bucket (0 for NULL/ZERO_SIZE_PTR).</summary>
-        public static int ksize(KernelPtr p) => M.Slab.Ksize(p);
+        public static int ksize(KernelPtr p) => MachineOf(p).Slab.Ksize(p);
 
         /// <summary><c>kmalloc_size_roundup</c>: the size kmalloc would really hand out for <paramref name="size"/> with <paramref name="flags"/>.</summary>
         public static int kmalloc_size_roundup(int size, GfpFlags flags = GfpFlags.GFP_KERNEL) => M.Slab.SizeRoundup(size, flags);
@@ -78,6 +78,13 @@ namespace PackedAlloc.Runtime
             if (cache is null) return;
             cache.Machine.Slab.CacheDestroy(cache);
         }
+
+        /// <summary>
+        /// The machine a pointer belongs to (the current one for pointers that do not know, such as NULL). Machines
+        /// share a deterministic layout, so acting on the current machine would free or resize another machine's
+        /// object at the same address.
+        /// </summary>
+        private static Machine MachineOf(KernelPtr p) => p.OwnerMachine ?? M;
 
         internal static void NonNegative(int value, string name)
         {

@@ -24,7 +24,7 @@ namespace PackedAlloc.Runtime
         /// <summary>CPU data cache line size in bytes (64). A power of two, 16..4096.</summary>
         public int CacheLineSize { get; init; } = 64;
 
-        /// <summary><c>ARCH_DMA_MINALIGN</c> (128): the alignment of non-packed kmalloc objects. A power of two, 8..4096.</summary>
+        /// <summary><c>ARCH_DMA_MINALIGN</c> (128): the alignment of non-packed kmalloc objects. A power of two, 8..4096, at least <see cref="CacheLineSize"/>.</summary>
         public int DmaMinAlign { get; init; } = 128;
 
         /// <summary>Size of the default swiotlb pool (64 MiB); 0 boots without a swiotlb.</summary>
@@ -70,6 +70,8 @@ namespace PackedAlloc.Runtime
                 throw new ArgumentOutOfRangeException(nameof(CacheLineSize), CacheLineSize, "CacheLineSize must be a power of two between 16 and 4096.");
             if (!IsPow2(DmaMinAlign) || DmaMinAlign < 8 || DmaMinAlign > 4096)
                 throw new ArgumentOutOfRangeException(nameof(DmaMinAlign), DmaMinAlign, "DmaMinAlign must be a power of two between 8 and 4096.");
+            if (DmaMinAlign < CacheLineSize)
+                throw new ArgumentOutOfRangeException(nameof(DmaMinAlign), DmaMinAlign, $"DmaMinAlign (ARCH_DMA_MINALIGN) must be at least CacheLineSize ({CacheLineSize}): DMA-aligned objects must not share a cache line.");
             if (MemoryBytes < (32L << 20) || MemoryBytes % (4L << 20) != 0 || MemoryBytes > (1L << 40))
                 throw new ArgumentOutOfRangeException(nameof(MemoryBytes), MemoryBytes, "MemoryBytes must be a multiple of 4 MiB between 32 MiB and 1 TiB.");
             if (SwiotlbBytes < 0 || SwiotlbBytes > (1L << 31))

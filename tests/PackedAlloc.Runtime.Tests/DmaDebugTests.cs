@@ -79,6 +79,89 @@ namespace PackedAlloc.Runtime.Tests
         }
 
         [Fact]
+        public void UnmapMessagesCarryTheUnmapSizeAsCheckUnmapPrintsIt()
+        {
+            // check_unmap prints ref->size (what the driver passed to unmap) in [size=...], not the mapped size.
+            var (m, dev) = Setup();
+            using (m.Enter())
+            {
+                KernelPtr p = kmalloc(256, GFP_KERNEL);
+                DmaAddr a = dma_map_single(dev, p, 256, DMA_TO_DEVICE);
+                dma_unmap_single(dev, a, 128, DMA_FROM_DEVICE);
+                string at = $"[device address=0x{a.Value:x16}] [size=128 bytes]";
+                Assert.True(HasReport(m, $"device driver frees DMA memory with different direction {at} [mapped with DMA_TO_DEVICE] [unmapped with DMA_FROM_DEVICE]"));
+                Assert.True(HasReport(m, $"device driver failed to check map error{at} [mapped as single]"));
+
+                var sgl = new[] { new ScatterList() };
+                sg_init_one(sgl[0], kmalloc(128, GFP_KERNEL), 128);
+                Assert.Equal(1, dma_map_sg(dev, sgl, 1, DMA_TO_DEVICE));
+                dma_unmap_single(dev, sgl[0].DmaAddress, 64, DMA_TO_DEVICE);
+                Assert.True(HasReport(m, $"device driver frees DMA memory with wrong function [device address=0x{sgl[0].DmaAddress.Value:x16}] [size=64 bytes] [mapped as scather-gather] [unmapped as single]"));
+
+                KernelPtr cpu = dma_alloc_coherent(dev, 4096, out DmaAddr h, GFP_KERNEL);
+                KernelPtr other = dma_alloc_coherent(dev, 4096, out DmaAddr h2, GFP_KERNEL);
+                dma_free_coherent(dev, 4096, other, h);
+                // phys_addr() of both entries, as the kernel prints them.
+                Assert.True(HasReport(m, $"device driver frees DMA memory with different CPU address [device address=0x{h.Value:x16}] [size=4096 bytes] [cpu alloc address=0x{virt_to_phys(cpu).Value:x16}] [cpu free address=0x{virt_to_phys(other).Value:x16}]"));
+            }
+        }
+
+        [Fact]
+        public void AmbiguousUnmapWithoutAPerfectFitFindsNothing()
+        {
+            // __hash_bucket_find: several entries at one device address and none matching exactly → NULL,
+            // so the unmap is "not allocated" and both mappings stay tracked.
+            var (m, dev) = Setup();
+            using (m.Enter())
+            {
+                KernelPtr p = kmalloc(256, GFP_KERNEL);
+                DmaAddr a = dma_map_single(dev, p, 64, DMA_TO_DEVICE);
+                DmaAddr b = dma_map_single(dev, p, 128, DMA_TO_DEVICE);
+                Assert.Equal(a, b);
+                dma_mapping_error(dev, a);
+                dma_mapping_error(dev, b);
+                int before = m.Debug.Count;
+                dma_unmap_single(dev, a, 96, DMA_TO_DEVICE);
+                Assert.True(HasReport(m, $"device driver tries to free DMA memory it has not allocated [device address=0x{a.Value:x16}] [size=96 bytes]"));
+                Assert.Equal(before, m.Debug.Count);
+                m.ClearDebugReports();
+                dma_unmap_single(dev, a, 128, DMA_TO_DEVICE);
+                dma_unmap_single(dev, a, 64, DMA_TO_DEVICE);
+                Assert.Empty(m.DebugReports);
+                Assert.Equal(0, m.Debug.Count);
+            }
+        }
+
+        [Fact]
+        public void SyncMessagesCarryTheMappedSizeAndSgSyncCountIsChecked()
+        {
+            var (m, dev) = Setup();
+            using (m.Enter())
+            {
+                KernelPtr p = kmalloc(256, GFP_KERNEL);
+                DmaAddr a = dma_map_single(dev, p, 256, DMA_FROM_DEVICE);
+                dma_mapping_error(dev, a);
+                // check_sync prints ref->dev_addr with entry->size.
+                dma_sync_single_for_cpu(dev, a + 64, 32, DMA_BIDIRECTIONAL);
+                Assert.True(HasReport(m, $"device driver syncs DMA memory with different direction [device address=0x{(a + 64).Value:x16}] [size=256 bytes] [mapped with DMA_FROM_DEVICE] [synced with DMA_BIDIRECTIONAL]"));
+                dma_unmap_single(dev, a, 256, DMA_FROM_DEVICE);
+
+                var sgl = new[] { new ScatterList(), new ScatterList() };
+                sg_init_table(sgl, 2);
+                sg_set_buf(sgl[0], kmalloc(128, GFP_KERNEL), 128);
+                sg_set_buf(sgl[1], kmalloc(128, GFP_KERNEL), 128);
+                Assert.Equal(2, dma_map_sg(dev, sgl, 2, DMA_FROM_DEVICE));
+                m.ClearDebugReports();
+                dma_sync_sg_for_cpu(dev, sgl, 1, DMA_FROM_DEVICE);
+                Assert.True(HasReport(m, "device driver syncs DMA sg list with different entry count [map count=2] [sync count=1]"));
+                m.ClearDebugReports();
+                dma_sync_sg_for_cpu(dev, sgl, 2, DMA_FROM_DEVICE);
+                dma_unmap_sg(dev, sgl, 2, DMA_FROM_DEVICE);
+                Assert.Empty(m.DebugReports);
+            }
+        }
+
+        [Fact]
         public void SyncChecks()
         {
             var (m, dev) = Setup();

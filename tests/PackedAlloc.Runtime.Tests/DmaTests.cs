@@ -98,7 +98,12 @@ namespace PackedAlloc.Runtime.Tests
                 Assert.Throws<ArgumentNullException>(() => dma_map_single(null!, p, 64, DMA_TO_DEVICE));
                 Assert.Throws<ArgumentOutOfRangeException>(() => dma_map_single(dev, p, -1, DMA_TO_DEVICE));
                 Assert.Throws<KernelBugException>(() => dma_map_single(dev, p, 64, DMA_NONE));
-                Assert.Throws<ArgumentOutOfRangeException>(() => dma_map_single(dev, p, 64, (DmaDirection)7));
+                // BUG_ON(!valid_dma_direction(dir)): any value but the three directions is a kernel BUG.
+                Assert.Throws<KernelBugException>(() => dma_map_single(dev, p, 64, (DmaDirection)7));
+                Assert.Throws<KernelBugException>(() => dma_unmap_single(dev, new DmaAddr(0x5000_0000), 64, (DmaDirection)(-1)));
+                Assert.Throws<KernelBugException>(() => dma_sync_single_for_cpu(dev, new DmaAddr(0x5000_0000), 64, (DmaDirection)4));
+                Assert.Throws<KernelBugException>(() => swiotlb_map(dev, virt_to_phys(p), 64, (DmaDirection)9, 0));
+                Assert.Contains(m.DebugReports, r => r.Message.Contains("!valid_dma_direction(9)"));
                 Assert.Throws<KasanException>(() => dma_map_single(dev, p, 65, DMA_TO_DEVICE));
                 Assert.Equal(DMA_MAPPING_ERROR, dma_map_single(dev, NULL, 64, DMA_TO_DEVICE));
                 Assert.True(HasReport(m, "device driver maps memory from invalid area"));
@@ -177,6 +182,34 @@ namespace PackedAlloc.Runtime.Tests
             }
         }
 
+        [Fact]
+        public void ABadScatterlistEntryLeavesNothingMapped()
+        {
+            // An entry that faults (freed buffer, foreign pointer) must not strand the bounce slots of the entries
+            // before it: the list is checked before anything is mapped.
+            Machine m = Boot();
+            using (m.Enter())
+            {
+                Device dev = m.CreateDevice("d32", coherent: false, dmaMaskBits: 32);
+                KernelPtr high = kmalloc(128, GFP_KERNEL);
+                Assert.True(virt_to_phys(high).Value >= 4UL << 30); // will bounce
+                KernelPtr gone = kmalloc(128, GFP_KERNEL);
+                kfree(gone);
+                var sgl = new[] { new ScatterList(), new ScatterList() };
+                sg_init_table(sgl, 2);
+                sg_set_buf(sgl[0], high, 128);
+                sg_set_buf(sgl[1], gone, 128);
+                Assert.Throws<KasanException>(() => dma_map_sg(dev, sgl, 2, DMA_FROM_DEVICE));
+                Assert.Equal(0, m.Swiotlb.UsedSlots);
+                KernelPtr foreign;
+                using (Boot().Enter()) foreign = kmalloc(128, GFP_KERNEL);
+                sg_set_buf(sgl[1], foreign, 128);
+                Assert.Throws<ArgumentException>(() => dma_map_sg(dev, sgl, 2, DMA_FROM_DEVICE));
+                Assert.Equal(0, m.Swiotlb.UsedSlots);
+                Assert.Equal(0, m.Debug.Count);
+            }
+        }
+
         [Theory]
         [InlineData(false, DmaDirection.DMA_FROM_DEVICE, 24, true)]
         [InlineData(false, DmaDirection.DMA_BIDIRECTIONAL, 96, true)]
@@ -186,6 +219,8 @@ namespace PackedAlloc.Runtime.Tests
         [InlineData(false, DmaDirection.DMA_FROM_DEVICE, 193, false)]
         [InlineData(false, DmaDirection.DMA_FROM_DEVICE, 0, false)]
         [InlineData(false, DmaDirection.DMA_FROM_DEVICE, 100000, false)]
+        [InlineData(false, DmaDirection.DMA_FROM_DEVICE, (4 << 20) + 1, false)]  // beyond KMALLOC_MAX_SIZE: no kmalloc object
+        [InlineData(false, DmaDirection.DMA_FROM_DEVICE, 5_000_000, false)]
         [InlineData(false, DmaDirection.DMA_TO_DEVICE, 24, false)]
         [InlineData(true, DmaDirection.DMA_FROM_DEVICE, 24, false)]
         public void DmaKmallocNeedsBounceFollowsTheSpec(bool coherent, DmaDirection dir, int size, bool expected)

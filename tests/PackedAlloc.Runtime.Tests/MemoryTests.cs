@@ -237,6 +237,9 @@ namespace PackedAlloc.Runtime.Tests
         {
             Assert.Throws<ArgumentOutOfRangeException>(() => Machine.Boot(new MachineOptions { CacheLineSize = 48 }));
             Assert.Throws<ArgumentOutOfRangeException>(() => Machine.Boot(new MachineOptions { DmaMinAlign = 100 }));
+            // ARCH_DMA_MINALIGN covers the largest cache line; below it, non-packed objects would share lines
+            // and the "non-packed is DMA-safe" guarantee (and dma_kmalloc_needs_bounce) would be false.
+            Assert.Throws<ArgumentOutOfRangeException>(() => Machine.Boot(new MachineOptions { CacheLineSize = 128, DmaMinAlign = 64 }));
             Assert.Throws<ArgumentOutOfRangeException>(() => Machine.Boot(new MachineOptions { MemoryBytes = 1000 }));
             Assert.Throws<ArgumentOutOfRangeException>(() => Machine.Boot(new MachineOptions { SwiotlbBytes = -1 }));
             Assert.Throws<ArgumentNullException>(() => Boot().CreateDevice(null!, false));

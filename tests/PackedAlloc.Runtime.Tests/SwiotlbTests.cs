@@ -54,6 +54,29 @@ namespace PackedAlloc.Runtime.Tests
         }
 
         [Fact]
+        public void FromDeviceMapCopiesTheOriginalInSoAPartialDeviceWriteLosesNothing()
+        {
+            // swiotlb_tbl_map_single bounces DMA_TO_DEVICE at map time for every direction (since 2022): the
+            // bytes the device does not write come back as they were, not as stale bounce-buffer contents.
+            Machine m = Boot();
+            using (m.Enter())
+            {
+                Device dev = m.CreateDevice("nc", coherent: false);
+                KernelPtr p = kmalloc(512, GFP_KERNEL);
+                p.Write(Pattern(512, 3));
+                DmaAddr a = swiotlb_map(dev, virt_to_phys(p), 512, DMA_FROM_DEVICE, 0);
+                Assert.False(dma_mapping_error(dev, a));
+                var seen = new byte[512];
+                dev.DmaRead(a, seen);
+                Assert.Equal(Pattern(512, 3), seen); // in RAM for the device: copied and cleaned
+                dev.DmaWrite(a, Pattern(16, 200));
+                dma_unmap_single(dev, a, 512, DMA_FROM_DEVICE);
+                Assert.Equal(Pattern(16, 200), p.ToArray(16));
+                Assert.Equal(Pattern(512, 3).AsSpan(16).ToArray(), (p + 16).ToArray(496));
+            }
+        }
+
+        [Fact]
         public void ToDeviceUnmapDoesNotCopyBack()
         {
             Machine m = Boot();
@@ -119,6 +142,34 @@ namespace PackedAlloc.Runtime.Tests
                 dma_unmap_single(plain, z, 16, DMA_TO_DEVICE);
                 Assert.Empty(m.Swiotlb.Validate());
                 Assert.Throws<ArgumentOutOfRangeException>(() => plain.MinAlignMask = 100);
+            }
+        }
+
+        [Fact]
+        public void AnyMinAlignMaskTurnsOffTheHistoricPageAlignment()
+        {
+            // swiotlb_search_pool_area: mappings >= PAGE_SIZE are page aligned only when neither alloc_align_mask
+            // nor dma_get_min_align_mask(dev) is set; a device mask below the slot size (2047) still counts.
+            Machine m = Machine.Boot(new MachineOptions { SwiotlbBytes = 1L << 20, SwiotlbAreas = 1 });
+            using (m.Enter())
+            {
+                Device dev = m.CreateDevice("d", coherent: false);
+                dev.MinAlignMask = 2047;
+                KernelPtr p = kmalloc(8192, GFP_KERNEL);
+                ulong start = Assert.Single(m.Swiotlb.PoolsSnapshot).Start;
+                DmaAddr first = swiotlb_map(dev, virt_to_phys(p), 64, DMA_TO_DEVICE, 0);
+                Assert.Equal(start, first.Value);
+                DmaAddr big = swiotlb_map(dev, virt_to_phys(p + 8), 4096, DMA_TO_DEVICE, 0);
+                Assert.Equal(start + 2048 + 8, big.Value); // next slot, offset kept; not pushed to a page boundary
+                dma_unmap_single(dev, big, 4096, DMA_TO_DEVICE);
+                dma_unmap_single(dev, first, 64, DMA_TO_DEVICE);
+                Device plain = m.CreateDevice("p", coherent: false);
+                DmaAddr a = swiotlb_map(plain, virt_to_phys(p), 64, DMA_TO_DEVICE, 0);
+                DmaAddr b = swiotlb_map(plain, virt_to_phys(p + 8), 4096, DMA_TO_DEVICE, 0);
+                Assert.Equal(0UL, b.Value % 4096); // no mask at all: page aligned as ever
+                dma_unmap_single(plain, b, 4096, DMA_TO_DEVICE);
+                dma_unmap_single(plain, a, 64, DMA_TO_DEVICE);
+                Assert.Empty(m.Swiotlb.Validate());
             }
         }
 
@@ -282,6 +333,39 @@ namespace PackedAlloc.Runtime.Tests
                 foreach (DmaAddr a in maps) dma_unmap_single(dev, a, 256 * 1024, DMA_TO_DEVICE);
                 Assert.Equal(0, m.Swiotlb.UsedSlots);
                 Assert.Empty(m.Swiotlb.Validate());
+            }
+        }
+
+        [Fact]
+        public void UsedSlotAccountingNeverTakesTheAreaLocks()
+        {
+            // io_tlb_used is one atomic counter in the kernel: the map path reads it (high-water mark) without
+            // touching other areas' locks. Holding every area lock of the pool must not block that accounting.
+            Machine m = Machine.Boot(new MachineOptions { SwiotlbBytes = 2L << 20, SwiotlbAreas = 4 });
+            var pool = Assert.Single(m.Swiotlb.PoolsSnapshot);
+            using var held = new ManualResetEventSlim();
+            using var release = new ManualResetEventSlim();
+            var holder = new Thread(() =>
+            {
+                foreach (var a in pool.Areas) Monitor.Enter(a.Lock);
+                held.Set();
+                release.Wait();
+                foreach (var a in pool.Areas) Monitor.Exit(a.Lock);
+            });
+            holder.Start();
+            held.Wait();
+            try
+            {
+                int used = -1;
+                var reader = new Thread(() => used = m.Swiotlb.UsedSlots) { IsBackground = true };
+                reader.Start();
+                Assert.True(reader.Join(TimeSpan.FromSeconds(5)), "UsedSlots blocked on the area locks");
+                Assert.Equal(0, used);
+            }
+            finally
+            {
+                release.Set();
+                holder.Join();
             }
         }
 

@@ -160,6 +160,8 @@ namespace PackedAlloc.Runtime.Dma
             if (dev.Machine != _machine) throw new ArgumentException($"device {dev.Name} belongs to another machine", nameof(dev));
             if (size < 0) throw new ArgumentOutOfRangeException(nameof(size), size, "size must not be negative.");
             if (cpu.IsNull) return;
+            if (cpu.OwnerMachine is Machine owner && owner != _machine)
+                throw new ArgumentException($"pointer {cpu} belongs to another machine than device {dev.Name}", nameof(cpu));
             _machine.Debug.CheckUnmap(dev, MapType.Coherent, handle, size, DmaDirection.DMA_BIDIRECTIONAL, cpuAddr: cpu.Address);
             ulong phys = cpu.Address - PhysicalMemory.PageOffset;
             Allocation? a;

@@ -201,49 +201,55 @@ namespace PackedAlloc.Runtime.Dma
             var errs = new List<(string, DebugEntry?)>();
             lock (_lock)
             {
-                DebugEntry? e = FindExact(dev, addr.Value, type, size, dir);
+                DebugEntry? e = FindExact(dev, addr.Value, type, size, dir, sgNents);
                 if (e is null)
                 {
                     errs.Add(($"device driver tries to free DMA memory it has not allocated [device address=0x{addr.Value:x16}] [size={size} bytes]", null));
                 }
                 else
                 {
-                    string at = $"[device address=0x{addr.Value:x16}] [size={e.Size} bytes]";
+                    // check_unmap prints ref->size, the size the driver unmaps with, except in the size message.
+                    string at = $"[device address=0x{addr.Value:x16}] [size={size} bytes]";
                     if (e.Size != size)
                         errs.Add(($"device driver frees DMA memory with different size [device address=0x{addr.Value:x16}] [map size={e.Size} bytes] [unmap size={size} bytes]", e));
                     if (e.Type != type)
                         errs.Add(($"device driver frees DMA memory with wrong function {at} [mapped as {TypeName(e.Type)}] [unmapped as {TypeName(type)}]", e));
                     else if (type == MapType.Coherent && cpuAddr != e.CpuAddr)
-                        errs.Add(($"device driver frees DMA memory with different CPU address {at} [cpu alloc address=0x{e.CpuAddr:x16}] [cpu free address=0x{cpuAddr:x16}]", e));
-                    if (type == MapType.Sg && e.Type == MapType.Sg && e.SgCallEnts != sgNents)
+                        errs.Add(($"device driver frees DMA memory with different CPU address {at} [cpu alloc address=0x{e.Paddr:x16}] [cpu free address=0x{unchecked(cpuAddr - PhysicalMemory.PageOffset):x16}]", e));
+                    if (type == MapType.Sg && sgNents != 0 && e.SgCallEnts != sgNents)
                         errs.Add(($"device driver frees DMA sg list with different entry count [map count={e.SgCallEnts}] [unmap count={sgNents}]", e));
                     if (e.Dir != dir)
                         errs.Add(($"device driver frees DMA memory with different direction {at} [mapped with {DirName(e.Dir)}] [unmapped with {DirName(dir)}]", e));
                     if (e.MapErrorCheckable && !e.MapErrorChecked)
-                        errs.Add(($"device driver failed to check map error[device address=0x{addr.Value:x16}] [size={e.Size} bytes] [mapped as {TypeName(e.Type)}]", e));
+                        errs.Add(($"device driver failed to check map error{at} [mapped as {TypeName(e.Type)}]", e));
                     RemoveLocked(e);
                 }
             }
             foreach ((string text, DebugEntry? e) in errs) Err(dev, text, e);
         }
 
-        private DebugEntry? FindExact(Device dev, ulong addr, MapType type, int size, DmaDirection dir)
+        /// <summary>
+        /// bucket_find_exact (__hash_bucket_find): among the entries at this device address, a perfect fit (size,
+        /// type, direction and sg entry count) wins; otherwise the best fit, but only when it is the sole match —
+        /// several matches without a perfect fit find nothing, as in the kernel.
+        /// </summary>
+        private DebugEntry? FindExact(Device dev, ulong addr, MapType type, int size, DmaDirection dir, int sgNents)
         {
             if (!_byAddr.TryGetValue((dev, addr), out var list) || list.Count == 0) return null;
-            // bucket_find_exact: prefer the entry matching the most attributes, as the kernel does for aliases.
-            DebugEntry best = list[0];
-            int bestScore = -1;
+            DebugEntry? best = null;
+            int bestLevel = -1;
             foreach (DebugEntry e in list)
             {
-                int score = (e.Type == type ? 4 : 0) + (e.Size == size ? 2 : 0) + (e.Dir == dir ? 1 : 0);
-                if (score > bestScore) { best = e; bestScore = score; }
+                int level = (e.Size == size ? 1 : 0) + (e.Type == type ? 1 : 0) + (e.Dir == dir ? 1 : 0) + (e.SgCallEnts == sgNents ? 1 : 0);
+                if (level == 4) return e;
+                if (level > bestLevel) { best = e; bestLevel = level; }
             }
-            return best;
+            return list.Count == 1 ? best : null;
         }
 
         // ------------------------------------------------------------------ sync (check_sync)
 
-        public void CheckSync(Device dev, DmaAddr addr, int size, DmaDirection dir, bool toCpu)
+        public void CheckSync(Device dev, DmaAddr addr, int size, DmaDirection dir, bool toCpu, int sgNents = 0)
         {
             if (!Enabled) return;
             var errs = new List<string>();
@@ -258,15 +264,16 @@ namespace PackedAlloc.Runtime.Dma
                         if (e.Type != MapType.Coherent && addr.Value >= e.DevAddr && addr.Value < e.DevAddr + (ulong)Math.Max(e.Size, 1)) { found = e; break; }
                     if (found is not null) break;
                 }
-                string at = $"[device address=0x{addr.Value:x16}] [size={size} bytes]";
                 if (found is null)
-                    errs.Add($"device driver tries to sync DMA memory it has not allocated {at}");
+                    errs.Add($"device driver tries to sync DMA memory it has not allocated [device address=0x{addr.Value:x16}] [size={size} bytes]");
                 else
                 {
                     if (addr.Value + (ulong)size > found.DevAddr + (ulong)found.Size)
                         errs.Add($"device driver syncs DMA memory outside allocated range [device address=0x{found.DevAddr:x16}] [allocation size={found.Size} bytes] [sync offset+size={addr.Value - found.DevAddr + (ulong)size}]");
                     if (found.Dir != DmaDirection.DMA_BIDIRECTIONAL)
                     {
+                        // check_sync prints the address synced with the size of the mapping (entry->size).
+                        string at = $"[device address=0x{addr.Value:x16}] [size={found.Size} bytes]";
                         string dirs = $"{at} [mapped with {DirName(found.Dir)}] [synced with {DirName(dir)}]";
                         if (found.Dir != dir)
                             errs.Add($"device driver syncs DMA memory with different direction {dirs}");
@@ -274,6 +281,9 @@ namespace PackedAlloc.Runtime.Dma
                             errs.Add($"device driver syncs device read-only DMA memory for cpu {dirs}");
                         if (!toCpu && found.Dir != DmaDirection.DMA_TO_DEVICE && dir != DmaDirection.DMA_FROM_DEVICE)
                             errs.Add($"device driver syncs device write-only DMA memory to device {dirs}");
+                        // Checked last and, like the direction checks, not for a DMA_BIDIRECTIONAL mapping.
+                        if (sgNents != 0 && found.SgCallEnts != sgNents)
+                            errs.Add($"device driver syncs DMA sg list with different entry count [map count={found.SgCallEnts}] [sync count={sgNents}]");
                     }
                 }
             }

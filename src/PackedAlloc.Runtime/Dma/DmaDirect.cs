@@ -27,11 +27,12 @@ namespace PackedAlloc.Runtime.Dma
 
         private void CheckDir(DmaDirection dir, Device dev)
         {
-            // mapping.c: BUG_ON(!valid_dma_direction(dir)).
-            if (dir == DmaDirection.DMA_NONE)
-                throw _machine.Reports.Bug("dma-mapping", $"kernel BUG at kernel/dma/mapping.c: !valid_dma_direction(DMA_NONE) for {dev.Name}", dev);
-            if (dir < DmaDirection.DMA_BIDIRECTIONAL || dir > DmaDirection.DMA_NONE)
-                throw new ArgumentOutOfRangeException(nameof(dir), dir, "not a dma_data_direction");
+            // mapping.c: BUG_ON(!valid_dma_direction(dir)) — DMA_NONE and any other value alike.
+            if (dir != DmaDirection.DMA_BIDIRECTIONAL && dir != DmaDirection.DMA_TO_DEVICE && dir != DmaDirection.DMA_FROM_DEVICE)
+            {
+                string name = dir == DmaDirection.DMA_NONE ? "DMA_NONE" : ((int)dir).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                throw _machine.Reports.Bug("dma-mapping", $"kernel BUG at kernel/dma/mapping.c: !valid_dma_direction({name}) for {dev.Name}", dev);
+            }
         }
 
         private static void CheckSize(int size)
@@ -215,13 +216,18 @@ namespace PackedAlloc.Runtime.Dma
         {
             CheckDevice(dev);
             CheckDir(dir, dev);
+            // Every entry is checked first: one that faults (KASAN, a foreign pointer) throws before any entry is
+            // mapped, so no bounce slot is stranded; an invalid area fails the whole list with 0.
+            var physs = new ulong[nents];
+            bool valid = true;
+            for (int i = 0; i < nents && valid; i++)
+                valid = TryPhys(dev, sgl[i].Buffer, sgl[i].Length, out physs[i]);
             // dma_direct_map_sg maps every entry on its own (so each one bounces independently).
             var addrs = new ulong[nents];
             for (int i = 0; i < nents; i++)
             {
                 ScatterList sg = sgl[i];
-                bool ok = TryPhys(dev, sg.Buffer, sg.Length, out ulong phys);
-                ulong a = ok ? DirectMap(dev, phys, sg.Length, dir, attrs, out _) : ulong.MaxValue;
+                ulong a = valid ? DirectMap(dev, physs[i], sg.Length, dir, attrs, out _) : ulong.MaxValue;
                 if (a == ulong.MaxValue)
                 {
                     for (int j = 0; j < i; j++)
@@ -267,7 +273,7 @@ namespace PackedAlloc.Runtime.Dma
             CheckDir(dir, dev);
             for (int i = 0; i < nents; i++)
             {
-                Debug.CheckSync(dev, sgl[i].DmaAddress, sgl[i].DmaLength, dir, toCpu: !forDevice);
+                Debug.CheckSync(dev, sgl[i].DmaAddress, sgl[i].DmaLength, dir, toCpu: !forDevice, sgNents: nents);
                 DirectSync(dev, sgl[i].DmaAddress, sgl[i].DmaLength, dir, forDevice);
             }
         }

@@ -31,6 +31,10 @@ namespace PackedAlloc.Runtime.Dma
         // locking or a concurrent map; an interval tree would be O(log n) too but with locks on reads.
         private SwiotlbPool[] _pools = Array.Empty<SwiotlbPool>();
 
+        // io_tlb_used, kept like the kernel's mem->total_used: one atomic counter, so that reading it (on every
+        // map, for the high-water mark and the "buffer is full" report) never takes the areas' locks — taking
+        // them all would serialize every mapping again, which is what the areas exist to avoid.
+        private int _used;
         private int _defaultNslabs;
         private int _defaultNareas;
         private int _highWater;
@@ -52,7 +56,7 @@ namespace PackedAlloc.Runtime.Dma
         /// <summary>Slots in use (<c>io_tlb_used</c>).</summary>
         public int UsedSlots
         {
-            get { int n = 0; foreach (var p in Volatile.Read(ref _pools)) n += p.Used; return n; }
+            get => Volatile.Read(ref _used);
         }
 
         /// <summary>Highest <see cref="UsedSlots"/> seen (<c>io_tlb_used_hiwater</c>, approximate under concurrency).</summary>
@@ -66,6 +70,8 @@ namespace PackedAlloc.Runtime.Dma
 
         /// <summary>Transient pools created so far (each lives for one mapping).</summary>
         public long TransientPoolsCreated => Interlocked.Read(ref _transientCreated);
+
+        internal SwiotlbPool[] PoolsSnapshot => Volatile.Read(ref _pools);
 
         /// <summary>Areas of the default pool.</summary>
         public int Areas => _defaultNareas;
@@ -200,7 +206,7 @@ namespace PackedAlloc.Runtime.Dma
                 pool.NSlots[index] = nslots;
                 pool.Releasing[index] = false;
             }
-            int used = UsedSlots;
+            int used = Interlocked.Add(ref _used, nslots);
             int hw;
             while (used > (hw = Volatile.Read(ref _highWater)) && Interlocked.CompareExchange(ref _highWater, used, hw) != hw) { }
             ulong tlb = pool.SlotAddr(index) + (ulong)offset;
@@ -233,8 +239,9 @@ namespace PackedAlloc.Runtime.Dma
             int slotBase = areaIndex * pool.AreaNslabs;
             ulong iotlbAlignMask = (ulong)dev.MinAlignMask & ~(ulong)(IO_TLB_SIZE - 1);
             ulong allocAlignMask = 0;
-            // Mappings of a page or more were historically page aligned; kept when the device asks nothing else.
-            if (iotlbAlignMask == 0 && allocSize >= PhysicalMemory.PageSize) allocAlignMask = PhysicalMemory.PageSize - 1;
+            // Mappings of a page or more were historically page aligned; kept when the device asks nothing else
+            // (any min_align_mask at all, even one inside a slot, turns it off, as in the kernel).
+            if (dev.MinAlignMask == 0 && allocSize >= PhysicalMemory.PageSize) allocAlignMask = PhysicalMemory.PageSize - 1;
             allocAlignMask |= IO_TLB_SIZE - 1;
             iotlbAlignMask &= ~allocAlignMask;
             int stride = (int)(Math.Max(allocAlignMask, iotlbAlignMask) >> IO_TLB_SHIFT) + 1;
@@ -354,6 +361,7 @@ namespace PackedAlloc.Runtime.Dma
 
         private void Release(SwiotlbPool pool, int index, int nslots)
         {
+            Interlocked.Add(ref _used, -nslots);
             if (pool.Transient)
             {
                 Interlocked.Add(ref _transientUsed, -nslots);
@@ -464,6 +472,7 @@ namespace PackedAlloc.Runtime.Dma
         internal List<string> Validate()
         {
             var problems = new List<string>();
+            int poolsUsed = 0;
             foreach (SwiotlbPool pool in Volatile.Read(ref _pools))
             {
                 foreach (SwiotlbArea a in pool.Areas) Monitor.Enter(a.Lock);
@@ -486,12 +495,14 @@ namespace PackedAlloc.Runtime.Dma
                     int areaUsed = 0;
                     foreach (SwiotlbArea a in pool.Areas) areaUsed += a.Used;
                     if (used != areaUsed) problems.Add($"pool 0x{pool.Start:x}: {used} slots in use but areas count {areaUsed}");
+                    poolsUsed += used;
                 }
                 finally
                 {
                     foreach (SwiotlbArea a in pool.Areas) Monitor.Exit(a.Lock);
                 }
             }
+            if (poolsUsed != UsedSlots) problems.Add($"{poolsUsed} slots in use in the pools but io_tlb_used says {UsedSlots}");
             return problems;
         }
     }

@@ -118,6 +118,7 @@ namespace PackedAlloc.Runtime.Slab
         {
             if (size < 0) throw new ArgumentOutOfRangeException(nameof(size), size, "size must not be negative.");
             if (dev.IsCoherent || dir == DmaDirection.DMA_TO_DEVICE) return false;
+            if (size > Kernel.KMALLOC_MAX_SIZE) return false; // no kmalloc object is that large, so none shares a line
             return Roundup(size, Kernel.ARCH_KMALLOC_MINALIGN) % _machine.Options.DmaMinAlign != 0;
         }
 
@@ -168,6 +169,7 @@ namespace PackedAlloc.Runtime.Slab
         private void Free(KernelPtr p, KmemCache? expected, string fn)
         {
             if (p.IsZeroOrNull) return;
+            CheckOwnPointer(p);
             if (p.Address < PhysicalMemory.PageOffset || p.Address - PhysicalMemory.PageOffset >= Mem.Size)
                 throw _machine.Reports.Kasan($"BUG: KASAN: invalid-free in {fn}\nFree of addr {p.Address:x16}: not a kernel linear-map address");
             ulong phys = p.Address - PhysicalMemory.PageOffset;
@@ -264,6 +266,7 @@ namespace PackedAlloc.Runtime.Slab
         public int Ksize(KernelPtr p)
         {
             if (p.IsZeroOrNull) return 0;
+            CheckOwnPointer(p);
             ulong phys = Mem.VirtToPhys(p).Value;
             switch (Mem.OwnerOf(phys))
             {
@@ -289,6 +292,7 @@ namespace PackedAlloc.Runtime.Slab
                 return Kernel.ZERO_SIZE_PTR;
             }
             if (p.IsZeroOrNull) return Kmalloc(size, flags);
+            CheckOwnPointer(p);
             ulong phys = Mem.VirtToPhys(p).Value;
             int ks = Ksize(p);
             int oldRequested = RequestedSize(phys);
@@ -419,6 +423,13 @@ namespace PackedAlloc.Runtime.Slab
                 Mem.Pages.Free(s.Start, s.Order);
             }
             lock (_cachesLock) _caches.Remove(cache);
+        }
+
+        /// <summary>A pointer of another machine must never be looked up here: the same address is a different object.</summary>
+        private void CheckOwnPointer(KernelPtr p)
+        {
+            if (p.OwnerMachine is Machine owner && owner != _machine)
+                throw new ArgumentException($"pointer {p} belongs to another machine", nameof(p));
         }
 
         private void CheckOwnCache(KmemCache cache)
