@@ -415,5 +415,24 @@ namespace PackedAlloc.Runtime.Tests
                 Assert.Equal(0, m.Coherent.Outstanding);
             }
         }
+
+        [Fact]
+        public void PartialLineInsideItsOwnAlignedObject_IsNotReportedAsShared()
+        {
+            Machine m = Machine.Boot(new MachineOptions { CacheLineSize = 64, DmaMinAlign = 128 });
+            using (m.Enter())
+            {
+                Device dev = m.CreateDevice("spi0", coherent: false);
+                KernelPtr aligned = kmalloc(16, GFP_KERNEL);            // a kmalloc-128 object: its line is its own
+                KernelPtr packed = kmalloc(16, GFP_KERNEL | __GFP_PACKED); // a kmalloc-16 object: its line is shared
+                DmaAddr a = dma_map_single(dev, aligned, 16, DMA_BIDIRECTIONAL);
+                Assert.DoesNotContain(m.DebugReports, r => r.Message.Contains("shares a cache line"));
+                DmaAddr b = dma_map_single(dev, packed, 16, DMA_BIDIRECTIONAL);
+                Assert.Contains(m.DebugReports, r => r.Message.Contains("shares a cache line") && r.RuleId == "PA0001");
+                Assert.False(dma_mapping_error(dev, a) || dma_mapping_error(dev, b));
+                dma_unmap_single(dev, a, 16, DMA_BIDIRECTIONAL);
+                dma_unmap_single(dev, b, 16, DMA_BIDIRECTIONAL);
+            }
+        }
     }
 }

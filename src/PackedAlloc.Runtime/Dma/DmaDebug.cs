@@ -131,8 +131,12 @@ namespace PackedAlloc.Runtime.Dma
         {
             if (!Enabled || size == 0 || dev.IsCoherent || dir == DmaDirection.DMA_TO_DEVICE || (attrs & DmaAttrs.DMA_ATTR_SKIP_CPU_SYNC) != 0) return;
             ulong mask = (ulong)_machine.Memory.LineSize - 1;
-            if ((phys & mask) == 0 && ((phys + (ulong)size) & mask) == 0) return;
+            ulong end = phys + (ulong)size;
+            if ((phys & mask) == 0 && (end & mask) == 0) return;
             Slab.ObjectInfo? obj = _machine.Slab.Lookup(phys);
+            // A partly covered line is only shared when it holds bytes outside the buffer's own object: the rest of a
+            // DMA-aligned kmalloc-128 object behind a 16-byte mapping belongs to nobody else.
+            if (obj is not null && (phys & ~mask) >= obj.Start && ((end + mask) & ~mask) <= obj.Start + (ulong)obj.Size) return;
             string what = obj is null ? "" : $" [{obj.CacheName} object of {obj.Requested} bytes{(obj.Packed ? ", __GFP_PACKED" : "")}, allocated at {AllocSite.Describe(obj.Site)}]";
             Err(dev, $"device driver maps memory that shares a cache line with other data [addr=0x{PhysicalMemory.ToVirt(phys):x16}] [len={size}] [mapped with {DirName(dir)}]{what}: the CPU's cache maintenance on the shared line can corrupt the buffer or its neighbours (PackedAlloc check)",
                 null, obj?.Packed == true ? RuleSharedCacheline : null);
