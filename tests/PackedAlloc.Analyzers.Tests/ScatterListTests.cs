@@ -118,5 +118,18 @@ class Spi
         dma_map_single(dev, {|#0:sg_virt(sg)|}, 24, DMA_FROM_DEVICE);
     }
 }", Verify.Diagnostic());
+
+        [Fact]
+        public Task MapSgAttrs_IsASink() => Verify.Analyzer(@"
+class Spi
+{
+    void Transfer(Device dev)
+    {
+        var sg = new ScatterList();
+        sg_init_one(sg, kmalloc(24, GFP_KERNEL | __GFP_PACKED), 24);
+        var sgl = new[] { sg };
+        dma_map_sg_attrs(dev, {|#0:sgl|}, 1, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+    }
+}", Verify.Diagnostic());
     }
 }
