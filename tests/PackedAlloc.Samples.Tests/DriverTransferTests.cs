@@ -55,7 +55,8 @@ namespace PackedAlloc.Samples.Tests
             {
                 Assert.All(o.Slots, s => Assert.Equal(s.DeviceWrote, s.DeviceReadBack));
                 Assert.All(o.Slots, s => Assert.Equal(s.CpuWrote, s.CpuReadBack));
-                Assert.Empty(o.Pa0001Reports);
+                // A fixed driver leaves dma-debug with nothing to say at all, not only nothing about PA0001.
+                Assert.Empty(o.Reports);
             }
             Assert.True(o.AsExpected);
         }
