@@ -437,6 +437,56 @@ class Driver
     }
 }", packed);
 
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task VirtualCallsFollowEveryOverride(bool packed) => Check(@"
+abstract class Allocator { public abstract KernelPtr Alloc(); }
+sealed class SmallAllocator : Allocator { public override KernelPtr Alloc() => ALLOC; }
+sealed class PageAllocator : Allocator { public override KernelPtr Alloc() => kmalloc(4096, GFP_KERNEL); }
+
+class Driver
+{
+    void Receive(Device dev, Allocator allocator) => dma_map_single(dev, {|#0:allocator.Alloc()|}, 24, DMA_FROM_DEVICE);
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task InterfaceImplementationThatMapsItsArgument(bool packed) => Check(@"
+interface IDmaEngine { void Start(KernelPtr buf); }
+class Engine : IDmaEngine
+{
+    private readonly Device _dev;
+    public Engine(Device dev) { _dev = dev; }
+    public void Start(KernelPtr buf) => dma_map_single(_dev, {|#0:buf|}, 24, DMA_FROM_DEVICE);
+}
+
+class Driver
+{
+    void Receive(IDmaEngine engine) => engine.Start(ALLOC);
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task IndexerSetterAndGetterWithBodies(bool packed) => Check(@"
+class Ring
+{
+    private readonly KernelPtr[] _slots = new KernelPtr[4];
+    public KernelPtr this[int i] { get => _slots[i]; set => _slots[i] = value; }
+}
+
+class Driver
+{
+    void Receive(Device dev)
+    {
+        var ring = new Ring();
+        ring[0] = ALLOC;
+        dma_map_single(dev, {|#0:ring[0]|}, 24, DMA_FROM_DEVICE);
+    }
+}", packed);
+
         [Fact]
         public Task Recursion_Terminates() => Verify.Analyzer(@"
 class Driver

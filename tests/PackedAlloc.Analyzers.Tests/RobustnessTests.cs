@@ -55,19 +55,6 @@ class Driver
 }");
 
         [Fact]
-        public Task VirtualCalls_AreNotFollowedIntoAnImplementation() => Verify.Analyzer(@"
-abstract class Allocator { public abstract KernelPtr Alloc(); }
-sealed class PackedAllocator : Allocator { public override KernelPtr Alloc() => kmalloc(24, GFP_KERNEL | __GFP_PACKED); }
-
-class Driver
-{
-    void Receive(Device dev, Allocator allocator)
-    {
-        dma_map_single(dev, allocator.Alloc(), 24, DMA_FROM_DEVICE);
-    }
-}");
-
-        [Fact]
         public Task MutualRecursion_Terminates() => Verify.Analyzer(@"
 class Driver
 {

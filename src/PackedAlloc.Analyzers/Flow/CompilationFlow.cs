@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -22,12 +23,16 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>Summaries only grow and are finite, so this bound is a safety net, not the normal end.</summary>
         public const int MaxRounds = 4;
 
+        /// <summary>A virtual or interface call with more implementations than this in the compilation is not followed.</summary>
+        public const int MaxDispatchTargets = 8;
+
         /// <summary>Bounds the contexts one body is analysed in, whatever the call graph's shape.</summary>
         public const int MaxContextsPerBody = 64;
 
         private readonly Compilation _compilation;
         private readonly Dictionary<ISymbol, BodyInfo> _bodiesByMethod = new Dictionary<ISymbol, BodyInfo>(SymbolEqualityComparer.Default);
         private readonly List<BodyInfo> _bodies = new List<BodyInfo>();
+        private readonly Dictionary<ISymbol, List<BodyInfo>> _implementations = new Dictionary<ISymbol, List<BodyInfo>>(SymbolEqualityComparer.Default);
         private readonly Dictionary<string, AbstractValue> _globalFields = new Dictionary<string, AbstractValue>();
         private readonly Dictionary<HeapKey, AbstractValue> _globalHeap = new Dictionary<HeapKey, AbstractValue>();
         private readonly Dictionary<CallKey, CallResult?> _memo = new Dictionary<CallKey, CallResult?>();
@@ -60,6 +65,7 @@ namespace PackedAlloc.Analyzers.Flow
         public void Run()
         {
             CollectBodies();
+            IndexImplementations();
             LinkCallGraph();
             var roots = _bodies.Where(b => b.ReachesKernel || b.IsInitializer).ToList();
             for (int round = 0; round < MaxRounds; round++)
@@ -89,6 +95,80 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             return _bodiesByMethod.TryGetValue(definition, out var body) ? body : null;
+        }
+
+        /// <summary>
+        /// The bodies a call may run: the method's own for a non-virtual call; for a virtual, abstract or interface
+        /// method, every override and implementation the compilation has (class hierarchy analysis), plus its own
+        /// body. Empty when there is none, or too many to follow.
+        /// </summary>
+        public IReadOnlyList<BodyInfo> DispatchTargets(IMethodSymbol method)
+        {
+            var own = TryGetBody(method);
+            var definition = method.OriginalDefinition;
+            bool overridable = (definition.IsVirtual || definition.IsAbstract || definition.IsOverride) && !definition.IsSealed
+                && definition.ContainingType is { IsSealed: false, IsValueType: false };
+            if (!overridable)
+            {
+                return own == null ? Array.Empty<BodyInfo>() : new[] { own };
+            }
+
+            var targets = new List<BodyInfo>();
+            if (own != null)
+            {
+                targets.Add(own);
+            }
+
+            if (_implementations.TryGetValue(definition, out var implementations))
+            {
+                targets.AddRange(implementations.Where(i => !targets.Contains(i)));
+            }
+
+            return targets.Count > MaxDispatchTargets ? Array.Empty<BodyInfo>() : (IReadOnlyList<BodyInfo>)targets;
+        }
+
+        /// <summary>Maps each virtual, abstract and interface method to the compilation's bodies that override or implement it.</summary>
+        private void IndexImplementations()
+        {
+            void Add(IMethodSymbol key, BodyInfo body)
+            {
+                if (!_implementations.TryGetValue(key.OriginalDefinition, out var list))
+                {
+                    _implementations[key.OriginalDefinition] = list = new List<BodyInfo>();
+                }
+
+                if (!list.Contains(body)) list.Add(body);
+            }
+
+            foreach (var body in _bodies)
+            {
+                if (body.Method is not { } method || method.IsStatic || method.ContainingType == null)
+                {
+                    continue;
+                }
+
+                for (var overridden = method.OverriddenMethod; overridden != null; overridden = overridden.OverriddenMethod)
+                {
+                    Add(overridden, body);
+                }
+
+                foreach (var explicitImplementation in method.ExplicitInterfaceImplementations)
+                {
+                    Add(explicitImplementation, body);
+                }
+
+                foreach (var @interface in method.ContainingType.AllInterfaces)
+                {
+                    foreach (var member in @interface.GetMembers())
+                    {
+                        if (member is IMethodSymbol interfaceMethod && interfaceMethod.Name == method.Name
+                            && SymbolEqualityComparer.Default.Equals(method.ContainingType.FindImplementationForInterfaceMember(interfaceMethod), method))
+                        {
+                            Add(interfaceMethod, body);
+                        }
+                    }
+                }
+            }
         }
 
         private void AnalyzeRoot(BodyInfo root)
@@ -370,10 +450,16 @@ namespace PackedAlloc.Analyzers.Flow
                         {
                             body.ReachesKernel = true;
                         }
-                        else if (target is IMethodSymbol method && TryGetBody(method) is { } callee && callee != body)
+                        else if (target is IMethodSymbol method)
                         {
-                            callee.HasCallers = true;
-                            body.Callees.Add(callee);
+                            foreach (var callee in DispatchTargets(method))
+                            {
+                                if (callee != body)
+                                {
+                                    callee.HasCallers = true;
+                                    body.Callees.Add(callee);
+                                }
+                            }
                         }
                     }
                 }

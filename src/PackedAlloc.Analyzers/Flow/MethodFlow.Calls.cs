@@ -46,17 +46,31 @@ namespace PackedAlloc.Analyzers.Flow
                     return InvokeCallables(receiver ?? AbstractValue.Bottom, ByOrdinal(invocation.Arguments, arguments, method.Parameters.Length), method.ReturnType, invocation);
             }
 
-            if (_flow.TryGetBody(method) is { } body && !IsOverridable(method))
-            {
-                return CallBody(body, method, receiver, arguments, invocation, invocation.Arguments);
-            }
-
-            return ConservativeCall(method, receiver, arguments, invocation);
+            return CallDispatch(method, receiver, arguments, invocation, invocation.Arguments)
+                ?? ConservativeCall(method, receiver, arguments, invocation);
         }
 
-        /// <summary>Virtual and interface calls are not followed into one implementation: the target is unknown here.</summary>
-        private static bool IsOverridable(IMethodSymbol method) =>
-            (method.IsVirtual || method.IsAbstract) && !method.ContainingType.IsSealed;
+        /// <summary>
+        /// Follows a call into every body it may run (one for an ordinary call, each implementation the compilation
+        /// has for a virtual or interface call) and joins what they return; null when there is nothing to follow.
+        /// </summary>
+        private AbstractValue? CallDispatch(IMethodSymbol method, AbstractValue? receiver, ImmutableArray<AbstractValue> arguments,
+            IOperation call, ImmutableArray<IArgumentOperation> argumentOperations)
+        {
+            var targets = _flow.DispatchTargets(method);
+            if (targets.Count == 0)
+            {
+                return null;
+            }
+
+            var result = AbstractValue.Bottom;
+            foreach (var target in targets)
+            {
+                result = result.Join(CallBody(target, target.Method ?? method, receiver, arguments, call, argumentOperations));
+            }
+
+            return result;
+        }
 
         /// <summary>Argument values put in parameter order (named arguments may be written in any order).</summary>
         private static ImmutableArray<AbstractValue> ByOrdinal(ImmutableArray<IArgumentOperation> argumentOperations, ImmutableArray<AbstractValue> values, int parameterCount)
@@ -75,6 +89,12 @@ namespace PackedAlloc.Analyzers.Flow
                 {
                     result[parameter.Ordinal] = values[i].WithStep(argumentOperations[i].Value.Syntax.GetLocation());
                 }
+            }
+
+            // Values past the written arguments are implicit ones in parameter order: an indexer setter's value.
+            for (int i = argumentOperations.Length; i < values.Length && i < result.Length; i++)
+            {
+                result[i] = values[i];
             }
 
             return ImmutableArray.Create(result);
@@ -240,9 +260,9 @@ namespace PackedAlloc.Analyzers.Flow
                             result = result.Join(RunNestedGraph(graph, method.Parameters, arguments, callable.Captured));
                         }
                     }
-                    else if (_flow.TryGetBody(method) is { } body && !IsOverridable(method))
+                    else
                     {
-                        result = result.Join(CallBody(body, method, null, arguments, call, ImmutableArray<IArgumentOperation>.Empty));
+                        result = result.Join(CallDispatch(method, null, arguments, call, ImmutableArray<IArgumentOperation>.Empty) ?? AbstractValue.Bottom);
                     }
                 }
             }

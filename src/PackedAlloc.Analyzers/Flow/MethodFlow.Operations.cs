@@ -323,9 +323,9 @@ namespace PackedAlloc.Analyzers.Flow
             var receiver = reference.Instance == null ? null : Eval(reference.Instance);
             var arguments = EvalArguments(reference.Arguments);
             var getter = property.GetMethod;
-            if (getter != null && _flow.TryGetBody(getter) is { } body && !IsOverridable(getter))
+            if (getter != null && CallDispatch(getter, receiver, arguments, reference, reference.Arguments) is { } returned)
             {
-                return CallBody(body, getter, receiver, arguments, reference, reference.Arguments);
+                return returned;
             }
 
             if (property.IsIndexer || !reference.Arguments.IsEmpty)
@@ -503,9 +503,8 @@ namespace PackedAlloc.Analyzers.Flow
             var receiver = reference.Instance == null ? null : Eval(reference.Instance);
             var arguments = EvalArguments(reference.Arguments);
             var setter = property.SetMethod;
-            if (setter != null && _flow.TryGetBody(setter) is { } body && !IsOverridable(setter))
+            if (setter != null && CallDispatch(setter, receiver, arguments.Add(value), reference, reference.Arguments) != null)
             {
-                CallBody(body, setter, receiver, arguments.Add(value), reference, reference.Arguments);
                 return;
             }
 
