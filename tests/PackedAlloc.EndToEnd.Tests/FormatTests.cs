@@ -26,8 +26,11 @@ namespace PackedAlloc.EndToEnd.Tests
         /// gets the first diagnostic's first action, and its equivalence key picks that fix for a solution-wide Fix
         /// All over every diagnostic. Once one fixer changed the solution, the later fixers see the diagnostics of
         /// the old solution and change nothing. So the result is fix 3, "bounce only when needed", on every
-        /// mapping, and nothing else: Buffers.cs and the flags keep __GFP_PACKED. (A mapping that fix 3 declines,
-        /// in a run where it fixed another, is left unfixed: see the report on the e2e branch.)
+        /// mapping, and nothing else: Buffers.cs and the flags keep __GFP_PACKED.
+        /// Consequences seen on hand-made variants of this driver (not asserted here): when the first PA0001 is one
+        /// that fix 3 declines (an argument such as `Size()`), fix 3 logs "didn't return a Fix All action" and fix 2
+        /// (swiotlb) is applied to every mapping instead; when fix 3 fits the first PA0001 but declines a later one,
+        /// that later one is left unfixed by the run and `--verify-no-changes` then exits 2.
         /// </summary>
         [Fact]
         public void FormatAnalyzers_AppliesBounceWhenNeededToEveryPA0001_AndTheResultBuildsClean()
