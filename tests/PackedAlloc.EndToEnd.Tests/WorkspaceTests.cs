@@ -5,9 +5,11 @@ using System.IO;
 using System.Linq;
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Build.Locator;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.MSBuild;
@@ -89,11 +91,115 @@ namespace PackedAlloc.EndToEnd.Tests
             }
         }
 
-        // Applying the package's code fixes through the workspace (issue 6) goes here once PackedAlloc.CodeFixes
-        // has fixers: for each PA diagnostic from the analyzers above, get each CodeFixProvider from
-        // CodeFixProviders(...), register its actions with a CodeFixContext, apply the CodeAction's
-        // ApplyChangesOperation to opened.Workspace.CurrentSolution, write the changed documents back to the
-        // consumer (a copy of it, so other tests keep their driver) and check `dotnet build` of it is clean.
+        /// <summary>
+        /// The IDE's light bulb, fix by fix: for each of the package's three fixers, on a copy of the original
+        /// solution, take the first PA0001 the package's analyzers report, ask the fixer for its actions with a
+        /// CodeFixContext, apply the action's ApplyChangesOperation, analyse the new solution again, and repeat until
+        /// no PA0001 is left. Each fix must take exactly one application per hazard, keep the code compiling, produce
+        /// the expected text, and build clean with `dotnet build` once written to disk.
+        /// </summary>
+        [Fact]
+        public async Task PackageCodeFixes_AppliedThroughTheWorkspace_LeaveNoPA0001_AndBuildClean()
+        {
+            var consumer = _packages.CreateRuntimeConsumer("workspace-fixes", FixableDriver.Sources);
+            using var opened = await OpenAsync(consumer);
+            var projectId = opened.Project.Id;
+            var original = opened.Workspace.CurrentSolution;
+            var references = PackageAnalyzerReferences(opened.Project);
+            var analyzers = references.SelectMany(r => r.GetAnalyzers(LanguageNames.CSharp)).ToImmutableArray();
+            var fixers = CodeFixProviders(Assert.Single(references, r => Path.GetFileName(r.FullPath) == "PackedAlloc.CodeFixes.dll").GetAssembly()).ToList();
+
+            var fixes = new (string Fixer, string EquivalenceKey, IReadOnlyDictionary<string, string> Expected)[]
+            {
+                ("RemovePackedFlagCodeFix", "PA0001.RemovePackedFlag", FixableDriver.RemovePackedFlag),
+                ("MapThroughSwiotlbCodeFix", "PA0001.MapThroughSwiotlb", FixableDriver.MapThroughSwiotlb),
+                ("BounceWhenNeededCodeFix", "PA0001.BounceWhenNeeded", FixableDriver.BounceWhenNeeded),
+            };
+            Assert.Equal(fixes.Select(f => f.Fixer).OrderBy(n => n, StringComparer.Ordinal), fixers.Select(f => f.GetType().Name).OrderBy(n => n, StringComparer.Ordinal));
+
+            var hazards = await PA0001Async(original.GetProject(projectId)!, analyzers);
+            Assert.Equal(FixableDriver.Hazards, hazards.Select(d => (Path.GetFileName(d.Location.SourceTree!.FilePath), d.Location.GetLineSpan().StartLinePosition.Line + 1)));
+
+            foreach (var (fixerName, equivalenceKey, expected) in fixes)
+            {
+                var fixer = fixers.Single(f => f.GetType().Name == fixerName);
+                var solution = original;
+                for (int applied = 0; ; applied++)
+                {
+                    var diagnostics = await PA0001Async(solution.GetProject(projectId)!, analyzers);
+                    if (diagnostics.IsEmpty)
+                    {
+                        Assert.Equal(FixableDriver.Hazards.Count, applied);
+                        break;
+                    }
+
+                    Assert.True(applied < FixableDriver.Hazards.Count,
+                        $"{fixerName}: PA0001 still reported after {applied} fixes:\n{string.Join("\n", diagnostics)}\n{await TextsAsync(solution, projectId)}");
+                    var diagnostic = diagnostics[0];
+                    var document = solution.GetDocument(diagnostic.Location.SourceTree);
+                    Assert.NotNull(document);
+                    var actions = new List<CodeAction>();
+                    await fixer.RegisterCodeFixesAsync(new CodeFixContext(document!, diagnostic, (action, _) => actions.Add(action), CancellationToken.None));
+                    var offered = Assert.Single(actions);
+                    Assert.Equal(equivalenceKey, offered.EquivalenceKey);
+                    var operations = await offered.GetOperationsAsync(CancellationToken.None);
+                    solution = Assert.Single(operations.OfType<ApplyChangesOperation>()).ChangedSolution;
+                }
+
+                var project = solution.GetProject(projectId)!;
+                foreach (var (file, text) in expected)
+                {
+                    var document = Assert.Single(project.Documents, d => Path.GetFileName(d.FilePath) == file);
+                    Assert.Equal(text, FixableDriver.Normalize((await document.GetTextAsync()).ToString()));
+                }
+
+                // The fixed files on disk, in this test's own consumer, built by the real compiler.
+                try
+                {
+                    foreach (var document in project.Documents.Where(d => expected.ContainsKey(Path.GetFileName(d.FilePath)!)))
+                    {
+                        File.WriteAllText(document.FilePath!, (await document.GetTextAsync()).ToString());
+                    }
+
+                    var build = consumer.Build();
+                    _output.WriteLine($"{fixerName}: {build}");
+                    Assert.True(build.Succeeded, build.ToString());
+                    BuildAssert.AnalyzerLoaded(build);
+                    Assert.Empty(build.WithId("PA0001"));
+                    Assert.DoesNotContain(build.Diagnostics, d => d.Severity == "error");
+                }
+                finally
+                {
+                    foreach (var (file, text) in FixableDriver.Sources) File.WriteAllText(Path.Combine(consumer.Directory, file), text);
+                }
+            }
+        }
+
+        /// <summary>The PA0001 of the package's analyzers, in file and position order, on a project that compiles.</summary>
+        private static async Task<ImmutableArray<Diagnostic>> PA0001Async(Project project, ImmutableArray<DiagnosticAnalyzer> analyzers)
+        {
+            var compilation = await project.GetCompilationAsync();
+            Assert.NotNull(compilation);
+            var errors = compilation!.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+            Assert.True(errors.Count == 0, "the code does not compile:\n" + string.Join("\n", errors) + "\n" + await TextsAsync(project.Solution, project.Id));
+            var diagnostics = await compilation.WithAnalyzers(analyzers, project.AnalyzerOptions).GetAnalyzerDiagnosticsAsync();
+            Assert.DoesNotContain(diagnostics, d => d.Id == "AD0001");
+            return diagnostics.Where(d => d.Id == "PA0001")
+                .OrderBy(d => d.Location.SourceTree?.FilePath, StringComparer.Ordinal)
+                .ThenBy(d => d.Location.SourceSpan.Start)
+                .ToImmutableArray();
+        }
+
+        private static async Task<string> TextsAsync(Solution solution, ProjectId projectId)
+        {
+            var texts = new List<string>();
+            foreach (var document in solution.GetProject(projectId)!.Documents.Where(d => d.FilePath?.EndsWith(".cs", StringComparison.Ordinal) == true && !d.FilePath.Contains("obj", StringComparison.Ordinal)))
+            {
+                texts.Add($"--- {Path.GetFileName(document.FilePath)}\n{await document.GetTextAsync()}");
+            }
+
+            return string.Join("\n", texts);
+        }
 
         /// <summary>The analyzer references the project takes from the PackedAlloc packages, by path.</summary>
         private IReadOnlyList<AnalyzerFileReference> PackageAnalyzerReferences(Project project)

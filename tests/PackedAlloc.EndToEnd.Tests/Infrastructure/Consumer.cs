@@ -13,7 +13,9 @@ namespace PackedAlloc.EndToEnd.Tests.Infrastructure
     {
         private readonly string _packagesFolder;
 
-        public Consumer(string directory, string packagesFolder, string packageReferences, string? editorConfig)
+        /// <param name="sources">File name → text of the consumer's sources; null for the UART driver alone.</param>
+        public Consumer(string directory, string packagesFolder, string packageReferences, string? editorConfig,
+            IReadOnlyDictionary<string, string>? sources = null)
         {
             Directory = directory;
             _packagesFolder = packagesFolder;
@@ -36,7 +38,10 @@ $@"<Project Sdk=""Microsoft.NET.Sdk"">
   </ItemGroup>
 </Project>
 ");
-            File.WriteAllText(SourcePath, UartDriver.Source);
+            foreach (var (name, text) in sources ?? new Dictionary<string, string> { [UartDriver.FileName] = UartDriver.Source })
+            {
+                File.WriteAllText(Path.Combine(directory, name), text);
+            }
             if (editorConfig != null) File.WriteAllText(Path.Combine(directory, ".editorconfig"), editorConfig);
         }
 
@@ -54,6 +59,13 @@ $@"<Project Sdk=""Microsoft.NET.Sdk"">
         /// <summary>`dotnet build` without restore; always a full compile, since changing only a property would not recompile.</summary>
         public CommandResult Build(params string[] extraArguments) =>
             Run(new[] { "build", ProjectPath, "--no-restore", "--no-incremental", "--disable-build-servers", "-nologo", "-tl:off" }.Concat(extraArguments));
+
+        /// <summary>`dotnet format` on the project (`dotnet format analyzers ...` with <paramref name="arguments"/> = "analyzers", ...).</summary>
+        public CommandResult Format(params string[] arguments) =>
+            Run(new[] { "format" }.Concat(arguments.Take(1)).Append(ProjectPath).Concat(arguments.Skip(1)));
+
+        /// <summary>The text of one of the consumer's files.</summary>
+        public string Read(string fileName) => File.ReadAllText(Path.Combine(Directory, fileName));
 
         /// <summary>The Analyzer items that the package assets give the compiler (no compile).</summary>
         public CommandResult AnalyzerItems() =>

@@ -152,17 +152,26 @@ $@"<?xml version=""1.0"" encoding=""utf-8""?>
 ");
         }
 
-        private Consumer CreateConsumer(string name, string packageReferences, string? editorConfig)
+        /// <summary>
+        /// A new consumer of the runtime package with its own <paramref name="sources"/>, restored, for a test that
+        /// changes its files (the shared consumers above never change).
+        /// </summary>
+        public Consumer CreateRuntimeConsumer(string name, IReadOnlyDictionary<string, string> sources) =>
+            CreateConsumer(name, $@"    <PackageReference Include=""{RuntimePackageId}"" Version=""{Version}"" />", editorConfig: null, sources);
+
+        private Consumer CreateConsumer(string name, string packageReferences, string? editorConfig, IReadOnlyDictionary<string, string>? sources = null)
         {
-            var consumer = new Consumer(Path.Combine(Root, name), PackagesFolder, packageReferences, editorConfig);
+            var consumer = new Consumer(Path.Combine(Root, name), PackagesFolder, packageReferences, editorConfig, sources);
             var restore = consumer.Restore();
             Record(restore);
             if (!restore.Succeeded) throw new XunitException($"Restoring the '{name}' consumer failed:\n" + restore);
             return consumer;
         }
 
-        private void Record(CommandResult result) =>
-            _log.AppendLine($"{result.Elapsed.TotalSeconds,6:F1} s  {result.CommandLine}");
+        private void Record(CommandResult result)
+        {
+            lock (_log) _log.AppendLine($"{result.Elapsed.TotalSeconds,6:F1} s  {result.CommandLine}");
+        }
 
         private static string Metadata(string key) =>
             typeof(PackagesFixture).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
