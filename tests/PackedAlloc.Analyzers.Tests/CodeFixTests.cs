@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis.Testing;
 using PackedAlloc.Analyzers.Tests.Infrastructure;
@@ -330,5 +331,17 @@ class Driver
         dma_map_single(dev, {|#0:kmalloc(24, GFP_KERNEL | __GFP_PACKED)|}, 24, DMA_FROM_DEVICE);
     }
 }", "").Expect(D()).NotOffered().RunAsync();
+
+        [Fact]
+        public void DotnetFormatTriesMapThroughSwiotlbFirst()
+        {
+            // `dotnet format analyzers` takes code fix providers in the order their types stand in the assembly;
+            // the first one that fixes the first diagnostic is applied to the whole solution (see the csproj).
+            var providers = typeof(MapThroughSwiotlbCodeFix).Assembly.GetTypes()
+                .Where(t => !t.IsAbstract && typeof(Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider).IsAssignableFrom(t))
+                .Select(t => t.Name)
+                .ToList();
+            Assert.Equal(new[] { nameof(MapThroughSwiotlbCodeFix), nameof(BounceWhenNeededCodeFix), nameof(RemovePackedFlagCodeFix) }, providers);
+        }
     }
 }

@@ -19,21 +19,17 @@ namespace PackedAlloc.EndToEnd.Tests
         }
 
         /// <summary>
-        /// Three fixers offer a fix for every PA0001 here. What `dotnet format` (SDK 10.0.401) does with them, found
-        /// by running it and by reading its AnalyzerFormatter / SolutionCodeFixApplier: it analyses once, then for
-        /// the diagnostic ID tries each fixer in the order it found them in PackedAlloc.CodeFixes.dll (type
-        /// definition order: BounceWhenNeededCodeFix, MapThroughSwiotlbCodeFix, RemovePackedFlagCodeFix). A fixer
-        /// gets the first diagnostic's first action, and its equivalence key picks that fix for a solution-wide Fix
-        /// All over every diagnostic. Once one fixer changed the solution, the later fixers see the diagnostics of
-        /// the old solution and change nothing. So the result is fix 3, "bounce only when needed", on every
-        /// mapping, and nothing else: Buffers.cs and the flags keep __GFP_PACKED.
-        /// Consequences seen on hand-made variants of this driver (not asserted here): when the first PA0001 is one
-        /// that fix 3 declines (an argument such as `Size()`), fix 3 logs "didn't return a Fix All action" and fix 2
-        /// (swiotlb) is applied to every mapping instead; when fix 3 fits the first PA0001 but declines a later one,
-        /// that later one is left unfixed by the run and `--verify-no-changes` then exits 2.
+        /// Three fixers offer a fix for PA0001. What `dotnet format` (SDK 10.0.401) does with them, found by running
+        /// it and by reading its AnalyzerFormatter / SolutionCodeFixApplier: it analyses once, then for the
+        /// diagnostic ID tries each fixer in the order of their types in PackedAlloc.CodeFixes.dll. A fixer gets the
+        /// first diagnostic's first action, and its equivalence key picks that fix for a solution-wide Fix All over
+        /// every diagnostic; once one fixer changed the solution, the later ones change nothing. The CodeFixes
+        /// project therefore lists MapThroughSwiotlb first: it is offered for every dma_map_single(_attrs), so the
+        /// result is fix 2 on every mapping, whatever their arguments (fix 3 declines arguments with side effects),
+        /// and nothing else: Buffers.cs and the flags keep __GFP_PACKED.
         /// </summary>
         [Fact]
-        public void FormatAnalyzers_AppliesBounceWhenNeededToEveryPA0001_AndTheResultBuildsClean()
+        public void FormatAnalyzers_MapsEveryPA0001ThroughTheSwiotlb_AndTheResultBuildsClean()
         {
             var consumer = _packages.CreateRuntimeConsumer("format", FixableDriver.Sources);
 
@@ -49,7 +45,7 @@ namespace PackedAlloc.EndToEnd.Tests
             // A fixer that declines still exits 0: the files themselves show what was applied.
             Assert.DoesNotContain("Unable to fix", format.Output, StringComparison.Ordinal);
             Assert.DoesNotContain("Failed to apply", format.Output, StringComparison.Ordinal);
-            foreach (var (file, expected) in FixableDriver.BounceWhenNeeded)
+            foreach (var (file, expected) in FixableDriver.MapThroughSwiotlb)
             {
                 Assert.Equal(expected, FixableDriver.Normalize(consumer.Read(file)));
             }
