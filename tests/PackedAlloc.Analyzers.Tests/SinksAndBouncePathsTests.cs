@@ -276,6 +276,58 @@ class Driver
 }");
 
         [Fact]
+        public Task CompoundCheckStoredInLocal_DoesNotWarn() =>
+            Verify.Analyzer(@"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        bool bounce = !dev_is_dma_coherent(dev) && dma_kmalloc_needs_bounce(dev, 24, DMA_FROM_DEVICE);
+        DmaAddr a = bounce ? swiotlb_map(dev, virt_to_phys(buf), 24, DMA_FROM_DEVICE, 0) : dma_map_single(dev, buf, 24, DMA_FROM_DEVICE);
+        bool safe = dev_is_dma_coherent(dev) || !dma_kmalloc_needs_bounce(dev, 24, DMA_FROM_DEVICE);
+        if (safe)
+            dma_map_single(dev, buf, 24, DMA_FROM_DEVICE);
+    }
+}");
+
+        [Fact]
+        public Task CompoundCheckInHelper_DoesNotWarn() =>
+            Verify.Analyzer(@"
+class Driver
+{
+    static bool NeedsBounce(Device dev, int n) => !dev_is_dma_coherent(dev) && dma_kmalloc_needs_bounce(dev, n, DMA_FROM_DEVICE);
+
+    void Receive(Device dev)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        if (NeedsBounce(dev, 24))
+            swiotlb_map(dev, virt_to_phys(buf), 24, DMA_FROM_DEVICE, 0);
+        else
+            dma_map_single(dev, buf, 24, DMA_FROM_DEVICE);
+    }
+}");
+
+        [Fact]
+        public Task CompoundCheckTakenTheWrongWay_Warns() =>
+            Verify.Analyzer(@"
+class Driver
+{
+    static bool NeedsBounce(Device dev, int n) => !dev_is_dma_coherent(dev) && dma_kmalloc_needs_bounce(dev, n, DMA_FROM_DEVICE);
+
+    void Receive(Device dev, bool fast)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        KernelPtr other = kmalloc(32, GFP_KERNEL | __GFP_PACKED);
+        if (NeedsBounce(dev, 24))
+            dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE);
+        bool ok = fast || dev_is_dma_coherent(dev);
+        if (ok)
+            dma_map_single(dev, {|#1:other|}, 32, DMA_FROM_DEVICE);
+    }
+}", Verify.Diagnostic(0), Verify.Diagnostic(1));
+
+        [Fact]
         public Task MappingReachableAlsoWithoutTheCheck_Warns() =>
             Verify.Analyzer(@"
 class Driver

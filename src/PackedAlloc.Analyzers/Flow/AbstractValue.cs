@@ -84,8 +84,26 @@ namespace PackedAlloc.Analyzers.Flow
                 Union(Objects, other.Objects),
                 Union(Callables, other.Callables),
                 Union(FlagSites, other.FlagSites),
-                Guard == other.Guard ? Guard : GuardPolarity.None);
+                JoinGuards(Guard, other.Guard));
         }
+
+        /// <summary>
+        /// A guard is the set of outcomes on which the code is known to be safe, so the join is their intersection:
+        /// <see cref="GuardPolarity.SafeEither"/> (a bool computed where the check was already made) joined with
+        /// a check's own polarity keeps that polarity; opposite polarities give none.
+        /// </summary>
+        public static GuardPolarity JoinGuards(GuardPolarity left, GuardPolarity right)
+        {
+            if (left == right || right == GuardPolarity.SafeEither) return left;
+            if (left == GuardPolarity.SafeEither) return right;
+            return GuardPolarity.None;
+        }
+
+        /// <summary>The guard of the negated bool: safe on the other outcome.</summary>
+        public static GuardPolarity FlipGuard(GuardPolarity guard) =>
+            guard == GuardPolarity.SafeWhenTrue ? GuardPolarity.SafeWhenFalse
+            : guard == GuardPolarity.SafeWhenFalse ? GuardPolarity.SafeWhenTrue
+            : guard;
 
         /// <summary>Union that keeps this side's instances, so the first route found to an allocation is the one kept.</summary>
         private static ImmutableHashSet<T> Union<T>(ImmutableHashSet<T> left, ImmutableHashSet<T> right)
@@ -135,5 +153,11 @@ namespace PackedAlloc.Analyzers.Flow
         SafeWhenTrue = 1,
         /// <summary>false means safe: dma_kmalloc_needs_bounce(dev, size, dir).</summary>
         SafeWhenFalse = -1,
+        /// <summary>
+        /// Either value is safe: the bool was computed on a path that had already checked, such as the constant
+        /// <c>false</c> that <c>!dev_is_dma_coherent(dev) &amp;&amp; dma_kmalloc_needs_bounce(…)</c> yields when the
+        /// device is coherent. Joined with the other path's check it leaves that check's polarity.
+        /// </summary>
+        SafeEither = 2,
     }
 }

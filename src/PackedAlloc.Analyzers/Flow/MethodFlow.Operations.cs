@@ -19,6 +19,17 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             Step();
+            var value = EvalCore(operation);
+
+            // A bool computed where every path already checked that no bounce is needed says "safe" whatever it is:
+            // the && and || of a compound check store such constants, and a helper returns them.
+            return _state.Guarded && operation.Type?.SpecialType == SpecialType.System_Boolean
+                ? value.WithGuard(GuardPolarity.SafeEither)
+                : value;
+        }
+
+        private AbstractValue EvalCore(IOperation operation)
+        {
             if (operation.ConstantValue.HasValue)
             {
                 return Constant(operation);
@@ -281,7 +292,7 @@ namespace PackedAlloc.Analyzers.Flow
             return true;
         }
 
-        private static GuardPolarity Flip(GuardPolarity guard) => (GuardPolarity)(-(sbyte)guard);
+        private static GuardPolarity Flip(GuardPolarity guard) => AbstractValue.FlipGuard(guard);
 
         private AbstractValue EvalUnary(IUnaryOperation unary)
         {

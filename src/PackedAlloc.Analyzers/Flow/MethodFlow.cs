@@ -129,7 +129,8 @@ namespace PackedAlloc.Analyzers.Flow
                 }
             }
 
-            bool safeHere = (condition.Guard == GuardPolarity.SafeWhenTrue && valueIsTrue)
+            bool safeHere = condition.Guard == GuardPolarity.SafeEither
+                || (condition.Guard == GuardPolarity.SafeWhenTrue && valueIsTrue)
                 || (condition.Guard == GuardPolarity.SafeWhenFalse && !valueIsTrue);
             return safeHere ? state.WithGuarded(true) : state;
         }
