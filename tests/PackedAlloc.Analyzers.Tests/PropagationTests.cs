@@ -168,6 +168,36 @@ class Driver
         [Theory]
         [InlineData(true)]
         [InlineData(false)]
+        public Task FieldMovedByAMethodThatNeverTouchesTheKernel(bool packed) => Check(@"
+class Driver
+{
+    KernelPtr _pending, _rx;
+    void Alloc() => _pending = ALLOC;
+    public void Promote() { _rx = _pending; _pending = default; }
+    void Post(Device dev) => dma_map_single(dev, {|#0:_rx|}, 24, DMA_FROM_DEVICE);
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task FieldMovedThroughACallChainThatNeverTouchesTheKernel(bool packed) => Check(@"
+class Ring
+{
+    public KernelPtr Spare, Active;
+    public void Rotate() => Swap(ref Spare, ref Active);
+    static void Swap(ref KernelPtr a, ref KernelPtr b) { var t = a; a = b; b = t; }
+}
+
+class Driver
+{
+    Ring _ring = new Ring();
+    void Alloc() => _ring.Spare = ALLOC;
+    void Post(Device dev) => dma_map_single(dev, {|#0:_ring.Active|}, 24, DMA_FROM_DEVICE);
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
         public Task StaticAutoProperty(bool packed) => Check(@"
 static class Buffers
 {

@@ -67,7 +67,10 @@ namespace PackedAlloc.Analyzers.Flow
             CollectBodies();
             IndexImplementations();
             LinkCallGraph();
-            var roots = _bodies.Where(b => b.ReachesKernel || b.IsInitializer).ToList();
+            // Roots: bodies that reach the Kernel API, initializers, and every entry point (a body nothing in the
+            // compilation calls). An entry point that never touches the Kernel API can still move a packed buffer
+            // between fields or elements (a ring's Rotate, a Promote called from outside): the summaries must see it.
+            var roots = _bodies.Where(b => b.ReachesKernel || b.IsInitializer || !b.HasCallers).ToList();
             for (int round = 0; round < MaxRounds; round++)
             {
                 int versionAtStart = _globalVersion;
@@ -436,7 +439,7 @@ namespace PackedAlloc.Analyzers.Flow
             }
         }
 
-        /// <summary>Records who calls whom, and which bodies can reach the Kernel API (the only ones worth a root analysis).</summary>
+        /// <summary>Records who calls whom, and which bodies can reach the Kernel API (the bodies worth a root analysis, with the entry points).</summary>
         private void LinkCallGraph()
         {
             foreach (var body in _bodies)
