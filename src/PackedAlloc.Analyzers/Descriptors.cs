@@ -31,7 +31,7 @@ namespace PackedAlloc.Analyzers
             category: Category,
             defaultSeverity: DiagnosticSeverity.Info,
             isEnabledByDefault: true,
-            description: "Each method's data-flow analysis has a fixed work budget, counted in steps so that results do not depend on machine speed. A method that needs more is left unchecked instead of slowing the build. Raise the budget with the option packed_alloc.max_analysis_steps.",
+            description: "Each method's data-flow analysis has a fixed work budget, counted in steps so that results do not depend on machine speed. A method that needs more is left unchecked instead of slowing the build. Raise the budget with the option dotnet_code_quality.PA0001.max_analysis_steps.",
             helpLinkUri: HelpLink(AnalysisBudgetExceededId));
     }
 }

@@ -34,6 +34,13 @@ namespace PackedAlloc.Analyzers.Tests
         }
 
         [Fact]
+        public void BudgetNoticeNamesTheOptionKeyTheAnalyzerReads()
+        {
+            var key = Model.AnalysisOptions.Prefix + Descriptors.PackedBufferReachesDmaId + "." + Model.AnalysisOptions.MaxStepsName;
+            Assert.Contains(key, Descriptors.AnalysisBudgetExceeded.Description.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        [Fact]
         public void EveryPageBelongsToAShippedOrUnshippedRule()
         {
             var root = RepositoryRoot();
