@@ -73,6 +73,76 @@ public class Driver
     }
 }", Verify.Diagnostic());
 
+        [Fact]
+        public Task DirectionTestedOnTheWay_EachArmJudgedByItsDirection_DoesNotWarn() =>
+            Verify.Analyzer(@"
+class Driver
+{
+    public DmaAddr Ternary(Device dev, DmaDirection dir)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        return dir == DMA_TO_DEVICE ? dma_map_single(dev, buf, 24, dir) : swiotlb_map(dev, virt_to_phys(buf), 24, dir, 0);
+    }
+
+    public DmaAddr Switch(Device dev, DmaDirection dir)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        switch (dir)
+        {
+            case DMA_TO_DEVICE: return dma_map_single(dev, buf, 24, dir);
+            default: return swiotlb_map(dev, virt_to_phys(buf), 24, dir, 0);
+        }
+    }
+
+    public DmaAddr SwitchExpression(Device dev, DmaDirection dir)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        return dir switch
+        {
+            DMA_TO_DEVICE => dma_map_single(dev, buf, 24, dir),
+            _ => swiotlb_map(dev, virt_to_phys(buf), 24, dir, 0),
+        };
+    }
+
+    public DmaAddr EarlyReturn(Device dev, DmaDirection dir)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        if (dir is not DMA_TO_DEVICE)
+            return swiotlb_map(dev, virt_to_phys(buf), 24, dir, 0);
+        return dma_map_single(dev, buf, 24, dir);
+    }
+}");
+
+        [Fact]
+        public Task DirectionTestedOnTheWay_ArmThatMayLetTheDeviceWrite_Warns() =>
+            Verify.Analyzer(@"
+class Driver
+{
+    public DmaAddr Ternary(Device dev, DmaDirection dir)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        return dir == DMA_FROM_DEVICE ? dma_map_single(dev, {|#0:buf|}, 24, dir) : swiotlb_map(dev, virt_to_phys(buf), 24, dir, 0);
+    }
+
+    public DmaAddr Switch(Device dev, DmaDirection dir)
+    {
+        KernelPtr buf = kmalloc(32, GFP_KERNEL | __GFP_PACKED);
+        switch (dir)
+        {
+            case DMA_TO_DEVICE: return swiotlb_map(dev, virt_to_phys(buf), 32, dir, 0);
+            default: return dma_map_single(dev, {|#1:buf|}, 32, dir);
+        }
+    }
+
+    public DmaAddr NotEqual(Device dev, DmaDirection dir)
+    {
+        KernelPtr buf = kmalloc(48, GFP_KERNEL | __GFP_PACKED);
+        if (dir != DMA_TO_DEVICE)
+            return dma_map_single(dev, {|#2:buf|}, 48, dir);
+        return swiotlb_map(dev, virt_to_phys(buf), 48, dir, 0);
+    }
+}", Verify.Diagnostic(0), Verify.Diagnostic(1), Verify.Diagnostic(2));
+
         [Theory]
         [InlineData(1)]
         [InlineData(8)]

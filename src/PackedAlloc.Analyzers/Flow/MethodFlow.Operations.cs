@@ -40,6 +40,14 @@ namespace PackedAlloc.Analyzers.Flow
                 case IFlowCaptureOperation capture:
                     {
                         var value = Eval(capture.Value);
+                        ISymbol? source = capture.Value switch
+                        {
+                            ILocalReferenceOperation local => local.Local,
+                            IParameterReferenceOperation parameter => parameter.Parameter,
+                            _ => null,
+                        };
+                        if (source != null) _captureSources[capture.Id] = source;
+                        else _captureSources.Remove(capture.Id);
                         _state = _state.WithVariable(capture.Id, value);
                         return value;
                     }

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace PackedAlloc.Analyzers.Flow
 {
@@ -23,6 +24,9 @@ namespace PackedAlloc.Analyzers.Flow
         private FlowState _state = FlowState.Empty;
         private AbstractValue _return = AbstractValue.Bottom;
         private FlowState? _exitState;
+
+        /// <summary>Flow captures of a local or parameter (a switch's governing value): narrowing one narrows the other.</summary>
+        private readonly Dictionary<CaptureId, ISymbol> _captureSources = new Dictionary<CaptureId, ISymbol>();
 
         public MethodFlow(CompilationFlow flow, BodyInfo body, ControlFlowGraph graph, AbstractValue? thisValue, int depthLeft, bool rootHasCallers)
         {
@@ -99,8 +103,8 @@ namespace PackedAlloc.Analyzers.Flow
                 if (block.ConditionKind != ControlFlowConditionKind.None && branchValue != null)
                 {
                     bool conditionalWhenTrue = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
-                    Propagate(block.ConditionalSuccessor, Edge(output, branchValue, conditionalWhenTrue), inputs, worklist);
-                    Propagate(block.FallThroughSuccessor, Edge(output, branchValue, !conditionalWhenTrue), inputs, worklist);
+                    Propagate(block.ConditionalSuccessor, Narrow(Edge(output, branchValue, conditionalWhenTrue), block.BranchValue!, conditionalWhenTrue), inputs, worklist);
+                    Propagate(block.FallThroughSuccessor, Narrow(Edge(output, branchValue, !conditionalWhenTrue), block.BranchValue!, !conditionalWhenTrue), inputs, worklist);
                 }
                 else
                 {
@@ -133,6 +137,126 @@ namespace PackedAlloc.Analyzers.Flow
                 || (condition.Guard == GuardPolarity.SafeWhenTrue && valueIsTrue)
                 || (condition.Guard == GuardPolarity.SafeWhenFalse && !valueIsTrue);
             return safeHere ? state.WithGuarded(true) : state;
+        }
+
+        /// <summary>
+        /// On the edge where <c>x == C</c> (or <c>x is C</c>) held, x is C; where it did not, x is not C. This is what
+        /// makes <c>dir == DMA_TO_DEVICE ? dma_map_single(…, dir) : swiotlb_map(…)</c> and a <c>switch (dir)</c> judge
+        /// each arm by the direction it maps with. x is a local or parameter, or a flow capture of one (a switch
+        /// compares a capture of its governing value).
+        /// </summary>
+        private FlowState? Narrow(FlowState? state, IOperation condition, bool valueIsTrue)
+        {
+            if (state == null)
+            {
+                return null;
+            }
+
+            IOperation? tested;
+            object? constant;
+            bool equalWhenTrue;
+            switch (condition)
+            {
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } binary:
+                    equalWhenTrue = binary.OperatorKind == BinaryOperatorKind.Equals;
+                    if (binary.RightOperand.ConstantValue.HasValue)
+                    {
+                        tested = binary.LeftOperand;
+                        constant = binary.RightOperand.ConstantValue.Value;
+                    }
+                    else if (binary.LeftOperand.ConstantValue.HasValue)
+                    {
+                        tested = binary.RightOperand;
+                        constant = binary.LeftOperand.ConstantValue.Value;
+                    }
+                    else
+                    {
+                        return state;
+                    }
+
+                    break;
+                case IIsPatternOperation { Pattern: IConstantPatternOperation { Value.ConstantValue.HasValue: true } pattern } isPattern:
+                    tested = isPattern.Value;
+                    constant = pattern.Value.ConstantValue.Value;
+                    equalWhenTrue = true;
+                    break;
+                case IIsPatternOperation { Pattern: INegatedPatternOperation { Pattern: IConstantPatternOperation { Value.ConstantValue.HasValue: true } negated } } isNotPattern:
+                    tested = isNotPattern.Value;
+                    constant = negated.Value.ConstantValue.Value;
+                    equalWhenTrue = false;
+                    break;
+                default:
+                    return state;
+            }
+
+            while (tested is IConversionOperation { OperatorMethod: null } conversion)
+            {
+                tested = conversion.Operand;
+            }
+
+            if (constant == null || !TypeFacts.IsIntegralLike(tested.Type) || tested.Type?.SpecialType == SpecialType.System_Boolean)
+            {
+                return state;
+            }
+
+            long value = constant is char c ? c : unchecked((long)Model.KernelSymbols.ToUInt64(constant));
+            bool equal = equalWhenTrue == valueIsTrue;
+            foreach (var key in NarrowedKeys(tested, state))
+            {
+                var current = state.TryGetVariable(key);
+                if (current == null)
+                {
+                    continue;
+                }
+
+                var consts = current.Consts;
+                ConstSet narrowed;
+                if (equal)
+                {
+                    narrowed = ConstSet.Of(value);
+                }
+                else if (!consts.HasUnknown && !consts.HasParameter && consts.Values.Contains(value) && consts.Values.Count > 1)
+                {
+                    narrowed = ConstSet.Bottom;
+                    foreach (var other in consts.Values)
+                    {
+                        if (other != value) narrowed = narrowed.Join(ConstSet.Of(other));
+                    }
+                }
+                else
+                {
+                    continue;
+                }
+
+                state = state.WithVariable(key, current.WithConsts(narrowed));
+            }
+
+            return state;
+        }
+
+        /// <summary>The variables a tested operand stands for: the local or parameter, and for a flow capture also the
+        /// local or parameter it captured, while that still holds the same value.</summary>
+        private System.Collections.Generic.IEnumerable<object> NarrowedKeys(IOperation tested, FlowState state)
+        {
+            switch (tested)
+            {
+                case ILocalReferenceOperation local:
+                    yield return local.Local;
+                    break;
+                case IParameterReferenceOperation parameter:
+                    yield return parameter.Parameter;
+                    break;
+                case IFlowCaptureReferenceOperation capture:
+                    yield return capture.Id;
+                    if (_captureSources.TryGetValue(capture.Id, out var source)
+                        && state.TryGetVariable(source) is { } sourceValue && state.TryGetVariable(capture.Id) is { } captureValue
+                        && sourceValue.Equals(captureValue))
+                    {
+                        yield return source;
+                    }
+
+                    break;
+            }
         }
 
         private static void Propagate(ControlFlowBranch? branch, FlowState? state, FlowState?[] inputs, SortedSet<int> worklist)
