@@ -230,6 +230,60 @@ class Driver
     }
 }", packed);
 
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task PositionalRecordProperties(bool packed) => Check(@"
+record Descriptor(KernelPtr Buffer, int Length);
+
+class Driver
+{
+    void Receive(Device dev)
+    {
+        var d = new Descriptor(ALLOC, 24);
+        dma_map_single(dev, {|#0:d.Buffer|}, d.Length, DMA_FROM_DEVICE);
+    }
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task PrimaryConstructorParameters(bool packed) => Check(@"
+class Ring(KernelPtr buffer)
+{
+    public KernelPtr Current => buffer;
+    public void Advance(int n) => buffer = buffer + n;
+}
+
+class Driver
+{
+    void Receive(Device dev)
+    {
+        var ring = new Ring(ALLOC);
+        ring.Advance(8);
+        dma_map_single(dev, {|#0:ring.Current|}, 16, DMA_FROM_DEVICE);
+    }
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task RecordWithExpressionCopiesThenReplaces(bool packed) => Check(@"
+record Descriptor(KernelPtr Buffer, KernelPtr Header);
+
+class Driver
+{
+    void Receive(Device dev)
+    {
+        var d = new Descriptor(kmalloc(24, GFP_KERNEL), ALLOC);
+        var e = d with { Buffer = ALLOC };
+        var f = e with { Buffer = kmalloc(24, GFP_KERNEL) };
+        dma_map_single(dev, {|#0:e.Buffer|}, 24, DMA_FROM_DEVICE);
+        dma_map_single(dev, d.Buffer, 24, DMA_FROM_DEVICE);
+        dma_map_single(dev, f.Buffer, 24, DMA_FROM_DEVICE);
+    }
+}", packed);
+
         [Fact]
         public Task FieldsOfDifferentLocalObjectsAreSeparate() => Verify.Analyzer(@"
 class Holder { public KernelPtr Buf; }

@@ -38,6 +38,11 @@ namespace PackedAlloc.Analyzers.Flow
                 CheckSink(invocation, arguments);
             }
 
+            if (method.Name == "<Clone>$" && method.ContainingType.IsRecord && receiver != null)
+            {
+                return CopyObject(receiver, method.ContainingType, invocation.Syntax.GetLocation());
+            }
+
             switch (method.MethodKind)
             {
                 case MethodKind.LocalFunction:

@@ -57,7 +57,9 @@ namespace PackedAlloc.Analyzers.Flow
                 case ILocalReferenceOperation local:
                     return _state.TryGetVariable(local.Local) ?? AbstractValue.Bottom;
                 case IParameterReferenceOperation parameter:
-                    return _state.TryGetVariable(parameter.Parameter) ?? AbstractValue.Bottom;
+                    return IsCapturedPrimaryParameter(parameter.Parameter)
+                        ? ReadMember(_this ?? AbstractValue.Bottom, PrimaryParameterKey(parameter.Parameter), fieldSummary: true)
+                        : _state.TryGetVariable(parameter.Parameter) ?? AbstractValue.Bottom;
                 case IInstanceReferenceOperation instance:
                     return instance.ReferenceKind == InstanceReferenceKind.ImplicitReceiver && _implicitReceiver != null
                         ? _implicitReceiver
@@ -471,6 +473,9 @@ namespace PackedAlloc.Analyzers.Flow
                 case ILocalReferenceOperation local:
                     _state = _state.WithVariable(local.Local, value);
                     break;
+                case IParameterReferenceOperation parameter when IsCapturedPrimaryParameter(parameter.Parameter):
+                    WriteMember(_this ?? AbstractValue.Bottom, PrimaryParameterKey(parameter.Parameter), value.WithStep(step), fieldSummary: true, weak: false);
+                    break;
                 case IParameterReferenceOperation parameter:
                     _state = _state.WithVariable(parameter.Parameter, value);
                     break;
@@ -610,6 +615,10 @@ namespace PackedAlloc.Analyzers.Flow
             {
                 CallBody(body, creation.Constructor, obj, arguments, creation, creation.Arguments);
             }
+            else if (creation.Constructor != null && IsPrimaryConstructor(creation.Constructor))
+            {
+                InitializeFromPrimaryConstructor(obj, creation.Constructor, ByOrdinal(creation.Arguments, arguments, creation.Constructor.Parameters.Length));
+            }
             else if (arguments.Any(a => !a.Origins.IsEmpty || !a.Objects.IsEmpty))
             {
                 // new List<KernelPtr>(other), new Holder(p) from a library: the object may hold what it was given.
@@ -632,6 +641,86 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             return obj;
+        }
+
+        /// <summary>
+        /// A primary constructor (<c>record Desc(KernelPtr Buf)</c>, <c>class Ring(KernelPtr buf)</c>) has no body to
+        /// analyse: its parameters are the object's state. Each is stored as a member of the new object, and for a
+        /// record also as the positional property the compiler declares for it.
+        /// </summary>
+        private void InitializeFromPrimaryConstructor(AbstractValue obj, IMethodSymbol constructor, ImmutableArray<AbstractValue> arguments)
+        {
+            foreach (var parameter in constructor.Parameters)
+            {
+                if (parameter.Ordinal >= arguments.Length || TypeFacts.CannotCarryBuffer(parameter.Type) && !TypeFacts.IsIntegralLike(parameter.Type))
+                {
+                    continue;
+                }
+
+                var value = arguments[parameter.Ordinal];
+                WriteMember(obj, PrimaryParameterKey(parameter), value, fieldSummary: true, weak: false);
+                foreach (var member in constructor.ContainingType.GetMembers(parameter.Name))
+                {
+                    if (member is IPropertySymbol { IsStatic: false } property
+                        && property.DeclaringSyntaxReferences.Any(r => r.GetSyntax(_flow.CancellationToken) is Microsoft.CodeAnalysis.CSharp.Syntax.ParameterSyntax))
+                    {
+                        WriteMember(obj, MemberKey(property), value, fieldSummary: true, weak: false);
+                    }
+                }
+            }
+        }
+
+        /// <summary>Declared on the type itself (its parameter list), not as a constructor with a body.</summary>
+        private static bool IsPrimaryConstructor(IMethodSymbol constructor) =>
+            constructor.MethodKind == MethodKind.Constructor
+            && constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax);
+
+        /// <summary>A primary constructor's parameter used outside the constructor: the object's state, read and written through <c>this</c>.</summary>
+        private bool IsCapturedPrimaryParameter(IParameterSymbol parameter) =>
+            parameter.ContainingSymbol is IMethodSymbol constructor && IsPrimaryConstructor(constructor)
+            && !SymbolEqualityComparer.Default.Equals(constructor, _body.Method);
+
+        private static string PrimaryParameterKey(IParameterSymbol parameter) =>
+            "primary:" + CompilationFlow.SymbolKey(parameter.ContainingSymbol) + ":" + parameter.Name;
+
+        /// <summary>
+        /// A record's <c>&lt;Clone&gt;$</c>, which the graph calls for <c>source with { … }</c> before the initializer's
+        /// assignments: a new object holding what the source's fields, auto-properties and primary constructor
+        /// parameters hold, so the assignments that follow change the copy and not the source.
+        /// </summary>
+        private AbstractValue CopyObject(AbstractValue source, ITypeSymbol? type, Location site)
+        {
+            var copy = AbstractValue.ForObject(ObjectId.ForSite(site));
+            for (var current = type as INamedTypeSymbol; current != null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+            {
+                foreach (var member in current.GetMembers())
+                {
+                    string? key = member switch
+                    {
+                        IFieldSymbol { IsStatic: false, IsConst: false, AssociatedSymbol: null } field when TypeFacts.IsReferenceLike(field.Type) => MemberKey(field),
+                        IPropertySymbol { IsStatic: false, IsIndexer: false } property when TypeFacts.IsReferenceLike(property.Type) && IsAutoProperty(property) => MemberKey(property),
+                        _ => null,
+                    };
+                    if (key != null)
+                    {
+                        WriteMember(copy, key, ReadMember(source, key, fieldSummary: true), fieldSummary: false, weak: false);
+                    }
+                }
+
+                foreach (var constructor in current.InstanceConstructors)
+                {
+                    if (IsPrimaryConstructor(constructor))
+                    {
+                        foreach (var parameter in constructor.Parameters)
+                        {
+                            var key = PrimaryParameterKey(parameter);
+                            WriteMember(copy, key, ReadMember(source, key, fieldSummary: true), fieldSummary: false, weak: false);
+                        }
+                    }
+                }
+            }
+
+            return copy;
         }
 
         private void BindPattern(IPatternOperation pattern, AbstractValue value)
