@@ -233,6 +233,52 @@ class Driver
         [Theory]
         [InlineData(true)]
         [InlineData(false)]
+        public Task StructLocalsWithoutACreation_KeepTheirFieldsApart(bool packed) => Check(@"
+struct Descriptor
+{
+    public KernelPtr Buffer;
+    public int Length;
+}
+
+class Driver
+{
+    void Receive(Device dev)
+    {
+        Descriptor rx = default;
+        rx.Buffer = ALLOC;
+        Descriptor tx;
+        tx.Length = 24;
+        tx.Buffer = kmalloc(24, GFP_KERNEL);
+        dma_map_single(dev, tx.Buffer, tx.Length, DMA_FROM_DEVICE);
+        dma_map_single(dev, {|#0:rx.Buffer|}, 24, DMA_FROM_DEVICE);
+    }
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task StructLocalFilledThroughRef(bool packed) => Check(@"
+struct Descriptor
+{
+    public KernelPtr Buffer;
+    public int Length;
+}
+
+class Driver
+{
+    static void Fill(ref Descriptor d, KernelPtr p) { d.Buffer = p; d.Length = 24; }
+
+    void Receive(Device dev)
+    {
+        Descriptor cmd = default;
+        Fill(ref cmd, ALLOC);
+        dma_map_single(dev, {|#0:cmd.Buffer|}, cmd.Length, DMA_FROM_DEVICE);
+    }
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
         public Task PositionalRecordProperties(bool packed) => Check(@"
 record Descriptor(KernelPtr Buffer, int Length);
 

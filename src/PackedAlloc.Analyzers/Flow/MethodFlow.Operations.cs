@@ -55,7 +55,7 @@ namespace PackedAlloc.Analyzers.Flow
                 case IFlowCaptureReferenceOperation captureReference:
                     return _state.TryGetVariable(captureReference.Id) ?? AbstractValue.Bottom;
                 case ILocalReferenceOperation local:
-                    return _state.TryGetVariable(local.Local) ?? AbstractValue.Bottom;
+                    return LocalStorage(local.Local, _state.TryGetVariable(local.Local) ?? AbstractValue.Bottom);
                 case IParameterReferenceOperation parameter:
                     return IsCapturedPrimaryParameter(parameter.Parameter)
                         ? ReadMember(_this ?? AbstractValue.Bottom, PrimaryParameterKey(parameter.Parameter), fieldSummary: true)
@@ -367,6 +367,21 @@ namespace PackedAlloc.Analyzers.Flow
 
         private static bool IsAutoProperty(IPropertySymbol property) =>
             property.Locations.Any(l => l.IsInSource) && !property.IsAbstract;
+
+        /// <summary>
+        /// A local of a struct type declared in source (or a tuple) is storage of its own: <c>Desc d = default;</c> or
+        /// <c>Desc d;</c> followed by <c>d.Buf = …</c> has no object from a creation, so it stands for an object named
+        /// by its declaration, and two such locals keep their fields apart.
+        /// </summary>
+        private static AbstractValue LocalStorage(ILocalSymbol local, AbstractValue value)
+        {
+            if (!value.Objects.IsEmpty || !TypeFacts.IsCompositeValueType(local.Type) || local.Locations.IsEmpty)
+            {
+                return value;
+            }
+
+            return value.WithObjects(ImmutableHashSet.Create(ObjectId.ForSite(local.Locations[0])));
+        }
 
         /// <summary>Values read from fields and properties of reference type stand for an object even when its creation is unseen.</summary>
         private static AbstractValue WithSymbolicObject(AbstractValue value, ISymbol member)

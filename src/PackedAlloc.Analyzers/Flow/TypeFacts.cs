@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 
 namespace PackedAlloc.Analyzers.Flow
@@ -74,6 +75,11 @@ namespace PackedAlloc.Analyzers.Flow
 
         /// <summary>Values that have identity in the analysis (fields, elements): classes, arrays, structs, tuples.</summary>
         public static bool IsReferenceLike(ITypeSymbol? type) => type != null && !CannotCarryBuffer(type);
+
+        /// <summary>A struct with fields the analysis tracks: one declared in the compilation, or a tuple.</summary>
+        public static bool IsCompositeValueType(ITypeSymbol? type) =>
+            type != null && type.IsValueType && type.TypeKind == TypeKind.Struct && IsReferenceLike(type)
+            && (type.IsTupleType || type.Locations.Any(l => l.IsInSource));
 
         /// <summary>Library methods that store their arguments in the receiver collection.</summary>
         public static bool StoresArgumentsInReceiver(string methodName)
