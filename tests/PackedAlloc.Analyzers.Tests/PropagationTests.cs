@@ -168,6 +168,36 @@ class Driver
         [Theory]
         [InlineData(true)]
         [InlineData(false)]
+        public Task FieldRefilledOnlyOnSomePaths_StillHoldsWhatOtherMethodsStored(bool packed) => Check(@"
+class Driver
+{
+    KernelPtr _rx;
+    void Init() => _rx = ALLOC;
+    void Receive(Device dev, bool refill)
+    {
+        if (refill) _rx = kmalloc(24, GFP_KERNEL);
+        dma_map_single(dev, {|#0:_rx|}, 24, DMA_FROM_DEVICE);
+    }
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task StaticFieldRefilledOnlyOnSomePaths_StillHoldsWhatOtherMethodsStored(bool packed) => Check(@"
+class Driver
+{
+    static KernelPtr s_cmd;
+    void Init() => s_cmd = ALLOC;
+    void Command(Device dev)
+    {
+        if (s_cmd.IsNull) s_cmd = kmalloc(24, GFP_KERNEL);
+        dma_map_single(dev, {|#0:s_cmd|}, 24, DMA_FROM_DEVICE);
+    }
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
         public Task FieldMovedByAMethodThatNeverTouchesTheKernel(bool packed) => Check(@"
 class Driver
 {

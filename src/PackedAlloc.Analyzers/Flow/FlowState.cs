@@ -38,20 +38,42 @@ namespace PackedAlloc.Analyzers.Flow
 
         public AbstractValue? TryGetVariable(object key) => Variables.TryGetValue(key, out var value) ? value : null;
 
-        /// <summary>Least upper bound; "guarded" holds only where it held on every incoming path.</summary>
+        /// <summary>
+        /// Least upper bound; "guarded" holds only where it held on every incoming path. A local missing on one side
+        /// was not assigned there (nothing). A static field or heap member missing on one side was not written there
+        /// by this method, so it holds whatever the compilation-wide summary says: that is the top for it, and the
+        /// join drops the entry, so a read after <c>if (c) _rx = safe;</c> still sees what other methods stored.
+        /// </summary>
         public FlowState Join(FlowState other) =>
-            new FlowState(JoinMaps(Variables, other.Variables), JoinMaps(Heap, other.Heap), Guarded && other.Guarded);
+            new FlowState(JoinMaps(Variables, other.Variables, IsSharedStorage), JoinMaps(Heap, other.Heap, _ => true), Guarded && other.Guarded);
+
+        /// <summary>Static fields and properties, which live in <see cref="Variables"/> but are written by other methods too.</summary>
+        private static bool IsSharedStorage(object key) => key is IFieldSymbol || key is IPropertySymbol;
 
         private static ImmutableDictionary<TKey, AbstractValue> JoinMaps<TKey>(
-            ImmutableDictionary<TKey, AbstractValue> left, ImmutableDictionary<TKey, AbstractValue> right)
+            ImmutableDictionary<TKey, AbstractValue> left, ImmutableDictionary<TKey, AbstractValue> right, System.Func<TKey, bool> missingIsSummary)
             where TKey : notnull
         {
-            if (ReferenceEquals(left, right) || right.IsEmpty) return left;
-            if (left.IsEmpty) return right;
+            if (ReferenceEquals(left, right)) return left;
             var builder = left.ToBuilder();
             foreach (var pair in right)
             {
-                builder[pair.Key] = builder.TryGetValue(pair.Key, out var existing) ? existing.Join(pair.Value) : pair.Value;
+                if (builder.TryGetValue(pair.Key, out var existing))
+                {
+                    builder[pair.Key] = existing.Join(pair.Value);
+                }
+                else if (!missingIsSummary(pair.Key))
+                {
+                    builder[pair.Key] = pair.Value;
+                }
+            }
+
+            foreach (var pair in left)
+            {
+                if (!right.ContainsKey(pair.Key) && missingIsSummary(pair.Key))
+                {
+                    builder.Remove(pair.Key);
+                }
             }
 
             return builder.ToImmutable();
