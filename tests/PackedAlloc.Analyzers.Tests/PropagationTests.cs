@@ -309,6 +309,41 @@ class Driver
         [Theory]
         [InlineData(true)]
         [InlineData(false)]
+        public Task AutoPropertyBehindAnInterface(bool packed) => Check(@"
+interface IDmaBuffer { KernelPtr Data { get; set; } }
+sealed class RxBuffer : IDmaBuffer { public KernelPtr Data { get; set; } }
+
+class Driver
+{
+    void Receive(Device dev)
+    {
+        IDmaBuffer b = new RxBuffer();
+        b.Data = ALLOC;
+        dma_map_single(dev, {|#0:b.Data|}, 24, DMA_FROM_DEVICE);
+    }
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task AutoPropertyWrittenConcretelyReadThroughAbstractBase(bool packed) => Check(@"
+abstract class Descriptor { public abstract KernelPtr Buffer { get; set; } }
+class RxDescriptor : Descriptor { public override KernelPtr Buffer { get; set; } }
+
+class Driver
+{
+    static void Post(Device dev, Descriptor d) => dma_map_single(dev, {|#0:d.Buffer|}, 24, DMA_FROM_DEVICE);
+
+    void Receive(Device dev)
+    {
+        var d = new RxDescriptor { Buffer = ALLOC };
+        Post(dev, d);
+    }
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
         public Task PositionalRecordProperties(bool packed) => Check(@"
 record Descriptor(KernelPtr Buffer, int Length);
 

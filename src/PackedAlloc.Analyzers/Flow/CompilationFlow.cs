@@ -33,6 +33,8 @@ namespace PackedAlloc.Analyzers.Flow
         private readonly Dictionary<ISymbol, BodyInfo> _bodiesByMethod = new Dictionary<ISymbol, BodyInfo>(SymbolEqualityComparer.Default);
         private readonly List<BodyInfo> _bodies = new List<BodyInfo>();
         private readonly Dictionary<ISymbol, List<BodyInfo>> _implementations = new Dictionary<ISymbol, List<BodyInfo>>(SymbolEqualityComparer.Default);
+        private readonly HashSet<IPropertySymbol> _autoProperties = new HashSet<IPropertySymbol>(SymbolEqualityComparer.Default);
+        private readonly Dictionary<ISymbol, List<IPropertySymbol>> _storedImplementations = new Dictionary<ISymbol, List<IPropertySymbol>>(SymbolEqualityComparer.Default);
         private readonly Dictionary<string, AbstractValue> _globalFields = new Dictionary<string, AbstractValue>();
         private readonly Dictionary<HeapKey, AbstractValue> _globalHeap = new Dictionary<HeapKey, AbstractValue>();
         private readonly Dictionary<CallKey, CallResult?> _memo = new Dictionary<CallKey, CallResult?>();
@@ -130,9 +132,66 @@ namespace PackedAlloc.Analyzers.Flow
             return targets.Count > MaxDispatchTargets ? Array.Empty<BodyInfo>() : (IReadOnlyList<BodyInfo>)targets;
         }
 
+        /// <summary>
+        /// The member keys under which a property's value is stored: its own when it is an auto-property, and those of
+        /// every auto-property in the compilation that overrides or implements it (an interface or abstract property
+        /// has no storage of its own; a read or write through it reaches the implementing object's).
+        /// </summary>
+        public IReadOnlyList<IPropertySymbol> PropertyStorage(IPropertySymbol property)
+        {
+            var definition = property.OriginalDefinition;
+            var result = new List<IPropertySymbol>();
+            if (_autoProperties.Contains(definition))
+            {
+                result.Add(definition);
+            }
+
+            if (_storedImplementations.TryGetValue(definition, out var implementations) && implementations.Count <= MaxDispatchTargets)
+            {
+                result.AddRange(implementations.Where(i => !result.Contains(i, SymbolEqualityComparer.Default)));
+            }
+
+            return result;
+        }
+
         /// <summary>Maps each virtual, abstract and interface method to the compilation's bodies that override or implement it.</summary>
         private void IndexImplementations()
         {
+            void AddStored(IPropertySymbol key, IPropertySymbol stored)
+            {
+                if (!_storedImplementations.TryGetValue(key.OriginalDefinition, out var list))
+                {
+                    _storedImplementations[key.OriginalDefinition] = list = new List<IPropertySymbol>();
+                }
+
+                if (!list.Contains(stored, SymbolEqualityComparer.Default)) list.Add(stored);
+            }
+
+            foreach (var property in _autoProperties)
+            {
+                if (property.IsStatic || property.ContainingType == null)
+                {
+                    continue;
+                }
+
+                for (var overridden = property.OverriddenProperty; overridden != null; overridden = overridden.OverriddenProperty)
+                {
+                    AddStored(overridden, property);
+                }
+
+                foreach (var @interface in property.ContainingType.AllInterfaces)
+                {
+                    foreach (var member in @interface.GetMembers(property.ExplicitInterfaceImplementations.IsEmpty ? property.Name : property.ExplicitInterfaceImplementations[0].Name))
+                    {
+                        if (member is IPropertySymbol interfaceProperty
+                            && SymbolEqualityComparer.Default.Equals(property.ContainingType.FindImplementationForInterfaceMember(interfaceProperty), property))
+                        {
+                            AddStored(interfaceProperty, property);
+                        }
+                    }
+                }
+            }
+
             void Add(IMethodSymbol key, BodyInfo body)
             {
                 if (!_implementations.TryGetValue(key.OriginalDefinition, out var list))
@@ -416,6 +475,14 @@ namespace PackedAlloc.Analyzers.Flow
                                     yield return (accessorSymbol, accessor);
                                 }
                             }
+                        }
+
+                        if (property is PropertyDeclarationSyntax { ExpressionBody: null, AccessorList: { } accessors }
+                            && !symbol.IsAbstract && !symbol.IsExtern && symbol.ContainingType?.TypeKind != TypeKind.Interface
+                            && accessors.Accessors.All(a => a.Body == null && a.ExpressionBody == null))
+                        {
+                            // An auto-property: its value is stored in the object, under its own member key.
+                            _autoProperties.Add(symbol.OriginalDefinition);
                         }
 
                         if (property is PropertyDeclarationSyntax { Initializer: { } initializer })

@@ -344,7 +344,21 @@ namespace PackedAlloc.Analyzers.Flow
             var receiver = reference.Instance == null ? null : Eval(reference.Instance);
             var arguments = EvalArguments(reference.Arguments);
             var getter = property.GetMethod;
-            if (getter != null && CallDispatch(getter, receiver, arguments, reference, reference.Arguments) is { } returned)
+            var returned = getter == null ? null : CallDispatch(getter, receiver, arguments, reference, reference.Arguments);
+            var storage = property.IsIndexer || property.IsStatic ? System.Array.Empty<IPropertySymbol>() : _flow.PropertyStorage(property);
+            if (storage.Count > 0)
+            {
+                // Auto-properties this one is, or that implement it: what the object stored, with what bodies returned.
+                var stored = AbstractValue.Bottom;
+                foreach (var implementation in storage)
+                {
+                    stored = stored.Join(ReadMember(receiver ?? AbstractValue.Bottom, MemberKey(implementation), fieldSummary: true));
+                }
+
+                return WithSymbolicObject(returned == null ? stored : returned.Join(stored), property);
+            }
+
+            if (returned != null)
             {
                 return returned;
             }
@@ -542,7 +556,21 @@ namespace PackedAlloc.Analyzers.Flow
             var receiver = reference.Instance == null ? null : Eval(reference.Instance);
             var arguments = EvalArguments(reference.Arguments);
             var setter = property.SetMethod;
-            if (setter != null && CallDispatch(setter, receiver, arguments.Add(value), reference, reference.Arguments) != null)
+            bool followed = setter != null && CallDispatch(setter, receiver, arguments.Add(value), reference, reference.Arguments) != null;
+            var storage = property.IsIndexer || property.IsStatic ? System.Array.Empty<IPropertySymbol>() : _flow.PropertyStorage(property);
+            if (storage.Count > 0 && receiver != null)
+            {
+                // Through an interface or base property the object is one of several classes: none is overwritten for sure.
+                bool weak = followed || storage.Count > 1;
+                foreach (var implementation in storage)
+                {
+                    WriteMember(receiver, MemberKey(implementation), value, fieldSummary: true, weak);
+                }
+
+                return;
+            }
+
+            if (followed)
             {
                 return;
             }
