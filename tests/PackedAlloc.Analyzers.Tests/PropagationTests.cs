@@ -344,6 +344,27 @@ class Driver
         [Theory]
         [InlineData(true)]
         [InlineData(false)]
+        public Task RefLocalsWriteTheStorageTheyAreBoundTo(bool packed) => Check(@"
+class Driver
+{
+    KernelPtr[] _headers = new KernelPtr[16];
+
+    KernelPtr _status;
+
+    void Refill(int head)
+    {
+        ref KernelPtr header = ref _headers[head];
+        header = ALLOC;
+        ref KernelPtr status = ref _status;
+        status = header;
+    }
+
+    void Post(Device dev) => dma_map_single(dev, {|#0:_status|}, 24, DMA_FROM_DEVICE);
+}", packed);
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
         public Task PositionalRecordProperties(bool packed) => Check(@"
 record Descriptor(KernelPtr Buffer, int Length);
 

@@ -11,6 +11,10 @@ namespace PackedAlloc.Analyzers.Flow
     {
         private AbstractValue? _implicitReceiver;
 
+        /// <summary>Ref locals and the storage they were bound to (an element, a field): reads and writes go there.</summary>
+        private readonly System.Collections.Generic.Dictionary<ILocalSymbol, IOperation> _refTargets =
+            new System.Collections.Generic.Dictionary<ILocalSymbol, IOperation>(SymbolEqualityComparer.Default);
+
         private AbstractValue Eval(IOperation? operation)
         {
             if (operation == null)
@@ -54,6 +58,8 @@ namespace PackedAlloc.Analyzers.Flow
 
                 case IFlowCaptureReferenceOperation captureReference:
                     return _state.TryGetVariable(captureReference.Id) ?? AbstractValue.Bottom;
+                case ILocalReferenceOperation local when _refTargets.TryGetValue(local.Local, out var refTarget):
+                    return Eval(refTarget);
                 case ILocalReferenceOperation local:
                     return LocalStorage(local.Local, _state.TryGetVariable(local.Local) ?? AbstractValue.Bottom);
                 case IParameterReferenceOperation parameter:
@@ -73,6 +79,15 @@ namespace PackedAlloc.Analyzers.Flow
                         var array = Eval(element.ArrayReference);
                         foreach (var index in element.Indices) Eval(index);
                         return ReadElements(array);
+                    }
+
+                case ISimpleAssignmentOperation { IsRef: true, Target: ILocalReferenceOperation refLocal } refAssignment:
+                    {
+                        // ref var slot = ref ring[i]: the local is another name for that storage from here on.
+                        _refTargets[refLocal.Local] = refAssignment.Value;
+                        var value = Eval(refAssignment.Value);
+                        _state = _state.WithVariable(refLocal.Local, value);
+                        return value;
                     }
 
                 case ISimpleAssignmentOperation assignment:
@@ -499,6 +514,9 @@ namespace PackedAlloc.Analyzers.Flow
         {
             switch (target)
             {
+                case ILocalReferenceOperation local when _refTargets.TryGetValue(local.Local, out var refTarget):
+                    Assign(refTarget, value, step);
+                    break;
                 case ILocalReferenceOperation local:
                     _state = _state.WithVariable(local.Local, value);
                     break;
