@@ -78,6 +78,20 @@ class Driver
             Verify.Create(ThreeDeep.Replace("{|#0:buf|}", "buf")).WithOptions("dotnet_code_quality.PA0001.max_interprocedural_call_depth = 2").RunAsync();
 
         [Fact]
+        public Task CallDepth_LambdasAndLocalFunctionsCountAsCalls() =>
+            Verify.Create(@"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        Func<KernelPtr> f = () => kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        dma_map_single(dev, f(), 24, DMA_FROM_DEVICE);
+        KernelPtr g() => kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        dma_map_single(dev, g(), 24, DMA_FROM_DEVICE);
+    }
+}").WithOptions("dotnet_code_quality.PA0001.max_interprocedural_call_depth = 0").RunAsync();
+
+        [Fact]
         public Task StepBudget_ExceededReportsPA0002AndStopsOnThatMethod() =>
             Verify.Create(@"
 class Driver
