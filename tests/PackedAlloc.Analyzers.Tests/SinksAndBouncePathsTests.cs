@@ -424,6 +424,22 @@ class Driver
 }");
 
         [Fact]
+        public Task NeedsBounceCheckAskedAboutAnotherMapping_Warns() =>
+            Verify.Analyzer(@"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        if (!dma_kmalloc_needs_bounce(dev, 24, DMA_TO_DEVICE))
+            dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE);
+        KernelPtr other = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        if (!dma_kmalloc_needs_bounce(dev, 256, DMA_FROM_DEVICE))
+            dma_map_single(dev, {|#1:other|}, 24, DMA_FROM_DEVICE);
+    }
+}", Verify.Diagnostic(0), Verify.Diagnostic(1));
+
+        [Fact]
         public Task NeedsBounceCheckInverted_Warns() =>
             Verify.Analyzer(@"
 class Driver

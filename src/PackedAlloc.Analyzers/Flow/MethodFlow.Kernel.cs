@@ -49,12 +49,22 @@ namespace PackedAlloc.Analyzers.Flow
                 case KernelFunction.CoherentCheck:
                     return AbstractValue.UnknownConstant.WithGuard(GuardPolarity.SafeWhenTrue);
                 case KernelFunction.NeedsBounceCheck:
+                    // For a size class that is line-aligned, or a DMA_TO_DEVICE direction, the answer is false whatever
+                    // the device: that asks about another mapping and checks nothing for this one.
+                    if (!MayBeUnsafe(Arg(1).Consts, SizeClasses.IsUnsafe(_flow.Options.DmaMinAlign)) || !MayBeUnsafe(Arg(2).Consts, IsDeviceWritable))
+                    {
+                        return AbstractValue.Constant(0);
+                    }
+
                     return AbstractValue.UnknownConstant.WithGuard(GuardPolarity.SafeWhenFalse);
                 default:
                     // swiotlb_map and the rest: nothing of the buffer flows into what they return.
                     return Shape(AbstractValue.Bottom, method.ReturnType, unknownIfNumeric: true);
             }
         }
+
+        /// <summary>A direction in which the device writes memory: not DMA_TO_DEVICE (cleans only) nor DMA_NONE.</summary>
+        private bool IsDeviceWritable(long direction) => direction != _flow.Kernel.DmaToDevice && direction != _flow.Kernel.DmaNone;
 
         private static ConstSet Known(ConstSet consts) => consts.IsBottom ? ConstSet.Unknown : consts;
 
@@ -167,7 +177,7 @@ namespace PackedAlloc.Analyzers.Flow
                 if (IsDirection(arguments[i].Parameter?.Type))
                 {
                     hasDirection = true;
-                    directionUnsafe |= MayBeUnsafe(values[i].Consts, d => d != _flow.Kernel.DmaToDevice && d != _flow.Kernel.DmaNone);
+                    directionUnsafe |= MayBeUnsafe(values[i].Consts, IsDeviceWritable);
                 }
             }
 
