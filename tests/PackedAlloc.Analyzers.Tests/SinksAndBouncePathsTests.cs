@@ -440,6 +440,46 @@ class Driver
 }", Verify.Diagnostic(0), Verify.Diagnostic(1));
 
         [Fact]
+        public Task MappingLambdaCreatedUnderTheCheck_DoesNotWarn() =>
+            Verify.Analyzer(@"
+class Driver
+{
+    Func<KernelPtr, DmaAddr> _map;
+
+    public Driver(Device dev)
+    {
+        _map = dev_is_dma_coherent(dev)
+            ? p => dma_map_single(dev, p, 24, DMA_FROM_DEVICE)
+            : p => swiotlb_map(dev, virt_to_phys(p), 24, DMA_FROM_DEVICE, 0);
+    }
+
+    void Receive(Device dev)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        _map(buf);
+        Func<KernelPtr, DmaAddr> local;
+        if (dev_is_dma_coherent(dev)) local = p => dma_map_single(dev, p, 24, DMA_FROM_DEVICE);
+        else local = p => swiotlb_map(dev, virt_to_phys(p), 24, DMA_FROM_DEVICE, 0);
+        local(buf);
+    }
+}");
+
+        [Fact]
+        public Task MappingLambdaCreatedWhereTheCheckFailed_Warns() =>
+            Verify.Analyzer(@"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        Func<KernelPtr, DmaAddr> local;
+        if (dev_is_dma_coherent(dev)) local = p => swiotlb_map(dev, virt_to_phys(p), 24, DMA_FROM_DEVICE, 0);
+        else local = p => dma_map_single(dev, {|#0:p|}, 24, DMA_FROM_DEVICE);
+        local(buf);
+    }
+}", Verify.Diagnostic());
+
+        [Fact]
         public Task NeedsBounceCheckInverted_Warns() =>
             Verify.Analyzer(@"
 class Driver

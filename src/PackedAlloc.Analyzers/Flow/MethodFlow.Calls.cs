@@ -314,7 +314,10 @@ namespace PackedAlloc.Analyzers.Flow
                 return AbstractValue.Bottom;
             }
 
-            var initial = captured == null ? _state : new FlowState(captured.Variables.SetItems(_state.Variables), captured.Heap.SetItems(_state.Heap), _state.Guarded);
+            // A lambda created where the code had checked that no bounce is needed (a mapping strategy chosen by
+            // dev_is_dma_coherent) runs only because that check passed, wherever it is invoked later.
+            bool guarded = _state.Guarded || (captured?.Guarded ?? false);
+            var initial = captured == null ? _state : new FlowState(captured.Variables.SetItems(_state.Variables), captured.Heap.SetItems(_state.Heap), guarded);
             for (int i = 0; i < parameters.Length; i++)
             {
                 initial = initial.WithVariable(parameters[i], i < arguments.Length ? arguments[i] : AbstractValue.Bottom);
