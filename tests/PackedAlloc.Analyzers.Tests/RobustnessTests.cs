@@ -100,38 +100,16 @@ class Driver
         [Fact]
         public void ManyCallingContexts_WorkStaysBounded()
         {
-            var source = new System.Text.StringBuilder(Verify.Usings + "class D {\n static void MapIt(Device dev, KernelPtr p) => dma_map_single(dev, p, 24, DMA_FROM_DEVICE);\n");
+            var source = new System.Text.StringBuilder("class D {\n static void MapIt(Device dev, KernelPtr p) => dma_map_single(dev, p, 24, DMA_FROM_DEVICE);\n");
             for (int i = 0; i < 300; i++)
             {
                 source.Append($" static void R{i}(Device dev) {{ MapIt(dev, kmalloc(24, GFP_KERNEL | __GFP_PACKED)); }}\n");
             }
 
             source.Append("}\n");
-            var compilation = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create("Contexts",
-                new[] { Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(source.ToString()) }, TestReferences.All,
-                new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(Microsoft.CodeAnalysis.OutputKind.DynamicallyLinkedLibrary));
-            var kernel = Model.KernelSymbols.TryCreate(compilation)!;
-            var options = Model.AnalysisOptions.Read(new EmptyOptionsProvider(), compilation, kernel.ArchDmaMinAlign);
-            var flow = new Flow.CompilationFlow(compilation, kernel, options, System.Threading.CancellationToken.None);
-            flow.Run();
+            var flow = FlowRunner.Run(source.ToString());
             Assert.InRange(flow.Hits.Count, 1, Flow.CompilationFlow.MaxContextsPerBody);
             Assert.InRange(flow.TotalSteps, 1, 300 * 40);
-        }
-
-        private sealed class EmptyOptionsProvider : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider
-        {
-            private sealed class None : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions
-            {
-                public override bool TryGetValue(string key, out string value)
-                {
-                    value = null!;
-                    return false;
-                }
-            }
-
-            public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GlobalOptions { get; } = new None();
-            public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(Microsoft.CodeAnalysis.SyntaxTree tree) => GlobalOptions;
-            public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(Microsoft.CodeAnalysis.AdditionalText textFile) => GlobalOptions;
         }
     }
 }
