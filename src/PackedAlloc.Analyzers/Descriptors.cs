@@ -27,11 +27,11 @@ namespace PackedAlloc.Analyzers
         public static readonly DiagnosticDescriptor AnalysisBudgetExceeded = new DiagnosticDescriptor(
             AnalysisBudgetExceededId,
             title: "DMA safety analysis stopped at its work budget",
-            messageFormat: "The DMA safety analysis of '{0}' stopped after {1} steps (budget {2}); PA0001 is not checked in it",
+            messageFormat: "The DMA safety analysis of '{0}' stopped at its work budget ({1}); PA0001 is not fully checked in it",
             category: Category,
             defaultSeverity: DiagnosticSeverity.Info,
             isEnabledByDefault: true,
-            description: "Each method's data-flow analysis has a fixed work budget, counted in steps so that results do not depend on machine speed. A method that needs more is left unchecked instead of slowing the build. Raise the budget with the option dotnet_code_quality.PA0001.max_analysis_steps.",
+            description: "Each method's data-flow analysis has a fixed work budget, counted in steps so that results do not depend on machine speed. A method that needs more, or that is called in more distinct contexts than the analysis follows, is left (partly) unchecked instead of slowing the build. Raise the step budget with the option dotnet_code_quality.PA0001.max_analysis_steps.",
             helpLinkUri: HelpLink(AnalysisBudgetExceededId));
     }
 }

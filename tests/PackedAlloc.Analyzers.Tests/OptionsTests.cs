@@ -104,7 +104,7 @@ class Driver
         dma_map_single(dev, buf, 24, DMA_FROM_DEVICE);
     }
 }").WithOptions("dotnet_code_quality.PA0001.max_analysis_steps = 20")
-                .Expect(new DiagnosticResult(Descriptors.AnalysisBudgetExceeded).WithLocation(0).WithArguments("Driver.Receive(Device)", 21, 20))
+                .Expect(new DiagnosticResult(Descriptors.AnalysisBudgetExceeded).WithLocation(0).WithArguments("Driver.Receive(Device)", "21 steps, budget 20"))
                 .RunAsync();
 
         [Theory]

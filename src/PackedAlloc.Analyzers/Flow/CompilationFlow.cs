@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -41,7 +42,7 @@ namespace PackedAlloc.Analyzers.Flow
         private readonly HashSet<CallKey> _inProgress = new HashSet<CallKey>();
         private readonly Dictionary<BodyInfo, int> _contextCounts = new Dictionary<BodyInfo, int>();
         private readonly Dictionary<(Location, Location), SinkHit> _hits = new Dictionary<(Location, Location), SinkHit>();
-        private readonly Dictionary<ISymbol, (BodyInfo Body, int Steps)> _overBudget = new Dictionary<ISymbol, (BodyInfo, int)>(SymbolEqualityComparer.Default);
+        private readonly Dictionary<ISymbol, (BodyInfo Body, string Reason)> _overBudget = new Dictionary<ISymbol, (BodyInfo, string)>(SymbolEqualityComparer.Default);
         private readonly Dictionary<Location, HashSet<Location>> _allocationsByFlagSite = new Dictionary<Location, HashSet<Location>>();
         private int _globalVersion;
 
@@ -62,7 +63,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         public IReadOnlyCollection<SinkHit> Hits => _hits.Values;
 
-        public IEnumerable<(BodyInfo Body, int Steps)> OverBudget => _overBudget.Values;
+        public IEnumerable<(BodyInfo Body, string Reason)> OverBudget => _overBudget.Values;
 
         public void Run()
         {
@@ -285,6 +286,14 @@ namespace PackedAlloc.Analyzers.Flow
             _contextCounts.TryGetValue(key.Body, out int contexts);
             if (contexts >= MaxContextsPerBody)
             {
+                // Callers past the cap get the conservative treatment (what they pass may come back). That loses
+                // nothing for a body that cannot reach the Kernel API; for one that can, a mapping inside may go
+                // unchecked for those callers, so it is said, not silent.
+                if (key.Body.ReachesKernel)
+                {
+                    RecordOverBudget(key.Body, MaxContextsPerBody.ToString(CultureInfo.InvariantCulture) + " calling contexts, the most one method is analysed in");
+                }
+
                 return null;
             }
 
@@ -305,10 +314,7 @@ namespace PackedAlloc.Analyzers.Flow
             }
             catch (BudgetExceededException exceeded)
             {
-                if (!_overBudget.ContainsKey(key.Body.Owner))
-                {
-                    _overBudget.Add(key.Body.Owner, (key.Body, exceeded.Steps));
-                }
+                RecordOverBudget(key.Body, string.Format(CultureInfo.InvariantCulture, "{0} steps, budget {1}", exceeded.Steps, Options.MaxSteps));
 
                 result = null;
             }
@@ -340,6 +346,14 @@ namespace PackedAlloc.Analyzers.Flow
         public bool FlagSitesShared(Origin origin) =>
             origin.FlagSites.Any(site => _allocationsByFlagSite.TryGetValue(site, out var allocations) && allocations.Count > 1);
 
+        private void RecordOverBudget(BodyInfo body, string reason)
+        {
+            if (!_overBudget.ContainsKey(body.Owner))
+            {
+                _overBudget.Add(body.Owner, (body, reason));
+            }
+        }
+
         public AbstractValue ReadGlobalField(string fieldKey) =>
             _globalFields.TryGetValue(fieldKey, out var value) ? value : AbstractValue.Bottom;
 
@@ -365,11 +379,8 @@ namespace PackedAlloc.Analyzers.Flow
         private static bool Join<TKey>(Dictionary<TKey, AbstractValue> map, TKey key, AbstractValue value)
             where TKey : notnull
         {
-            if (value.IsBottom)
-            {
-                return false;
-            }
-
+            // A write of nothing packed still records that the member was written: for an object created at a known
+            // site, "written, nothing packed" is what keeps reads from falling back to the per-field summary.
             if (!map.TryGetValue(key, out var existing))
             {
                 map[key] = value;

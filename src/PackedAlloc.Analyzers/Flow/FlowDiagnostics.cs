@@ -48,10 +48,10 @@ namespace PackedAlloc.Analyzers.Flow
                 Add(CreateDiagnostic(hit, flow.FlagSitesShared(hit.Origin)));
             }
 
-            foreach (var (body, steps) in flow.OverBudget.OrderBy(b => b.Body.Order))
+            foreach (var (body, reason) in flow.OverBudget.OrderBy(b => b.Body.Order))
             {
                 Add(Diagnostic.Create(Descriptors.AnalysisBudgetExceeded, body.ReportLocation,
-                    body.Owner.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat), steps, options.MaxSteps));
+                    body.Owner.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat), reason));
             }
 
             return new FlowDiagnostics(byTree, flow.TotalSteps);

@@ -136,16 +136,32 @@ namespace PackedAlloc.Analyzers.Flow
                 }
             }
 
-            // The callee may have stored into objects this method holds: forget this method's view of them.
+            // The callee may have stored into objects this method holds: what it stored is in the compilation-wide
+            // heap under the same objects, so each of this method's entries is widened by it (not dropped, which would
+            // fall back to the per-field summary and mix up objects the callee never touched).
             if (HasObjects(receiver) || ordered.Any(HasObjects))
             {
-                _state = _state.WithHeap(ImmutableDictionary<HeapKey, AbstractValue>.Empty);
+                WidenHeapWithCalleeWrites();
             }
 
             return result.Return.WithStep(location);
         }
 
         private static bool HasObjects(AbstractValue? value) => value != null && !value.Objects.IsEmpty;
+
+        private void WidenHeapWithCalleeWrites()
+        {
+            var heap = _state.Heap;
+            foreach (var pair in _state.Heap)
+            {
+                if (_flow.ReadGlobalHeap(pair.Key) is { } written)
+                {
+                    heap = heap.SetItem(pair.Key, pair.Value.Join(written));
+                }
+            }
+
+            _state = _state.WithHeap(heap);
+        }
 
         /// <summary>
         /// A call the analysis does not follow (a library method, a virtual call, depth exhausted): its result may hold

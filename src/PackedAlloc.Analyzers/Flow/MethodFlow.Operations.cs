@@ -438,7 +438,7 @@ namespace PackedAlloc.Analyzers.Flow
         private AbstractValue ReadMember(AbstractValue receiver, string member, bool fieldSummary)
         {
             var result = AbstractValue.Bottom;
-            bool allKnownLocally = !receiver.Objects.IsEmpty;
+            bool allKnown = !receiver.Objects.IsEmpty;
             foreach (var obj in receiver.Objects)
             {
                 var key = new HeapKey(obj, member);
@@ -448,14 +448,19 @@ namespace PackedAlloc.Analyzers.Flow
                     continue;
                 }
 
-                allKnownLocally = false;
                 if (_flow.ReadGlobalHeap(key) is { } global)
                 {
                     result = result.Join(global);
+                    // What was stored into an object created at a known site is that object's own state; a symbolic
+                    // object (a field, parameter or 'this' whose creation is unseen) may be any object of its class.
+                    allKnown &= obj.IsAllocationSite;
+                    continue;
                 }
+
+                allKnown = false;
             }
 
-            if (!allKnownLocally && fieldSummary)
+            if (!allKnown && fieldSummary)
             {
                 result = result.Join(_flow.ReadGlobalField(member));
             }

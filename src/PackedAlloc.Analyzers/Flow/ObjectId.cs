@@ -9,12 +9,17 @@ namespace PackedAlloc.Analyzers.Flow
     /// </summary>
     internal sealed class ObjectId : IEquatable<ObjectId>
     {
+        private const string SitePrefix = "new:";
+
         private ObjectId(string key) => Key = key;
 
         public string Key { get; }
 
+        /// <summary>An object created at a known place in the code, rather than a symbolic stand-in.</summary>
+        public bool IsAllocationSite => Key.StartsWith(SitePrefix, StringComparison.Ordinal);
+
         public static ObjectId ForSite(Microsoft.CodeAnalysis.Location location) =>
-            new ObjectId("new:" + location.SourceTree?.FilePath + ":" + location.SourceSpan.Start + ":" + location.SourceSpan.Length);
+            new ObjectId(SitePrefix + location.SourceTree?.FilePath + ":" + location.SourceSpan.Start + ":" + location.SourceSpan.Length);
 
         public static ObjectId ForSymbol(string kind, string symbolKey) => new ObjectId(kind + ":" + symbolKey);
 
