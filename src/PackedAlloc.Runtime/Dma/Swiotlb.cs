@@ -38,7 +38,6 @@ namespace PackedAlloc.Runtime.Dma
         private int _defaultNslabs;
         private int _defaultNareas;
         private int _highWater;
-        private int _transientUsed;
         private long _grownPools;
         private long _transientCreated;
 
@@ -291,7 +290,6 @@ namespace PackedAlloc.Runtime.Dma
             }
             AddPool(pool);
             Interlocked.Increment(ref _transientCreated);
-            Interlocked.Add(ref _transientUsed, nslots);
             return (pool, index);
         }
 
@@ -364,7 +362,6 @@ namespace PackedAlloc.Runtime.Dma
             Interlocked.Add(ref _used, -nslots);
             if (pool.Transient)
             {
-                Interlocked.Add(ref _transientUsed, -nslots);
                 RemovePool(pool);
                 return;
             }
