@@ -179,8 +179,9 @@ namespace PackedAlloc.Analyzers.Flow
                 }
             }
 
-            var result = Conservative(method.ReturnType, receiver, arguments);
-            var lambdaArguments = LambdaArgumentsFor(receiver, arguments);
+            var reachable = Reachable(receiver, arguments);
+            var result = Conservative(method.ReturnType, reachable);
+            var lambdaArguments = reachable.WithConsts(ConstSet.Unknown);
             foreach (var argument in arguments)
             {
                 if (!argument.Callables.IsEmpty)
@@ -214,24 +215,26 @@ namespace PackedAlloc.Analyzers.Flow
             return result;
         }
 
-        private AbstractValue Conservative(ITypeSymbol? returnType, AbstractValue? receiver, ImmutableArray<AbstractValue> arguments)
+        private AbstractValue Conservative(ITypeSymbol? returnType, AbstractValue? receiver, ImmutableArray<AbstractValue> arguments) =>
+            TypeFacts.CannotCarryBuffer(returnType) ? Conservative(returnType, AbstractValue.Bottom) : Conservative(returnType, Reachable(receiver, arguments));
+
+        private static AbstractValue Conservative(ITypeSymbol? returnType, AbstractValue reachable)
         {
             if (TypeFacts.IsIntegralLike(returnType))
             {
                 return AbstractValue.UnknownConstant;
             }
 
-            if (TypeFacts.CannotCarryBuffer(returnType))
-            {
-                return AbstractValue.Bottom;
-            }
+            return TypeFacts.CannotCarryBuffer(returnType) ? AbstractValue.Bottom : Shape(reachable, returnType, unknownIfNumeric: false);
+        }
 
-            var result = AbstractValue.Bottom;
-            if (receiver != null)
-            {
-                result = result.Join(receiver).Join(ReadElements(receiver));
-            }
-
+        /// <summary>
+        /// What an unfollowed call can get at: its receiver and arguments (lambdas aside) and their elements. It is
+        /// both what such a call may return and what a lambda handed to it (ForEach, Select, Task.Run …) may be called with.
+        /// </summary>
+        private AbstractValue Reachable(AbstractValue? receiver, ImmutableArray<AbstractValue> arguments)
+        {
+            var result = receiver == null ? AbstractValue.Bottom : receiver.Join(ReadElements(receiver));
             foreach (var argument in arguments)
             {
                 if (argument.Callables.IsEmpty)
@@ -240,22 +243,7 @@ namespace PackedAlloc.Analyzers.Flow
                 }
             }
 
-            return Shape(result, returnType, unknownIfNumeric: false);
-        }
-
-        /// <summary>What a lambda handed to a library method (ForEach, Select, Task.Run …) may be called with.</summary>
-        private AbstractValue LambdaArgumentsFor(AbstractValue? receiver, ImmutableArray<AbstractValue> arguments)
-        {
-            var result = receiver == null ? AbstractValue.Bottom : ReadElements(receiver).Join(receiver);
-            foreach (var argument in arguments)
-            {
-                if (argument.Callables.IsEmpty)
-                {
-                    result = result.Join(ReadElements(argument)).Join(argument);
-                }
-            }
-
-            return result.WithConsts(ConstSet.Unknown);
+            return result;
         }
 
         private ImmutableArray<IParameterSymbol> ParametersOf(Callable callable) =>

@@ -262,17 +262,21 @@ namespace PackedAlloc.Analyzers.Flow
         private static void Propagate(ControlFlowBranch? branch, FlowState? state, FlowState?[] inputs, SortedSet<int> worklist)
         {
             var destination = branch?.Destination;
-            if (destination == null || state == null)
+            if (destination != null && state != null)
             {
-                return;
+                JoinInto(destination.Ordinal, state, inputs, worklist);
             }
+        }
 
-            var existing = inputs[destination.Ordinal];
+        /// <summary>Joins a state into a block's input and queues the block when its input grew.</summary>
+        private static void JoinInto(int ordinal, FlowState state, FlowState?[] inputs, SortedSet<int> worklist)
+        {
+            var existing = inputs[ordinal];
             var joined = existing == null ? state : existing.Join(state);
             if (existing == null || !joined.IsSameAs(existing))
             {
-                inputs[destination.Ordinal] = joined;
-                worklist.Add(destination.Ordinal);
+                inputs[ordinal] = joined;
+                worklist.Add(ordinal);
             }
         }
 
@@ -294,14 +298,7 @@ namespace PackedAlloc.Analyzers.Flow
                 {
                     if (handler != region && handler.Kind != ControlFlowRegionKind.Try)
                     {
-                        var first = _graph.Blocks[handler.FirstBlockOrdinal];
-                        var existing = inputs[first.Ordinal];
-                        var joined = existing == null ? state : existing.Join(state);
-                        if (existing == null || !joined.IsSameAs(existing))
-                        {
-                            inputs[first.Ordinal] = joined;
-                            worklist.Add(first.Ordinal);
-                        }
+                        JoinInto(handler.FirstBlockOrdinal, state, inputs, worklist);
                     }
                 }
             }
