@@ -19,20 +19,10 @@ namespace PackedAlloc.Analyzers.Tests
     /// </summary>
     public class RealCodeTests
     {
-        private static string RepositoryRoot()
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "PackedAlloc.sln"))) return dir.FullName;
-            }
-
-            throw new InvalidOperationException("PackedAlloc.sln not found");
-        }
-
         [Fact]
         public async Task RepositorySources_AnalyzedWithoutFailure()
         {
-            var root = RepositoryRoot();
+            var root = Repository.Root;
             var files = new[] { "src/PackedAlloc.Runtime", "tests/PackedAlloc.Runtime.Tests", "samples", "tests/PackedAlloc.Analyzers.Tests" }
                 .Select(d => Path.Combine(root, d))
                 .Where(Directory.Exists)

@@ -2,22 +2,13 @@ using System;
 using System.IO;
 using System.Linq;
 using PackedAlloc.Analyzers.Rules;
+using PackedAlloc.Analyzers.Tests.Infrastructure;
 
 namespace PackedAlloc.Analyzers.Tests
 {
     /// <summary>Every descriptor links to its page in docs/rules, and every page belongs to a descriptor.</summary>
     public class RuleDocumentationTests
     {
-        private static string RepositoryRoot()
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "PackedAlloc.sln"))) return dir.FullName;
-            }
-
-            throw new InvalidOperationException("PackedAlloc.sln not found above " + AppContext.BaseDirectory);
-        }
-
         [Fact]
         public void EveryDescriptorHasAHelpPageThatExists()
         {
@@ -27,7 +18,7 @@ namespace PackedAlloc.Analyzers.Tests
             {
                 Assert.Equal(Descriptors.HelpLink(descriptor.Id), descriptor.HelpLinkUri);
                 Assert.EndsWith("/docs/rules/" + descriptor.Id + ".md", descriptor.HelpLinkUri);
-                var page = Path.Combine(RepositoryRoot(), "docs", "rules", descriptor.Id + ".md");
+                var page = Path.Combine(Repository.Root, "docs", "rules", descriptor.Id + ".md");
                 Assert.True(File.Exists(page), "missing " + page);
                 Assert.StartsWith("# " + descriptor.Id + ": " + descriptor.Title, File.ReadAllLines(page)[0]);
             }
@@ -43,7 +34,7 @@ namespace PackedAlloc.Analyzers.Tests
         [Fact]
         public void EveryPageBelongsToAShippedOrUnshippedRule()
         {
-            var root = RepositoryRoot();
+            var root = Repository.Root;
             var unshipped = File.ReadAllText(Path.Combine(root, "src", "PackedAlloc.Analyzers", "AnalyzerReleases.Unshipped.md"))
                 + File.ReadAllText(Path.Combine(root, "src", "PackedAlloc.Analyzers", "AnalyzerReleases.Shipped.md"));
             var pages = Directory.GetFiles(Path.Combine(root, "docs", "rules"), "PA*.md").Select(Path.GetFileNameWithoutExtension).ToList();
@@ -57,7 +48,7 @@ namespace PackedAlloc.Analyzers.Tests
         [Fact]
         public void TestsNamedByTheRulePagesExist()
         {
-            var page = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "rules", "PA0001.md"));
+            var page = File.ReadAllText(Path.Combine(Repository.Root, "docs", "rules", "PA0001.md"));
             var methods = typeof(RuleDocumentationTests).Assembly.GetTypes()
                 .SelectMany(t => t.GetMethods().Select(m => m.Name)).ToHashSet();
             var classes = typeof(RuleDocumentationTests).Assembly.GetTypes().Select(t => t.Name).ToHashSet();

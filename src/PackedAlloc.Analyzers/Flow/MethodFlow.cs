@@ -50,11 +50,10 @@ namespace PackedAlloc.Analyzers.Flow
                 initial = initial.WithVariable(parameters[i], arguments[i]);
             }
 
-            Run(initial);
-            return new CallResult(_return, FinalValues(parameters), _exitState, _hits);
+            return RunNested(initial, parameters);
         }
 
-        /// <summary>Analyses a lambda or local function body starting from <paramref name="initial"/>.</summary>
+        /// <summary>Analyses the graph from <paramref name="initial"/>: a body with its parameters bound, or a lambda or local function.</summary>
         private CallResult RunNested(FlowState initial, ImmutableArray<IParameterSymbol> parameters)
         {
             Run(initial);
