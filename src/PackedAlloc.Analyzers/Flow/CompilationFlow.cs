@@ -44,6 +44,7 @@ namespace PackedAlloc.Analyzers.Flow
         private readonly Dictionary<(Location, Location), SinkHit> _hits = new Dictionary<(Location, Location), SinkHit>();
         private readonly Dictionary<ISymbol, (BodyInfo Body, string Reason)> _overBudget = new Dictionary<ISymbol, (BodyInfo, string)>(SymbolEqualityComparer.Default);
         private readonly Dictionary<Location, HashSet<Location>> _allocationsByFlagSite = new Dictionary<Location, HashSet<Location>>();
+        private readonly Dictionary<SyntaxNode, bool> _statementErrors = new Dictionary<SyntaxNode, bool>();
         private int _globalVersion;
 
         public CompilationFlow(Compilation compilation, KernelSymbols kernel, AnalysisOptions options, CancellationToken cancellationToken)
@@ -345,6 +346,23 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>Whether one of the origin's flag sites also makes another allocation packed.</summary>
         public bool FlagSitesShared(Origin origin) =>
             origin.FlagSites.Any(site => _allocationsByFlagSite.TryGetValue(site, out var allocations) && allocations.Count > 1);
+
+        /// <summary>
+        /// Whether the statement holding an allocation or mapping has compile errors. Asked once per statement: the
+        /// same call is evaluated in every loop iteration, context and round, and binding diagnostics is not cheap.
+        /// </summary>
+        public bool StatementHasErrors(IOperation operation)
+        {
+            var statement = operation.Syntax.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.StatementSyntax>() ?? operation.Syntax;
+            if (!_statementErrors.TryGetValue(statement, out bool hasErrors))
+            {
+                hasErrors = statement.ContainsDiagnostics
+                    || operation.SemanticModel?.GetDiagnostics(statement.Span, CancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error) == true;
+                _statementErrors[statement] = hasErrors;
+            }
+
+            return hasErrors;
+        }
 
         private void RecordOverBudget(BodyInfo body, string reason)
         {

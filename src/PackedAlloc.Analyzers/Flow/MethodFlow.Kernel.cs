@@ -205,13 +205,8 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>Code with errors is not judged: what it means is not settled, and a warning there is noise.</summary>
-        private static bool DoesNotCompile(IOperation operation)
-        {
-            var statement = operation.Syntax.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.StatementSyntax>() ?? operation.Syntax;
-            return statement.ContainsDiagnostics
-                || operation.DescendantsAndSelf().Any(o => o is IInvalidOperation)
-                || operation.SemanticModel?.GetDiagnostics(statement.Span).Any(d => d.Severity == DiagnosticSeverity.Error) == true;
-        }
+        private bool DoesNotCompile(IOperation operation) =>
+            operation.DescendantsAndSelf().Any(o => o is IInvalidOperation) || _flow.StatementHasErrors(operation);
 
         private static bool IsDirection(ITypeSymbol? type) =>
             type != null && type.Name == "DmaDirection" && type.ContainingNamespace?.ToDisplayString() == "PackedAlloc.Runtime";
