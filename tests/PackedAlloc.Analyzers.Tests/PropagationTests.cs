@@ -703,6 +703,29 @@ class Driver
     }
 }", packed);
 
+        [Theory]
+        [InlineData(true, "_ring[slot] = fast ? ALLOC : NULL;", "_ring[slot]")]
+        [InlineData(false, "_ring[slot] = fast ? ALLOC : NULL;", "_ring[slot]")]
+        [InlineData(true, "_current = fast ? ALLOC : NULL;", "_current")]
+        [InlineData(false, "_current = fast ? ALLOC : NULL;", "_current")]
+        [InlineData(true, "Current = fast ? ALLOC : NULL;", "Current")]
+        [InlineData(true, "local = fast ? ALLOC : NULL;", "local")]
+        [InlineData(false, "local = fast ? ALLOC : NULL;", "local")]
+        public Task ConditionalAssignedToStorage(bool packed, string assignment, string mapped) => Check(@"
+class Driver
+{
+    private readonly KernelPtr[] _ring = new KernelPtr[4];
+    private KernelPtr _current;
+    KernelPtr Current { get; set; }
+
+    void Receive(Device dev, bool fast, int slot)
+    {
+        KernelPtr local = kmalloc(512, GFP_KERNEL);
+        " + assignment + @"
+        dma_map_single(dev, {|#0:" + mapped + @"|}, 24, DMA_FROM_DEVICE);
+    }
+}", packed);
+
         [Fact]
         public Task Recursion_Terminates() => Verify.Analyzer(@"
 class Driver

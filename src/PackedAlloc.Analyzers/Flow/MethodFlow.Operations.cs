@@ -11,6 +11,14 @@ namespace PackedAlloc.Analyzers.Flow
     {
         private AbstractValue? _implicitReceiver;
 
+        /// <summary>Flow captures of a storage location (an element, field, property, local): assigning the capture assigns it.</summary>
+        private readonly System.Collections.Generic.Dictionary<CaptureId, IOperation> _captureTargets =
+            new System.Collections.Generic.Dictionary<CaptureId, IOperation>();
+
+        private static bool IsStorage(IOperation operation) =>
+            operation is ILocalReferenceOperation || operation is IParameterReferenceOperation || operation is IFieldReferenceOperation
+            || operation is IArrayElementReferenceOperation || operation is IPropertyReferenceOperation;
+
         /// <summary>Ref locals and the storage they were bound to (an element, a field): reads and writes go there.</summary>
         private readonly System.Collections.Generic.Dictionary<ILocalSymbol, IOperation> _refTargets =
             new System.Collections.Generic.Dictionary<ILocalSymbol, IOperation>(SymbolEqualityComparer.Default);
@@ -52,6 +60,8 @@ namespace PackedAlloc.Analyzers.Flow
                         };
                         if (source != null) _captureSources[capture.Id] = source;
                         else _captureSources.Remove(capture.Id);
+                        if (IsStorage(capture.Value)) _captureTargets[capture.Id] = capture.Value;
+                        else _captureTargets.Remove(capture.Id);
                         _state = _state.WithVariable(capture.Id, value);
                         return value;
                     }
@@ -533,6 +543,13 @@ namespace PackedAlloc.Analyzers.Flow
                     break;
                 case IFlowCaptureReferenceOperation capture:
                     _state = _state.WithVariable(capture.Id, value);
+                    if (_captureTargets.TryGetValue(capture.Id, out var storage))
+                    {
+                        // The graph captured the assignment's target itself (`a[i] = c ? x : y` captures `a[i]`
+                        // before the branches): the write goes to that storage.
+                        Assign(storage, value, step);
+                    }
+
                     break;
                 case IFieldReferenceOperation field:
                     {
