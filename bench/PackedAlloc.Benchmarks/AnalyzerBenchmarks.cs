@@ -41,7 +41,17 @@ namespace PackedAlloc.Benchmarks
         public int BindOnly() => Run(new BindEverythingAnalyzer());
 
         [Benchmark]
-        public int PA0001() => Run(new PackedBufferReachesDmaAnalyzer());
+        public int PA0001()
+        {
+            var diagnostics = RunOn(_compilation.Clone(), new PackedBufferReachesDmaAnalyzer());
+            int found = diagnostics.Count(d => d.Id == "PA0001");
+            if (Workloads.ExpectedPa0001(Scenario) is int expected && found != expected)
+            {
+                throw new System.InvalidOperationException($"{Scenario}: {found} PA0001, expected {expected}: the benchmark would time a broken analyzer");
+            }
+
+            return found;
+        }
 
         private int Run(DiagnosticAnalyzer analyzer) => RunOn(_compilation.Clone(), analyzer).Length;
 

@@ -17,16 +17,17 @@ namespace PackedAlloc.Benchmarks
         {
             if (args.Contains("--quick"))
             {
-                Quick();
-                return 0;
+                return Quick() ? 0 : 1;
             }
 
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
             return 0;
         }
 
-        private static void Quick()
+        /// <summary>Times each scenario; false when a scenario's PA0001 count is not the one it must report.</summary>
+        private static bool Quick()
         {
+            bool allAsExpected = true;
             Console.WriteLine("scenario        bind-only ms   PA0001 ms   ratio   PA0001  PA0002");
             foreach (var scenario in new[] { "Drivers", "LongCallChain", "Recursion", "BrokenCode", "HugeMethod" })
             {
@@ -34,8 +35,14 @@ namespace PackedAlloc.Benchmarks
                 double baseline = Median(() => AnalyzerBenchmarks.RunOn(compilation.Clone(), new BindEverythingAnalyzer()).GetHashCode());
                 double measured = Median(() => AnalyzerBenchmarks.RunOn(compilation.Clone(), new PackedBufferReachesDmaAnalyzer()).GetHashCode());
                 var diagnostics = AnalyzerBenchmarks.RunOn(compilation.Clone(), new PackedBufferReachesDmaAnalyzer());
-                Console.WriteLine($"{scenario,-15} {baseline,12:F1} {measured,11:F1} {measured / baseline,7:F2} {diagnostics.Count(d => d.Id == "PA0001"),8} {diagnostics.Count(d => d.Id == "PA0002"),7}");
+                int found = diagnostics.Count(d => d.Id == "PA0001");
+                int? expected = Workloads.ExpectedPa0001(scenario);
+                bool asExpected = (expected == null || expected == found) && !diagnostics.Any(d => d.Id == "AD0001");
+                allAsExpected &= asExpected;
+                Console.WriteLine($"{scenario,-15} {baseline,12:F1} {measured,11:F1} {measured / baseline,7:F2} {found,8} {diagnostics.Count(d => d.Id == "PA0002"),7}{(asExpected ? "" : $"  UNEXPECTED (want {expected} PA0001, no AD0001)")}");
             }
+
+            return allAsExpected;
         }
 
         private static double Median(Func<int> run)

@@ -8,6 +8,21 @@ namespace PackedAlloc.Benchmarks
     {
         public const string Usings = "using System;\nusing System.Collections.Generic;\nusing PackedAlloc.Runtime;\nusing static PackedAlloc.Runtime.Kernel;\n";
 
+        /// <summary>
+        /// How many PA0001 each scenario must report, so a benchmark that silently stopped finding anything (and got
+        /// cheaper for it) fails instead: two per driver file (a packed ring slot mapped FROM_DEVICE, and the same
+        /// slot in a BIDIRECTIONAL scatterlist), one for the chain, and for the recursive ring each of the 300
+        /// mappings sees the allocations of the 8 methods before it (the default call depth). Null: not pinned.
+        /// </summary>
+        public static int? ExpectedPa0001(string scenario) => scenario switch
+        {
+            "Drivers" => 120,
+            "LongCallChain" => 1,
+            "Recursion" => 2400,
+            "HugeMethod" => 0,
+            _ => null,
+        };
+
         public static IReadOnlyList<string> Create(string scenario) => scenario switch
         {
             "Drivers" => Drivers(60),
