@@ -6,18 +6,19 @@ using Microsoft.CodeAnalysis.FlowAnalysis;
 namespace PackedAlloc.Analyzers.Flow
 {
     /// <summary>One executable body of the compilation: a method, accessor, constructor, operator, field or
-    /// property initializer, or the top-level statements.</summary>
+    /// property initializer, or the top-level statements. It is bound only when the analysis needs it.</summary>
     internal sealed class BodyInfo
     {
         private readonly SemanticModel _model;
+        private IOperation? _operation;
+        private bool _bound;
         private ControlFlowGraph? _graph;
         private bool _graphFailed;
 
-        public BodyInfo(ISymbol owner, SyntaxNode node, IOperation operation, SemanticModel model, int order)
+        public BodyInfo(ISymbol owner, SyntaxNode node, SemanticModel model, int order)
         {
             Owner = owner;
             Node = node;
-            Operation = operation;
             _model = model;
             Order = order;
         }
@@ -25,28 +26,56 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>The method (or, for an initializer, the field or property) the body belongs to.</summary>
         public ISymbol Owner { get; }
         public SyntaxNode Node { get; }
-        public IOperation Operation { get; }
 
         /// <summary>Position in source order: roots are analysed in this order, so results are deterministic.</summary>
         public int Order { get; }
 
         public bool IsInitializer => Owner is not IMethodSymbol;
 
-        /// <summary>Some other body of the compilation calls this one.</summary>
+        /// <summary>Whether the body has been bound (<see cref="GetOperation"/> was called).</summary>
+        public bool IsBound => _bound;
+
+        /// <summary>Some other relevant body of the compilation calls this one.</summary>
         public bool HasCallers { get; set; }
 
         /// <summary>The body, or one it (transitively) calls, uses the runtime's Kernel API.</summary>
         public bool ReachesKernel { get; set; }
 
+        /// <summary>
+        /// The body can create, move or map a kernel value, or calls one that can (see <see cref="Relevance"/>): it
+        /// is analysed as a root, and calls into it are followed. Calls into other bodies are followed only when
+        /// something the analysis tracks flows into them.
+        /// </summary>
+        public bool IsRelevant { get; set; }
+
+        /// <summary>The bodies this one calls (filled for bound bodies).</summary>
         public List<BodyInfo> Callees { get; } = new List<BodyInfo>();
 
         public IMethodSymbol? Method => Owner as IMethodSymbol;
+
+        /// <summary>The body's operation tree, bound on first use; null for code Roslyn gives none for.</summary>
+        public IOperation? GetOperation(CancellationToken cancellationToken)
+        {
+            if (!_bound)
+            {
+                _operation = _model.GetOperation(Node, cancellationToken);
+                _bound = true;
+            }
+
+            return _operation;
+        }
 
         /// <summary>The control flow graph, built on first use; null for code Roslyn cannot build one for (broken code).</summary>
         public ControlFlowGraph? GetGraph(CancellationToken cancellationToken)
         {
             if (_graph == null && !_graphFailed)
             {
+                if (GetOperation(cancellationToken) == null)
+                {
+                    _graphFailed = true;
+                    return null;
+                }
+
                 try
                 {
                     _graph = ControlFlowGraph.Create(Node, _model, cancellationToken);

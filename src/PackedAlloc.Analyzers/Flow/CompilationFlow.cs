@@ -12,12 +12,16 @@ using PackedAlloc.Analyzers.Model;
 namespace PackedAlloc.Analyzers.Flow
 {
     /// <summary>
-    /// The whole-compilation analysis behind PA0001. It finds every executable body, keeps the call graph, and
-    /// analyses each body that can reach the Kernel API as a root; calls into the compilation's own methods are
-    /// analysed again in the caller's context (argument values, guard, remaining depth), memoized per context, so a
-    /// helper that maps its parameter is judged by what each caller passes. Fields, auto-properties and collection
-    /// elements written anywhere are summarised compilation-wide; the roots are re-run until those summaries stop
-    /// growing (at most <see cref="MaxRounds"/> rounds), so data stored by one method and mapped by another is seen.
+    /// The whole-compilation analysis behind PA0001. It finds every executable body, asks <see cref="Relevance"/>
+    /// which of them can touch a kernel value (binding only those), and analyses each relevant body as a root; calls
+    /// into relevant bodies are analysed again in the caller's context (argument values, guard, remaining depth),
+    /// memoized per context, so a helper that maps its parameter is judged by what each caller passes. A call into
+    /// any other body is followed only when a tracked value flows into it or it returns a number (a size); otherwise
+    /// it is treated as a library call. Fields, auto-properties and collection elements written anywhere are
+    /// summarised compilation-wide; the roots are re-run until those summaries stop growing (at most
+    /// <see cref="MaxRounds"/> rounds), so data stored by one method and mapped by another is seen. Besides each
+    /// body's step budget, the whole run has one (<see cref="StepBudget"/>): where it runs out, the roots left are
+    /// named in a single PA0002.
     /// </summary>
     internal sealed class CompilationFlow
     {
@@ -46,6 +50,9 @@ namespace PackedAlloc.Analyzers.Flow
         private readonly Dictionary<Location, HashSet<Location>> _allocationsByFlagSite = new Dictionary<Location, HashSet<Location>>();
         private readonly Dictionary<SyntaxNode, bool> _statementErrors = new Dictionary<SyntaxNode, bool>();
         private int _globalVersion;
+        private Relevance? _relevance;
+        private BodyInfo? _currentRoot;
+        private readonly List<BodyInfo> _uncheckedRoots = new List<BodyInfo>();
 
         public CompilationFlow(Compilation compilation, KernelSymbols kernel, AnalysisOptions options, CancellationToken cancellationToken)
         {
@@ -55,41 +62,84 @@ namespace PackedAlloc.Analyzers.Flow
             CancellationToken = cancellationToken;
         }
 
+        public Compilation Compilation => _compilation;
         public KernelSymbols Kernel { get; }
         public AnalysisOptions Options { get; }
-        public CancellationToken CancellationToken { get; }
+        /// <summary>The token of the request the analysis runs for (a cancelled request leaves the flow to be rebuilt).</summary>
+        public CancellationToken CancellationToken { get; set; }
 
         /// <summary>Total operation visits, for the benchmark and for tests that check the work stays bounded.</summary>
-        public long TotalSteps { get; internal set; }
+        public long TotalSteps { get; private set; }
+
+        /// <summary>The most operation visits the whole compilation may take (see <see cref="AnalysisOptions.MaxTotalSteps"/>).</summary>
+        public long StepBudget { get; private set; }
+
+        /// <summary>The bodies the analysis treats as able to touch kernel values (known after <see cref="Run"/>).</summary>
+        public IEnumerable<BodyInfo> RelevantBodies => _bodies.Where(b => b.IsRelevant);
+
+        /// <summary>Whether the tree holds a relevant body: only such trees can carry a diagnostic.</summary>
+        public bool IsRelevantTree(SyntaxTree tree) => _relevance != null && _relevance.IsRelevantTree(tree);
+
+        /// <summary>Roots the compilation-wide budget left unchecked (or checked only with older summaries), in source order.</summary>
+        public IReadOnlyList<BodyInfo> UncheckedRoots => _uncheckedRoots;
 
         public IReadOnlyCollection<SinkHit> Hits => _hits.Values;
 
         public IEnumerable<(BodyInfo Body, string Reason)> OverBudget => _overBudget.Values;
 
-        public void Run()
+        /// <summary>Finds the relevant bodies only (no flow analysis): what <see cref="Run"/> starts with.</summary>
+        public void FindRelevantBodies()
         {
+            if (_relevance != null)
+            {
+                return;
+            }
+
             CollectBodies();
             IndexImplementations();
-            LinkCallGraph();
-            // Roots: bodies that reach the Kernel API, initializers, and every entry point (a body nothing in the
-            // compilation calls). An entry point that never touches the Kernel API can still move a packed buffer
-            // between fields or elements (a ring's Rotate, a Promote called from outside): the summaries must see it.
-            var roots = _bodies.Where(b => b.ReachesKernel || b.IsInitializer || !b.HasCallers).ToList();
+            _relevance = Relevance.Mark(this, _bodies, CancellationToken);
+            StepBudget = Options.MaxTotalSteps > 0 ? Options.MaxTotalSteps : AnalysisOptions.AutomaticTotalSteps(_relevance.RelevantOperations);
+        }
+
+        public void Run()
+        {
+            FindRelevantBodies();
+            var roots = _bodies.Where(b => b.IsRelevant).ToList();
             for (int round = 0; round < MaxRounds; round++)
             {
                 int versionAtStart = _globalVersion;
                 _memo.Clear();
                 _contextCounts.Clear();
-                foreach (var root in roots)
+                for (int i = 0; i < roots.Count; i++)
                 {
                     CancellationToken.ThrowIfCancellationRequested();
-                    AnalyzeRoot(root);
+                    try
+                    {
+                        AnalyzeRoot(roots[i]);
+                    }
+                    catch (CompilationBudgetExceededException)
+                    {
+                        // Every root from this one on was not analysed with the latest summaries (in the first round,
+                        // not at all): they are what the notice names.
+                        _uncheckedRoots.AddRange(roots.Skip(i));
+                        return;
+                    }
                 }
 
                 if (_globalVersion == versionAtStart)
                 {
                     break;
                 }
+            }
+        }
+
+        /// <summary>Counts one operation visit against the compilation's budget.</summary>
+        public void CountStep()
+        {
+            TotalSteps++;
+            if (TotalSteps > StepBudget)
+            {
+                throw new CompilationBudgetExceededException();
             }
         }
 
@@ -204,6 +254,7 @@ namespace PackedAlloc.Analyzers.Flow
                 if (!list.Contains(body)) list.Add(body);
             }
 
+            var types = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
             foreach (var body in _bodies)
             {
                 if (body.Method is not { } method || method.IsStatic || method.ContainingType == null)
@@ -221,12 +272,20 @@ namespace PackedAlloc.Analyzers.Flow
                     Add(explicitImplementation, body);
                 }
 
-                foreach (var @interface in method.ContainingType.AllInterfaces)
+                types.Add(method.ContainingType);
+            }
+
+            // Implicit interface implementations, asked once per type and interface member rather than per body.
+            foreach (var type in types)
+            {
+                foreach (var @interface in type.AllInterfaces)
                 {
                     foreach (var member in @interface.GetMembers())
                     {
-                        if (member is IMethodSymbol interfaceMethod && interfaceMethod.Name == method.Name
-                            && SymbolEqualityComparer.Default.Equals(method.ContainingType.FindImplementationForInterfaceMember(interfaceMethod), method))
+                        if (member is IMethodSymbol interfaceMethod && !interfaceMethod.IsStatic
+                            && type.FindImplementationForInterfaceMember(interfaceMethod) is IMethodSymbol implementation
+                            && SymbolEqualityComparer.Default.Equals(implementation.ContainingType, type)
+                            && TryGetBody(implementation) is { } body)
                         {
                             Add(interfaceMethod, body);
                         }
@@ -237,6 +296,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         private void AnalyzeRoot(BodyInfo root)
         {
+            _currentRoot = root;
             var method = root.Method;
             var parameters = method?.Parameters ?? ImmutableArray<IParameterSymbol>.Empty;
             var args = ImmutableArray.CreateBuilder<AbstractValue>(parameters.Length);
@@ -322,7 +382,6 @@ namespace PackedAlloc.Analyzers.Flow
             finally
             {
                 _inProgress.Remove(key);
-                TotalSteps += flow.Steps;
             }
 
             _memo[key] = result;
@@ -366,6 +425,14 @@ namespace PackedAlloc.Analyzers.Flow
 
         private void RecordOverBudget(BodyInfo body, string reason)
         {
+            // A body outside the relevant code (followed because a tracked value flowed into it) is reported through
+            // the root that led there: diagnostics only go to trees that hold relevant code.
+            if (!body.IsRelevant && _currentRoot != null)
+            {
+                reason = body.Owner.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat) + ", which it calls: " + reason;
+                body = _currentRoot;
+            }
+
             if (!_overBudget.ContainsKey(body.Owner))
             {
                 _overBudget.Add(body.Owner, (body, reason));
@@ -435,13 +502,7 @@ namespace PackedAlloc.Analyzers.Flow
                 {
                     foreach (var (owner, bodyNode) in BodiesOf(node, model))
                     {
-                        var operation = model.GetOperation(bodyNode, CancellationToken);
-                        if (operation == null)
-                        {
-                            continue;
-                        }
-
-                        var body = new BodyInfo(owner, bodyNode, operation, model, order++);
+                        var body = new BodyInfo(owner, bodyNode, model, order++);
                         _bodies.Add(body);
                         if (owner is IMethodSymbol method && !_bodiesByMethod.ContainsKey(method.OriginalDefinition))
                         {
@@ -534,83 +595,6 @@ namespace PackedAlloc.Analyzers.Flow
                     break;
             }
         }
-
-        /// <summary>Records who calls whom, and which bodies can reach the Kernel API (the bodies worth a root analysis, with the entry points).</summary>
-        private void LinkCallGraph()
-        {
-            foreach (var body in _bodies)
-            {
-                CancellationToken.ThrowIfCancellationRequested();
-                foreach (var operation in body.Operation.DescendantsAndSelf())
-                {
-                    foreach (var target in TargetsOf(operation))
-                    {
-                        if (Kernel.IsKernelMember(target))
-                        {
-                            body.ReachesKernel = true;
-                        }
-                        else if (target is IMethodSymbol method)
-                        {
-                            foreach (var callee in DispatchTargets(method))
-                            {
-                                if (callee != body)
-                                {
-                                    callee.HasCallers = true;
-                                    body.Callees.Add(callee);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-
-            // Propagate "reaches the Kernel API" backwards along the call graph, to a fixed point.
-            bool changed = true;
-            while (changed)
-            {
-                changed = false;
-                foreach (var body in _bodies)
-                {
-                    if (!body.ReachesKernel && body.Callees.Any(c => c.ReachesKernel))
-                    {
-                        body.ReachesKernel = true;
-                        changed = true;
-                    }
-                }
-            }
-        }
-
-        private static IEnumerable<ISymbol> TargetsOf(IOperation operation)
-        {
-            switch (operation)
-            {
-                case IInvocationOperation invocation:
-                    yield return invocation.TargetMethod;
-                    break;
-                case IObjectCreationOperation { Constructor: { } constructor }:
-                    yield return constructor;
-                    break;
-                case IMethodReferenceOperation reference:
-                    yield return reference.Method;
-                    break;
-                case IPropertyReferenceOperation property:
-                    if (property.Property.GetMethod != null) yield return property.Property.GetMethod;
-                    if (property.Property.SetMethod != null) yield return property.Property.SetMethod;
-                    break;
-                case IFieldReferenceOperation field:
-                    yield return field.Field;
-                    break;
-                case IBinaryOperation { OperatorMethod: { } binaryOperator }:
-                    yield return binaryOperator;
-                    break;
-                case IUnaryOperation { OperatorMethod: { } unaryOperator }:
-                    yield return unaryOperator;
-                    break;
-                case IConversionOperation { OperatorMethod: { } conversion }:
-                    yield return conversion;
-                    break;
-            }
-        }
     }
 
     /// <summary>The context a body is analysed in; equal contexts share one analysis.</summary>
@@ -678,6 +662,11 @@ namespace PackedAlloc.Analyzers.Flow
 
         public FlowState? ExitState { get; }
         public IReadOnlyList<SinkHit> Hits { get; }
+    }
+
+    /// <summary>The whole compilation's step budget ran out: the analysis stops where it is.</summary>
+    internal sealed class CompilationBudgetExceededException : System.Exception
+    {
     }
 
     internal sealed class BudgetExceededException : System.Exception

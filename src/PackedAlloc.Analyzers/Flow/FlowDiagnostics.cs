@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Globalization;
 using System.Collections.Immutable;
 using System.IO;
 using System.Linq;
@@ -28,9 +29,11 @@ namespace PackedAlloc.Analyzers.Flow
 
         public IEnumerable<Diagnostic> All => _byTree.Values.SelectMany(d => d);
 
-        public static FlowDiagnostics Compute(Compilation compilation, KernelSymbols kernel, AnalysisOptions options, CancellationToken cancellationToken)
+        public static FlowDiagnostics Compute(Compilation compilation, KernelSymbols kernel, AnalysisOptions options, CancellationToken cancellationToken) =>
+            Compute(new CompilationFlow(compilation, kernel, options, cancellationToken));
+
+        public static FlowDiagnostics Compute(CompilationFlow flow)
         {
-            var flow = new CompilationFlow(compilation, kernel, options, cancellationToken);
             flow.Run();
             var byTree = new Dictionary<SyntaxTree, List<Diagnostic>>();
             void Add(Diagnostic diagnostic)
@@ -52,6 +55,21 @@ namespace PackedAlloc.Analyzers.Flow
             {
                 Add(Diagnostic.Create(Descriptors.AnalysisBudgetExceeded, body.ReportLocation,
                     body.Owner.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat), reason));
+            }
+
+            if (flow.UncheckedRoots.Count > 0)
+            {
+                // One notice for the whole compilation, at the first method left unchecked, naming how many more.
+                var first = flow.UncheckedRoots[0];
+                string name = first.Owner.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
+                if (flow.UncheckedRoots.Count > 1)
+                {
+                    name += string.Format(CultureInfo.InvariantCulture, "' and {0} other method(s) after it, '", flow.UncheckedRoots.Count - 1);
+                    name += flow.UncheckedRoots[flow.UncheckedRoots.Count - 1].Owner.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
+                }
+
+                Add(Diagnostic.Create(Descriptors.AnalysisBudgetExceeded, first.ReportLocation, name,
+                    string.Format(CultureInfo.InvariantCulture, "{0} steps, the budget of the whole compilation, {1}", flow.StepBudget, AnalysisOptions.MaxTotalStepsName)));
             }
 
             return new FlowDiagnostics(byTree, flow.TotalSteps);

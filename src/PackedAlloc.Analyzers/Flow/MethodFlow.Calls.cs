@@ -114,7 +114,7 @@ namespace PackedAlloc.Analyzers.Flow
         {
             var ordered = ByOrdinal(argumentOperations, arguments, method.Parameters.Length);
             CallResult? result = null;
-            if (_depthLeft > 0)
+            if (_depthLeft > 0 && ShouldFollow(body, method, receiver, ordered))
             {
                 var key = new CallKey(body, receiver, ordered, _state.Guarded, _depthLeft - 1, _rootHasCallers);
                 result = _flow.AnalyzeCall(key);
@@ -146,6 +146,21 @@ namespace PackedAlloc.Analyzers.Flow
 
             return result.Return.WithStep(location);
         }
+
+        /// <summary>
+        /// Whether a call into the compilation's own code is worth analysing here: always for a relevant body; for any
+        /// other, only when a tracked value (a packed buffer, a __GFP_PACKED flag, a check's outcome) flows into it, or
+        /// when relevant code asks it for a number, which may be a size, flag or direction. Otherwise it cannot touch
+        /// a kernel value and is treated as a library call, which is what keeps the cost with the code that uses DMA.
+        /// </summary>
+        private bool ShouldFollow(BodyInfo body, IMethodSymbol method, AbstractValue? receiver, ImmutableArray<AbstractValue> arguments) =>
+            body.IsRelevant
+            || CarriesTrackedValue(receiver)
+            || arguments.Any(CarriesTrackedValue)
+            || (_body.IsRelevant && TypeFacts.IsIntegralLike(method.ReturnType));
+
+        private static bool CarriesTrackedValue(AbstractValue? value) =>
+            value != null && (!value.Origins.IsEmpty || !value.FlagSites.IsEmpty || value.Guard != GuardPolarity.None);
 
         private static bool HasObjects(AbstractValue? value) => value != null && !value.Objects.IsEmpty;
 

@@ -305,6 +305,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         private void Step()
         {
+            _flow.CountStep();
             Steps++;
             if (Steps > _flow.Options.MaxSteps)
             {

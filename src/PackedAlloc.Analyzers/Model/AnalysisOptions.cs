@@ -14,6 +14,7 @@ namespace PackedAlloc.Analyzers.Model
         public const string Prefix = "dotnet_code_quality.";
         public const string MaxCallDepthName = "max_interprocedural_call_depth";
         public const string MaxStepsName = "max_analysis_steps";
+        public const string MaxTotalStepsName = "max_total_analysis_steps";
         public const string DmaMinAlignName = "dma_minalign";
         public const string BounceMethodsName = "bounce_methods";
         public const string SinkMethodsName = "sink_methods";
@@ -21,10 +22,17 @@ namespace PackedAlloc.Analyzers.Model
         public const int DefaultMaxCallDepth = 8;
         public const int DefaultMaxSteps = 20000;
 
-        private AnalysisOptions(int maxCallDepth, int maxSteps, int dmaMinAlign, SymbolNameMatcher bounceMethods, SymbolNameMatcher sinkMethods)
+        /// <summary>The automatic compilation budget's floor: enough for any small project, whatever its shape.</summary>
+        public const long AutomaticTotalStepsBase = 2_000_000;
+
+        /// <summary>The automatic compilation budget's allowance per operation of relevant code.</summary>
+        public const long AutomaticTotalStepsPerOperation = 200;
+
+        private AnalysisOptions(int maxCallDepth, int maxSteps, long maxTotalSteps, int dmaMinAlign, SymbolNameMatcher bounceMethods, SymbolNameMatcher sinkMethods)
         {
             MaxCallDepth = maxCallDepth;
             MaxSteps = maxSteps;
+            MaxTotalSteps = maxTotalSteps;
             DmaMinAlign = dmaMinAlign;
             BounceMethods = bounceMethods;
             SinkMethods = sinkMethods;
@@ -35,6 +43,16 @@ namespace PackedAlloc.Analyzers.Model
 
         /// <summary>The work budget of one method's analysis, in operation visits.</summary>
         public int MaxSteps { get; }
+
+        /// <summary>
+        /// The work budget of the whole compilation, in operation visits; 0 (the default) sizes it automatically by
+        /// <see cref="AutomaticTotalSteps"/>, so that the bound grows with the code that touches DMA, linearly.
+        /// </summary>
+        public long MaxTotalSteps { get; }
+
+        /// <summary>The automatic compilation budget for relevant code of <paramref name="relevantOperations"/> operations.</summary>
+        public static long AutomaticTotalSteps(long relevantOperations) =>
+            AutomaticTotalStepsBase + AutomaticTotalStepsPerOperation * relevantOperations;
 
         /// <summary>ARCH_DMA_MINALIGN: packed size classes that are multiples of it are DMA-safe.</summary>
         public int DmaMinAlign { get; }
@@ -67,6 +85,7 @@ namespace PackedAlloc.Analyzers.Model
             return new AnalysisOptions(
                 ReadPositive(Get(MaxCallDepthName), DefaultMaxCallDepth, allowZero: true),
                 ReadPositive(Get(MaxStepsName), DefaultMaxSteps, allowZero: false),
+                long.TryParse(Get(MaxTotalStepsName)?.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var total) && total > 0 ? total : 0,
                 ReadPowerOfTwo(Get(DmaMinAlignName), defaultMinAlign),
                 SymbolNameMatcher.Parse(Get(BounceMethodsName)),
                 SymbolNameMatcher.Parse(Get(SinkMethodsName)));

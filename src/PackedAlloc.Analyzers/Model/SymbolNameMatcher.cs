@@ -45,6 +45,32 @@ namespace PackedAlloc.Analyzers.Model
             return new SymbolNameMatcher(entries.ToImmutableArray());
         }
 
+        /// <summary>
+        /// The simple method name of each entry, as calls write it (for a wildcard entry, the prefix), so that the
+        /// analysis can tell from a body's text whether it may call one.
+        /// </summary>
+        public IEnumerable<(string Name, bool IsPrefix)> SimpleNames()
+        {
+            foreach (var entry in _entries)
+            {
+                var name = entry.StartsWith("M:", StringComparison.Ordinal) ? entry.Substring(2) : entry;
+                int parameters = name.IndexOf('(');
+                if (parameters >= 0) name = name.Substring(0, parameters);
+                bool isPrefix = name.EndsWith("*", StringComparison.Ordinal);
+                if (isPrefix) name = name.Substring(0, name.Length - 1);
+                int dot = name.LastIndexOf('.');
+                if (dot >= 0)
+                {
+                    // A wildcard inside the type part ("Driver.*") may match any method name.
+                    name = isPrefix && dot == name.Length - 1 ? string.Empty : name.Substring(dot + 1);
+                }
+
+                int arity = name.IndexOf('`');
+                if (arity >= 0) name = name.Substring(0, arity);
+                yield return (name, isPrefix);
+            }
+        }
+
         public bool Matches(IMethodSymbol method)
         {
             if (_entries.IsEmpty)

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -38,7 +39,7 @@ namespace PackedAlloc.Analyzers.Rules
                 var cache = new ResultCache(start.Compilation, kernel, options);
                 start.RegisterSemanticModelAction(model =>
                 {
-                    foreach (var diagnostic in cache.Get(model.CancellationToken).For(model.SemanticModel.SyntaxTree))
+                    foreach (var diagnostic in cache.For(model.SemanticModel.SyntaxTree, model.CancellationToken))
                     {
                         model.ReportDiagnostic(diagnostic);
                     }
@@ -47,15 +48,21 @@ namespace PackedAlloc.Analyzers.Rules
         }
 
         /// <summary>
-        /// Computes the result once per compilation. A cancelled computation is not stored, so the next request starts
-        /// again; an unexpected failure gives an empty result rather than an AD0001 that would hide every diagnostic.
+        /// Computes the result once per compilation, in two steps. First, cheaply, which trees hold code that can
+        /// touch kernel values; a request for any other tree is answered at once, without waiting for the flow
+        /// analysis (no diagnostic can be located there). Then, on the first request for a relevant tree, the flow
+        /// analysis itself. A cancelled computation is not stored, so the next request starts again; an unexpected
+        /// failure gives an empty result rather than an AD0001 that would hide every diagnostic.
         /// </summary>
         private sealed class ResultCache
         {
+            private static readonly IReadOnlyList<Diagnostic> None = Array.Empty<Diagnostic>();
+
             private readonly object _gate = new object();
             private readonly Compilation _compilation;
             private readonly KernelSymbols _kernel;
             private readonly AnalysisOptions _options;
+            private CompilationFlow? _flow;
             private FlowDiagnostics? _result;
 
             public ResultCache(Compilation compilation, KernelSymbols kernel, AnalysisOptions options)
@@ -65,28 +72,45 @@ namespace PackedAlloc.Analyzers.Rules
                 _options = options;
             }
 
-            public FlowDiagnostics Get(CancellationToken cancellationToken)
+            public IReadOnlyList<Diagnostic> For(SyntaxTree tree, CancellationToken cancellationToken)
             {
                 lock (_gate)
                 {
-                    if (_result == null)
+                    if (_result != null)
                     {
-                        try
-                        {
-                            _result = FlowDiagnostics.Compute(_compilation, _kernel, _options, cancellationToken);
-                        }
-                        catch (OperationCanceledException)
-                        {
-                            throw;
-                        }
-                        catch (Exception exception)
-                        {
-                            FailureObserver?.Invoke(exception);
-                            _result = FlowDiagnostics.Empty;
-                        }
+                        return _result.For(tree);
                     }
 
-                    return _result;
+                    try
+                    {
+                        if (_flow == null)
+                        {
+                            var flow = new CompilationFlow(_compilation, _kernel, _options, cancellationToken);
+                            flow.FindRelevantBodies();
+                            _flow = flow;
+                        }
+
+                        if (!_flow.IsRelevantTree(tree))
+                        {
+                            return None;
+                        }
+
+                        _flow.CancellationToken = cancellationToken;
+                        _result = FlowDiagnostics.Compute(_flow);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // The flow may have stopped half-way: the next request starts from scratch.
+                        _flow = null;
+                        throw;
+                    }
+                    catch (Exception exception)
+                    {
+                        FailureObserver?.Invoke(exception);
+                        _result = FlowDiagnostics.Empty;
+                    }
+
+                    return _result.For(tree);
                 }
             }
         }

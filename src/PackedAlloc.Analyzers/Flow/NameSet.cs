@@ -1,0 +1,98 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis.Text;
+
+namespace PackedAlloc.Analyzers.Flow
+{
+    /// <summary>
+    /// A set of identifiers, and a scan that tells whether a stretch of source text contains one of them as a whole
+    /// word. It is the cheap first filter of <see cref="Relevance"/>: a body that can touch a kernel value must name
+    /// something that leads to one (a runtime type or function, a member whose type holds one, a method that reaches
+    /// one), so bodies whose text names none of them are never bound. A word found in a comment or string only makes
+    /// a body a candidate; binding then decides.
+    /// </summary>
+    internal sealed class NameSet
+    {
+        private readonly HashSet<string> _names = new HashSet<string>(System.StringComparer.Ordinal);
+        private readonly HashSet<int> _lengths = new HashSet<int>();
+        private readonly List<string> _prefixes = new List<string>();
+
+        /// <summary>Adds a name; false when it was there already.</summary>
+        public bool Add(string name)
+        {
+            if (string.IsNullOrEmpty(name) || !_names.Add(name))
+            {
+                return false;
+            }
+
+            _lengths.Add(name.Length);
+            return true;
+        }
+
+        /// <summary>Adds a prefix: every identifier starting with it counts (a configured <c>Bounce*</c>); an empty prefix matches any identifier.</summary>
+        public void AddPrefix(string prefix) => _prefixes.Add(prefix);
+
+        public int Count => _names.Count + _prefixes.Count;
+
+        /// <summary>Whether <paramref name="span"/> of <paramref name="text"/> contains one of the names as a whole identifier.</summary>
+        public bool OccursIn(SourceText text, TextSpan span)
+        {
+            if (Count == 0)
+            {
+                return false;
+            }
+
+            int end = System.Math.Min(span.End, text.Length);
+            int position = span.Start;
+            var buffer = new char[256];
+            while (position < end)
+            {
+                char c = text[position];
+                if (!IsIdentifierStart(c))
+                {
+                    position++;
+                    continue;
+                }
+
+                int start = position;
+                while (position < end && IsIdentifierPart(text[position]))
+                {
+                    position++;
+                }
+
+                int length = position - start;
+                if (_prefixes.Count > 0 && StartsWithPrefix(text, start, length))
+                {
+                    return true;
+                }
+
+                if (length <= buffer.Length && _lengths.Contains(length))
+                {
+                    text.CopyTo(start, buffer, 0, length);
+                    if (_names.Contains(new string(buffer, 0, length)))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        private bool StartsWithPrefix(SourceText text, int start, int length)
+        {
+            foreach (var prefix in _prefixes)
+            {
+                if (prefix.Length > length) continue;
+                int i = 0;
+                while (i < prefix.Length && text[start + i] == prefix[i]) i++;
+                if (i == prefix.Length) return true;
+            }
+
+            return false;
+        }
+
+        private static bool IsIdentifierStart(char c) => char.IsLetter(c) || c == '_';
+
+        private static bool IsIdentifierPart(char c) => char.IsLetterOrDigit(c) || c == '_';
+    }
+}

@@ -1,0 +1,467 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
+
+namespace PackedAlloc.Analyzers.Flow
+{
+    /// <summary>
+    /// Decides, once per compilation and cheaply, which bodies can matter to the analysis, so that its cost follows
+    /// the code that touches DMA and not the size of the codebase. A body is relevant when
+    /// <list type="bullet">
+    /// <item>one of its values has a kernel value type (<see cref="KernelValueTypes"/>), it calls the Kernel API or a
+    /// user-configured sink or bounce method, or its signature takes or returns a kernel value;</item>
+    /// <item>it belongs to generic code that the compilation instantiates with kernel values;</item>
+    /// <item>it calls a relevant body (it is on a call path towards the Kernel API, and may decide a size, flag or
+    /// direction a callee uses);</item>
+    /// <item>it initializes a field that a relevant body reads (a size kept in a static field).</item>
+    /// </list>
+    /// Binding every body to find out would cost as much as compiling it again, so bodies are first filtered by
+    /// their text: a body can only reach a kernel value by naming something that leads to one (a runtime type or
+    /// function, a member whose type holds one, a relevant method), so only bodies that name one of those are bound,
+    /// and the names grow as relevant bodies are found, until nothing new is found.
+    /// </summary>
+    internal sealed class Relevance
+    {
+        private readonly CompilationFlow _flow;
+        private readonly KernelValueTypes _types;
+        private readonly CancellationToken _cancellationToken;
+        private readonly HashSet<ISymbol> _readByRelevant = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        private readonly HashSet<SyntaxTree> _relevantTrees = new HashSet<SyntaxTree>();
+        private readonly Dictionary<BodyInfo, List<ISymbol>> _reads = new Dictionary<BodyInfo, List<ISymbol>>();
+        private readonly Dictionary<BodyInfo, int> _operationCounts = new Dictionary<BodyInfo, int>();
+
+        private Relevance(CompilationFlow flow, CancellationToken cancellationToken)
+        {
+            _flow = flow;
+            _types = new KernelValueTypes(flow.Kernel.Kernel.ContainingAssembly);
+            _cancellationToken = cancellationToken;
+        }
+
+        public KernelValueTypes Types => _types;
+
+        /// <summary>How many operations the relevant bodies have: the size of the code the analysis works on.</summary>
+        public long RelevantOperations { get; private set; }
+
+        /// <summary>Trees that hold a relevant body: the only ones a diagnostic can be reported in.</summary>
+        public bool IsRelevantTree(SyntaxTree tree) => _relevantTrees.Contains(tree);
+
+        /// <summary>Marks <see cref="BodyInfo.IsRelevant"/>, <see cref="BodyInfo.ReachesKernel"/>, <see cref="BodyInfo.HasCallers"/> and the callees of every relevant body.</summary>
+        public static Relevance Mark(CompilationFlow flow, IReadOnlyList<BodyInfo> bodies, CancellationToken cancellationToken)
+        {
+            var relevance = new Relevance(flow, cancellationToken);
+            relevance.Run(bodies);
+            return relevance;
+        }
+
+        private void Run(IReadOnlyList<BodyInfo> bodies)
+        {
+            var names = SeedNames();
+            var byTree = bodies.GroupBy(b => b.Node.SyntaxTree).ToList();
+            var bound = new List<BodyInfo>();
+            var newNames = names;
+            bool first = true;
+            while (true)
+            {
+                var candidates = new List<BodyInfo>();
+                foreach (var group in byTree)
+                {
+                    _cancellationToken.ThrowIfCancellationRequested();
+                    SourceText? text = null;
+                    bool treeChecked = false;
+                    bool treeHasName = false;
+                    foreach (var body in group)
+                    {
+                        if (body.IsBound)
+                        {
+                            continue;
+                        }
+
+                        if ((first && SignatureHoldsKernelValue(body.Owner)) || InInstantiatedGeneric(body.Owner))
+                        {
+                            candidates.Add(body);
+                            continue;
+                        }
+
+                        if (!treeChecked)
+                        {
+                            text = group.Key.GetText(_cancellationToken);
+                            treeHasName = newNames.OccursIn(text, new TextSpan(0, text.Length));
+                            treeChecked = true;
+                        }
+
+                        if (treeHasName && newNames.OccursIn(text!, body.Node.Span))
+                        {
+                            candidates.Add(body);
+                        }
+                    }
+                }
+
+                first = false;
+                if (candidates.Count == 0)
+                {
+                    break;
+                }
+
+                bool newGenerics = false;
+                foreach (var body in candidates)
+                {
+                    newGenerics |= Scan(body);
+                    bound.Add(body);
+                }
+
+                newNames = new NameSet();
+                foreach (var body in Close(bound))
+                {
+                    var name = CallableName(body.Owner);
+                    if (name != null && names.Add(name))
+                    {
+                        newNames.Add(name);
+                    }
+                }
+
+                if (newNames.Count == 0 && !newGenerics)
+                {
+                    break;
+                }
+            }
+
+            MarkReadInitializers(bodies);
+            foreach (var body in bodies)
+            {
+                if (body.IsRelevant)
+                {
+                    _relevantTrees.Add(body.Node.SyntaxTree);
+                    RelevantOperations += _operationCounts.TryGetValue(body, out int count) ? count : 1;
+                }
+            }
+        }
+
+        /// <summary>
+        /// The names that lead to kernel values: the runtime's value types and its static functions and constants,
+        /// the source types that hold kernel values, members whose signature has one, and configured sinks and bounce helpers.
+        /// </summary>
+        private NameSet SeedNames()
+        {
+            var names = new NameSet();
+            foreach (var type in RuntimeTypes(_flow.Kernel.Kernel.ContainingAssembly.GlobalNamespace))
+            {
+                if (!_types.IsKernelValue(type) && !SymbolEqualityComparer.Default.Equals(type, _flow.Kernel.Kernel))
+                {
+                    continue;
+                }
+
+                names.Add(type.Name);
+                foreach (var member in type.GetMembers())
+                {
+                    if (member.IsStatic && member.DeclaredAccessibility == Accessibility.Public && member.CanBeReferencedByName)
+                    {
+                        names.Add(member.Name);
+                    }
+                }
+            }
+
+            foreach (var (name, isPrefix) in _flow.Options.SinkMethods.SimpleNames().Concat(_flow.Options.BounceMethods.SimpleNames()))
+            {
+                if (isPrefix) names.AddPrefix(name);
+                else names.Add(name);
+            }
+
+            foreach (var type in SourceTypes(_flow.Compilation.Assembly.GlobalNamespace))
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                if (_types.IsKernelValue(type))
+                {
+                    names.Add(type.Name);
+                }
+
+                foreach (var member in type.GetMembers())
+                {
+                    if (member.CanBeReferencedByName && SignatureHoldsKernelValue(member))
+                    {
+                        names.Add(member.Name);
+                    }
+                }
+            }
+
+            return names;
+        }
+
+        private static IEnumerable<INamedTypeSymbol> RuntimeTypes(INamespaceSymbol ns)
+        {
+            foreach (var type in ns.GetTypeMembers())
+            {
+                if (type.DeclaredAccessibility == Accessibility.Public)
+                {
+                    yield return type;
+                }
+            }
+
+            foreach (var nested in ns.GetNamespaceMembers())
+            {
+                foreach (var type in RuntimeTypes(nested))
+                {
+                    yield return type;
+                }
+            }
+        }
+
+        private static IEnumerable<INamedTypeSymbol> SourceTypes(INamespaceSymbol ns)
+        {
+            var stack = new Stack<INamespaceOrTypeSymbol>();
+            stack.Push(ns);
+            while (stack.Count > 0)
+            {
+                var current = stack.Pop();
+                if (current is INamespaceSymbol namespaceSymbol)
+                {
+                    foreach (var member in namespaceSymbol.GetMembers())
+                    {
+                        stack.Push(member);
+                    }
+                }
+                else if (current is INamedTypeSymbol type)
+                {
+                    yield return type;
+                    foreach (var nested in type.GetTypeMembers())
+                    {
+                        stack.Push(nested);
+                    }
+                }
+            }
+        }
+
+        /// <summary>A field, property, event or method whose type, return type or parameters can hold a kernel value.</summary>
+        private bool SignatureHoldsKernelValue(ISymbol member)
+        {
+            switch (member)
+            {
+                case IFieldSymbol field:
+                    return _types.IsKernelValue(field.Type);
+                case IPropertySymbol property:
+                    return _types.IsKernelValue(property.Type) || property.Parameters.Any(p => _types.IsKernelValue(p.Type));
+                case IEventSymbol @event:
+                    return _types.IsKernelValue(@event.Type);
+                case IMethodSymbol method:
+                    return _types.IsKernelValue(method.ReturnType) || method.Parameters.Any(p => _types.IsKernelValue(p.Type))
+                        || (method.AssociatedSymbol != null && SignatureHoldsKernelValue(method.AssociatedSymbol));
+                default:
+                    return false;
+            }
+        }
+
+        private bool InInstantiatedGeneric(ISymbol owner)
+        {
+            for (ISymbol? current = owner; current != null; current = current.ContainingSymbol)
+            {
+                if ((current is IMethodSymbol { IsGenericMethod: true } || current is INamedTypeSymbol { IsGenericType: true })
+                    && _types.IsInstantiatedGeneric(current))
+                {
+                    return true;
+                }
+
+                if (current is INamespaceSymbol)
+                {
+                    break;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Binds a candidate and records what it touches; true when it showed a new generic instantiated with kernel values.</summary>
+        private bool Scan(BodyInfo body)
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+            bool direct = SignatureHoldsKernelValue(body.Owner) || InInstantiatedGeneric(body.Owner);
+            bool newGenerics = false;
+            var operation = body.GetOperation(_cancellationToken);
+            if (operation == null)
+            {
+                body.IsRelevant |= direct;
+                return false;
+            }
+
+            var reads = new List<ISymbol>();
+            int operations = 0;
+            foreach (var node in operation.DescendantsAndSelf())
+            {
+                operations++;
+                if (node is not IInstanceReferenceOperation && node.Type is { } type)
+                {
+                    if (_types.IsKernelValue(type))
+                    {
+                        direct = true;
+                        newGenerics |= NoteInstantiation(type);
+                    }
+                }
+
+                foreach (var target in TargetsOf(node))
+                {
+                    if (_flow.Kernel.IsKernelMember(target))
+                    {
+                        direct = true;
+                        body.ReachesKernel = true;
+                        continue;
+                    }
+
+                    if (target is IMethodSymbol method)
+                    {
+                        if (_flow.Options.SinkMethods.Matches(method) || _flow.Options.BounceMethods.Matches(method))
+                        {
+                            direct = true;
+                        }
+
+                        newGenerics |= NoteInstantiation(method);
+                        foreach (var callee in _flow.DispatchTargets(method))
+                        {
+                            if (callee != body && !body.Callees.Contains(callee))
+                            {
+                                body.Callees.Add(callee);
+                            }
+                        }
+                    }
+                    else if (target is IFieldSymbol || target is IPropertySymbol)
+                    {
+                        reads.Add(target.OriginalDefinition);
+                    }
+                }
+            }
+
+            body.IsRelevant |= direct;
+            _reads[body] = reads;
+            _operationCounts[body] = operations;
+            return newGenerics;
+        }
+
+        /// <summary>A constructed generic of the compilation's own with kernel type arguments: its code handles kernel values.</summary>
+        private bool NoteInstantiation(ISymbol symbol)
+        {
+            bool added = false;
+            if (symbol is IMethodSymbol { IsGenericMethod: true } method && IsSource(method.OriginalDefinition) && _types.HasKernelTypeArguments(method))
+            {
+                added |= _types.AddInstantiatedGeneric(method.OriginalDefinition);
+            }
+
+            for (var type = symbol as INamedTypeSymbol ?? symbol.ContainingType; type != null; type = type.ContainingType)
+            {
+                if (type.IsGenericType && IsSource(type.OriginalDefinition) && !SymbolEqualityComparer.Default.Equals(type, type.OriginalDefinition)
+                    && _types.HasKernelTypeArguments(type))
+                {
+                    added |= _types.AddInstantiatedGeneric(type.OriginalDefinition);
+                }
+            }
+
+            return added;
+        }
+
+        private static bool IsSource(ISymbol symbol) => !symbol.Locations.IsEmpty && symbol.Locations[0].IsInSource;
+
+        /// <summary>Closes relevance and kernel reach backwards over the calls of the bound bodies; returns the bodies that are relevant.</summary>
+        private IEnumerable<BodyInfo> Close(List<BodyInfo> bound)
+        {
+            bool changed = true;
+            while (changed)
+            {
+                changed = false;
+                foreach (var body in bound)
+                {
+                    foreach (var callee in body.Callees)
+                    {
+                        if (callee.IsRelevant && !body.IsRelevant)
+                        {
+                            body.IsRelevant = true;
+                            changed = true;
+                        }
+
+                        if (callee.ReachesKernel && !body.ReachesKernel)
+                        {
+                            body.ReachesKernel = true;
+                            changed = true;
+                        }
+                    }
+                }
+            }
+
+            foreach (var body in bound)
+            {
+                if (!body.IsRelevant)
+                {
+                    continue;
+                }
+
+                foreach (var callee in body.Callees)
+                {
+                    callee.HasCallers = true;
+                }
+
+                if (_reads.TryGetValue(body, out var reads))
+                {
+                    foreach (var read in reads)
+                    {
+                        _readByRelevant.Add(read);
+                    }
+                }
+
+                yield return body;
+            }
+        }
+
+        /// <summary>Initializers of fields and properties that relevant code reads: a size or flag kept in a static readonly field.</summary>
+        private void MarkReadInitializers(IReadOnlyList<BodyInfo> bodies)
+        {
+            foreach (var body in bodies)
+            {
+                if (body.IsInitializer && !body.IsRelevant && _readByRelevant.Contains(body.Owner.OriginalDefinition))
+                {
+                    body.IsRelevant = true;
+                }
+            }
+        }
+
+        /// <summary>The name a call to the body is written with: a method's, a property's for its accessors, the type's for a constructor.</summary>
+        private static string? CallableName(ISymbol owner) => owner switch
+        {
+            IMethodSymbol { MethodKind: MethodKind.Constructor or MethodKind.StaticConstructor } constructor => constructor.ContainingType.Name,
+            IMethodSymbol { AssociatedSymbol: { } associated } => associated.Name,
+            IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.ExplicitInterfaceImplementation } method => method.Name.Substring(method.Name.LastIndexOf('.') + 1),
+            _ => null,
+        };
+
+        /// <summary>The symbols an operation refers to: what it calls, creates, reads or writes.</summary>
+        public static IEnumerable<ISymbol> TargetsOf(IOperation operation)
+        {
+            switch (operation)
+            {
+                case IInvocationOperation invocation:
+                    yield return invocation.TargetMethod;
+                    break;
+                case IObjectCreationOperation { Constructor: { } constructor }:
+                    yield return constructor;
+                    break;
+                case IMethodReferenceOperation reference:
+                    yield return reference.Method;
+                    break;
+                case IPropertyReferenceOperation property:
+                    yield return property.Property;
+                    if (property.Property.GetMethod != null) yield return property.Property.GetMethod;
+                    if (property.Property.SetMethod != null) yield return property.Property.SetMethod;
+                    break;
+                case IFieldReferenceOperation field:
+                    yield return field.Field;
+                    break;
+                case IBinaryOperation { OperatorMethod: { } binaryOperator }:
+                    yield return binaryOperator;
+                    break;
+                case IUnaryOperation { OperatorMethod: { } unaryOperator }:
+                    yield return unaryOperator;
+                    break;
+                case IConversionOperation { OperatorMethod: { } conversion }:
+                    yield return conversion;
+                    break;
+            }
+        }
+    }
+}
