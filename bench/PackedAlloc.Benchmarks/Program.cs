@@ -11,10 +11,18 @@ namespace PackedAlloc.Benchmarks
         /// <summary>
         /// <c>dotnet run -c Release --project bench/PackedAlloc.Benchmarks</c> runs BenchmarkDotNet (add
         /// <c>--job short</c> for a quick pass); <c>-- --quick</c> runs each scenario a few times and prints the
-        /// ratio to the baseline measured in the same run, plus what PA0001 reported.
+        /// ratio to the baseline measured in the same run, plus what PA0001 reported; <c>-- --on DIR</c> profiles the
+        /// analysis on any directory of C# files (see <see cref="DirectoryProfile"/>).
         /// </summary>
         public static int Main(string[] args)
         {
+            int on = Array.IndexOf(args, "--on");
+            if (on >= 0 && on + 1 < args.Length)
+            {
+                int define = Array.IndexOf(args, "--define");
+                return DirectoryProfile.Run(args[on + 1], define >= 0 && define + 1 < args.Length ? args[define + 1] : string.Empty);
+            }
+
             if (args.Contains("--quick"))
             {
                 return Quick() ? 0 : 1;

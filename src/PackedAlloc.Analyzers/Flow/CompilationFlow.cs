@@ -39,6 +39,7 @@ namespace PackedAlloc.Analyzers.Flow
         private readonly List<BodyInfo> _bodies = new List<BodyInfo>();
         private readonly Dictionary<ISymbol, List<BodyInfo>> _implementations = new Dictionary<ISymbol, List<BodyInfo>>(SymbolEqualityComparer.Default);
         private readonly HashSet<IPropertySymbol> _autoProperties = new HashSet<IPropertySymbol>(SymbolEqualityComparer.Default);
+        private readonly List<IPropertySymbol> _autoPropertyList = new List<IPropertySymbol>();
         private readonly Dictionary<ISymbol, List<IPropertySymbol>> _storedImplementations = new Dictionary<ISymbol, List<IPropertySymbol>>(SymbolEqualityComparer.Default);
         private readonly Dictionary<string, AbstractValue> _globalFields = new Dictionary<string, AbstractValue>();
         private readonly Dictionary<HeapKey, AbstractValue> _globalHeap = new Dictionary<HeapKey, AbstractValue>();
@@ -53,6 +54,8 @@ namespace PackedAlloc.Analyzers.Flow
         private Relevance? _relevance;
         private BodyInfo? _currentRoot;
         private readonly List<BodyInfo> _uncheckedRoots = new List<BodyInfo>();
+        private readonly Dictionary<SyntaxTree, int> _treeOrder = new Dictionary<SyntaxTree, int>();
+        private readonly Dictionary<SyntaxTree, List<BodyInfo>> _bodiesByTree = new Dictionary<SyntaxTree, List<BodyInfo>>();
 
         public CompilationFlow(Compilation compilation, KernelSymbols kernel, AnalysisOptions options, CancellationToken cancellationToken)
         {
@@ -73,6 +76,9 @@ namespace PackedAlloc.Analyzers.Flow
 
         /// <summary>The most operation visits the whole compilation may take (see <see cref="AnalysisOptions.MaxTotalSteps"/>).</summary>
         public long StepBudget { get; private set; }
+
+        /// <summary>The bodies of the trees collected so far (see <see cref="CollectTree"/>).</summary>
+        public IReadOnlyList<BodyInfo> CollectedBodies => _bodies;
 
         /// <summary>The bodies the analysis treats as able to touch kernel values (known after <see cref="Run"/>).</summary>
         public IEnumerable<BodyInfo> RelevantBodies => _bodies.Where(b => b.IsRelevant);
@@ -95,16 +101,20 @@ namespace PackedAlloc.Analyzers.Flow
                 return;
             }
 
-            CollectBodies();
-            IndexImplementations();
-            _relevance = Relevance.Mark(this, _bodies, CancellationToken);
+            int index = 0;
+            foreach (var tree in _compilation.SyntaxTrees)
+            {
+                _treeOrder[tree] = index++;
+            }
+
+            _relevance = Relevance.Mark(this, CancellationToken);
             StepBudget = Options.MaxTotalSteps > 0 ? Options.MaxTotalSteps : AnalysisOptions.AutomaticTotalSteps(_relevance.RelevantOperations);
         }
 
         public void Run()
         {
             FindRelevantBodies();
-            var roots = _bodies.Where(b => b.IsRelevant).ToList();
+            var roots = _bodies.Where(b => b.IsRelevant).OrderBy(b => b.Order).ToList();
             for (int round = 0; round < MaxRounds; round++)
             {
                 int versionAtStart = _globalVersion;
@@ -151,7 +161,19 @@ namespace PackedAlloc.Analyzers.Flow
                 definition = definition.PartialImplementationPart;
             }
 
-            return _bodiesByMethod.TryGetValue(definition, out var body) ? body : null;
+            if (_bodiesByMethod.TryGetValue(definition, out var body))
+            {
+                return body;
+            }
+
+            // A method of a tree the analysis has not looked at yet: look now.
+            bool collected = false;
+            foreach (var reference in definition.DeclaringSyntaxReferences)
+            {
+                collected |= _treeOrder.ContainsKey(reference.SyntaxTree) && CollectTree(reference.SyntaxTree) != null;
+            }
+
+            return collected && _bodiesByMethod.TryGetValue(definition, out body) ? body : null;
         }
 
         /// <summary>
@@ -192,6 +214,11 @@ namespace PackedAlloc.Analyzers.Flow
         public IReadOnlyList<IPropertySymbol> PropertyStorage(IPropertySymbol property)
         {
             var definition = property.OriginalDefinition;
+            foreach (var reference in definition.DeclaringSyntaxReferences)
+            {
+                if (_treeOrder.ContainsKey(reference.SyntaxTree)) CollectTree(reference.SyntaxTree);
+            }
+
             var result = new List<IPropertySymbol>();
             if (_autoProperties.Contains(definition))
             {
@@ -207,7 +234,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>Maps each virtual, abstract and interface method to the compilation's bodies that override or implement it.</summary>
-        private void IndexImplementations()
+        private void IndexImplementations(IReadOnlyList<BodyInfo> bodies, IReadOnlyList<IPropertySymbol> autoProperties)
         {
             void AddStored(IPropertySymbol key, IPropertySymbol stored)
             {
@@ -219,7 +246,7 @@ namespace PackedAlloc.Analyzers.Flow
                 if (!list.Contains(stored, SymbolEqualityComparer.Default)) list.Add(stored);
             }
 
-            foreach (var property in _autoProperties)
+            foreach (var property in autoProperties)
             {
                 if (property.IsStatic || property.ContainingType == null)
                 {
@@ -255,7 +282,7 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             var types = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
-            foreach (var body in _bodies)
+            foreach (var body in bodies)
             {
                 if (body.Method is not { } method || method.IsStatic || method.ContainingType == null)
                 {
@@ -488,27 +515,62 @@ namespace PackedAlloc.Analyzers.Flow
             return definition.GetDocumentationCommentId() ?? definition.ToDisplayString();
         }
 
-        private void CollectBodies()
+        /// <summary>
+        /// The bodies of one tree, found (by syntax and declared symbols; nothing is bound) on first request and
+        /// indexed: methods by symbol, overrides and implementations, auto-properties. Trees are collected only when
+        /// relevance or a call leads to them, so code far from DMA is never looked at. Null for a tree not in the compilation.
+        /// </summary>
+        public IReadOnlyList<BodyInfo>? CollectTree(SyntaxTree tree)
         {
-            int order = 0;
-            foreach (var tree in _compilation.SyntaxTrees)
+            if (_bodiesByTree.TryGetValue(tree, out var existing))
             {
-                CancellationToken.ThrowIfCancellationRequested();
-#pragma warning disable RS1030 // The analysis is whole-compilation: it needs the bodies of every tree, not only the one being reported.
-                var model = _compilation.GetSemanticModel(tree);
+                return existing;
+            }
+
+            if (!_treeOrder.TryGetValue(tree, out int treeOrder))
+            {
+                return null;
+            }
+
+            CancellationToken.ThrowIfCancellationRequested();
+            var bodies = new List<BodyInfo>();
+            _bodiesByTree[tree] = bodies;
+            int autoPropertiesBefore = _autoPropertyList.Count;
+#pragma warning disable RS1030 // The analysis is whole-compilation: it needs the bodies of other trees than the one being reported.
+            var model = _compilation.GetSemanticModel(tree);
 #pragma warning restore RS1030
-                var root = tree.GetRoot(CancellationToken);
-                foreach (var node in root.DescendantNodesAndSelf(descendIntoChildren: n => n is CompilationUnitSyntax || n is BaseNamespaceDeclarationSyntax || n is TypeDeclarationSyntax))
+            var root = tree.GetRoot(CancellationToken);
+            int position = 0;
+            foreach (var node in root.DescendantNodesAndSelf(descendIntoChildren: n => n is CompilationUnitSyntax || n is BaseNamespaceDeclarationSyntax || n is TypeDeclarationSyntax))
+            {
+                foreach (var (owner, bodyNode) in BodiesOf(node, model))
                 {
-                    foreach (var (owner, bodyNode) in BodiesOf(node, model))
+                    // Source order across the whole compilation, whatever order trees are collected in.
+                    var body = new BodyInfo(owner, bodyNode, model, (treeOrder << 20) + position++);
+                    bodies.Add(body);
+                    _bodies.Add(body);
+                    if (owner is IMethodSymbol method && !_bodiesByMethod.ContainsKey(method.OriginalDefinition))
                     {
-                        var body = new BodyInfo(owner, bodyNode, model, order++);
-                        _bodies.Add(body);
-                        if (owner is IMethodSymbol method && !_bodiesByMethod.ContainsKey(method.OriginalDefinition))
-                        {
-                            _bodiesByMethod.Add(method.OriginalDefinition, body);
-                        }
+                        _bodiesByMethod.Add(method.OriginalDefinition, body);
                     }
+                }
+            }
+
+            IndexImplementations(bodies, _autoPropertyList.GetRange(autoPropertiesBefore, _autoPropertyList.Count - autoPropertiesBefore));
+            return bodies;
+        }
+
+        /// <summary>The types declared in a tree (collected or not).</summary>
+        public IEnumerable<INamedTypeSymbol> DeclaredTypes(SyntaxTree tree)
+        {
+#pragma warning disable RS1030 // See CollectTree.
+            var model = _compilation.GetSemanticModel(tree);
+#pragma warning restore RS1030
+            foreach (var node in tree.GetRoot(CancellationToken).DescendantNodesAndSelf(descendIntoChildren: n => n is CompilationUnitSyntax || n is BaseNamespaceDeclarationSyntax || n is TypeDeclarationSyntax))
+            {
+                if (node is BaseTypeDeclarationSyntax or DelegateDeclarationSyntax && model.GetDeclaredSymbol(node, CancellationToken) is INamedTypeSymbol type)
+                {
+                    yield return type;
                 }
             }
         }
@@ -572,7 +634,7 @@ namespace PackedAlloc.Analyzers.Flow
                             && accessors.Accessors.All(a => a.Body == null && a.ExpressionBody == null))
                         {
                             // An auto-property: its value is stored in the object, under its own member key.
-                            _autoProperties.Add(symbol.OriginalDefinition);
+                            if (_autoProperties.Add(symbol.OriginalDefinition)) _autoPropertyList.Add(symbol.OriginalDefinition);
                         }
 
                         if (property is PropertyDeclarationSyntax { Initializer: { } initializer })

@@ -13,7 +13,8 @@ namespace PackedAlloc.Analyzers.Flow
     internal sealed class NameSet
     {
         private readonly HashSet<string> _names = new HashSet<string>(System.StringComparer.Ordinal);
-        private readonly HashSet<int> _lengths = new HashSet<int>();
+        /// <summary>Length, first and last character of each name: most words are ruled out without making a string.</summary>
+        private readonly HashSet<long> _shapes = new HashSet<long>();
         private readonly List<string> _prefixes = new List<string>();
 
         /// <summary>Adds a name; false when it was there already.</summary>
@@ -24,7 +25,7 @@ namespace PackedAlloc.Analyzers.Flow
                 return false;
             }
 
-            _lengths.Add(name.Length);
+            _shapes.Add(Shape(name.Length, name[0], name[name.Length - 1]));
             return true;
         }
 
@@ -65,7 +66,7 @@ namespace PackedAlloc.Analyzers.Flow
                     return true;
                 }
 
-                if (length <= buffer.Length && _lengths.Contains(length))
+                if (length <= buffer.Length && _shapes.Contains(Shape(length, text[start], text[position - 1])))
                 {
                     text.CopyTo(start, buffer, 0, length);
                     if (_names.Contains(new string(buffer, 0, length)))
@@ -77,6 +78,8 @@ namespace PackedAlloc.Analyzers.Flow
 
             return false;
         }
+
+        private static long Shape(int length, char first, char last) => ((long)length << 32) | ((long)first << 16) | last;
 
         private bool StartsWithPrefix(SourceText text, int start, int length)
         {

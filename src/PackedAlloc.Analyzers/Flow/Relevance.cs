@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Text;
 
@@ -32,6 +33,7 @@ namespace PackedAlloc.Analyzers.Flow
         private readonly HashSet<SyntaxTree> _relevantTrees = new HashSet<SyntaxTree>();
         private readonly Dictionary<BodyInfo, List<ISymbol>> _reads = new Dictionary<BodyInfo, List<ISymbol>>();
         private readonly Dictionary<BodyInfo, int> _operationCounts = new Dictionary<BodyInfo, int>();
+        private readonly Dictionary<BodyInfo, List<IMethodSymbol>> _calls = new Dictionary<BodyInfo, List<IMethodSymbol>>();
 
         private Relevance(CompilationFlow flow, CancellationToken cancellationToken)
         {
@@ -49,60 +51,56 @@ namespace PackedAlloc.Analyzers.Flow
         public bool IsRelevantTree(SyntaxTree tree) => _relevantTrees.Contains(tree);
 
         /// <summary>Marks <see cref="BodyInfo.IsRelevant"/>, <see cref="BodyInfo.ReachesKernel"/>, <see cref="BodyInfo.HasCallers"/> and the callees of every relevant body.</summary>
-        public static Relevance Mark(CompilationFlow flow, IReadOnlyList<BodyInfo> bodies, CancellationToken cancellationToken)
+        public static Relevance Mark(CompilationFlow flow, CancellationToken cancellationToken)
         {
             var relevance = new Relevance(flow, cancellationToken);
-            relevance.Run(bodies);
+            relevance.Run();
             return relevance;
         }
 
-        private void Run(IReadOnlyList<BodyInfo> bodies)
+        /// <summary>
+        /// Rounds until nothing new is found. Each round's new names pick out trees not seen yet (whose declarations
+        /// then add names of their own: types that hold kernel values, members whose signature has one) and unbound
+        /// bodies that name one of them; those bodies are bound and scanned, and the methods found relevant add their
+        /// names for the next round, so that their callers are looked at.
+        /// </summary>
+        private void Run()
         {
             var names = SeedNames();
-            var byTree = bodies.GroupBy(b => b.Node.SyntaxTree).ToList();
+            var delta = names;
+            var trees = _flow.Compilation.SyntaxTrees.ToList();
+            var seen = new HashSet<SyntaxTree>();
             var bound = new List<BodyInfo>();
-            var newNames = names;
-            bool first = true;
-            while (true)
+            while (delta.Count > 0)
             {
+                var next = new NameSet();
                 var candidates = new List<BodyInfo>();
-                foreach (var group in byTree)
+                foreach (var tree in trees)
                 {
                     _cancellationToken.ThrowIfCancellationRequested();
-                    SourceText? text = null;
-                    bool treeChecked = false;
-                    bool treeHasName = false;
-                    foreach (var body in group)
+                    var text = tree.GetText(_cancellationToken);
+                    bool known = seen.Contains(tree);
+                    if (!known && !delta.OccursIn(text, new TextSpan(0, text.Length)))
                     {
-                        if (body.IsBound)
-                        {
-                            continue;
-                        }
+                        continue;
+                    }
 
-                        if ((first && SignatureHoldsKernelValue(body.Owner)) || InInstantiatedGeneric(body.Owner))
-                        {
-                            candidates.Add(body);
-                            continue;
-                        }
+                    if (!known)
+                    {
+                        seen.Add(tree);
+                        AddDeclaredNames(tree, names, next);
+                    }
 
-                        if (!treeChecked)
-                        {
-                            text = group.Key.GetText(_cancellationToken);
-                            treeHasName = newNames.OccursIn(text, new TextSpan(0, text.Length));
-                            treeChecked = true;
-                        }
-
-                        if (treeHasName && newNames.OccursIn(text!, body.Node.Span))
+                    foreach (var body in _flow.CollectTree(tree) ?? System.Array.Empty<BodyInfo>())
+                    {
+                        // An accessor's or initializer's text does not show its property's type: a newly seen tree's
+                        // bodies are also asked for their signature.
+                        if (!body.IsBound && (delta.OccursIn(text, body.Node.Span) || InInstantiatedGeneric(body.Owner)
+                            || (!known && SignatureHoldsKernelValue(body.Owner))))
                         {
                             candidates.Add(body);
                         }
                     }
-                }
-
-                first = false;
-                if (candidates.Count == 0)
-                {
-                    break;
                 }
 
                 bool newGenerics = false;
@@ -112,24 +110,42 @@ namespace PackedAlloc.Analyzers.Flow
                     bound.Add(body);
                 }
 
-                newNames = new NameSet();
                 foreach (var body in Close(bound))
                 {
                     var name = CallableName(body.Owner);
                     if (name != null && names.Add(name))
                     {
-                        newNames.Add(name);
+                        next.Add(name);
                     }
                 }
 
-                if (newNames.Count == 0 && !newGenerics)
+                if (newGenerics)
                 {
-                    break;
+                    // Bodies of generic code now known to hold kernel values: their trees, and the bodies in them.
+                    foreach (var body in _flow.CollectedBodies.ToList())
+                    {
+                        if (!body.IsBound && InInstantiatedGeneric(body.Owner))
+                        {
+                            newGenerics |= Scan(body);
+                            bound.Add(body);
+                        }
+                    }
+
+                    foreach (var body in Close(bound))
+                    {
+                        var name = CallableName(body.Owner);
+                        if (name != null && names.Add(name))
+                        {
+                            next.Add(name);
+                        }
+                    }
                 }
+
+                delta = next;
             }
 
-            MarkReadInitializers(bodies);
-            foreach (var body in bodies)
+            MarkReadInitializers(_flow.CollectedBodies);
+            foreach (var body in _flow.CollectedBodies)
             {
                 if (body.IsRelevant)
                 {
@@ -140,26 +156,72 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>
-        /// The names that lead to kernel values: the runtime's value types and its static functions and constants,
-        /// the source types that hold kernel values, members whose signature has one, and configured sinks and bounce helpers.
+        /// The names a newly seen tree declares that lead to kernel values: types that hold them, members whose type
+        /// or signature has one, and aliases (<c>using Ptr = PackedAlloc.Runtime.KernelPtr;</c>) of either.
+        /// </summary>
+        private void AddDeclaredNames(SyntaxTree tree, NameSet names, NameSet next)
+        {
+            void Add(string name)
+            {
+                if (names.Add(name)) next.Add(name);
+            }
+
+            foreach (var type in _flow.DeclaredTypes(tree))
+            {
+                if (_types.IsKernelValue(type))
+                {
+                    Add(type.Name);
+                }
+
+                foreach (var member in type.GetMembers())
+                {
+                    if (member.CanBeReferencedByName && SignatureHoldsKernelValue(member))
+                    {
+                        Add(member.Name);
+                    }
+                }
+            }
+
+            foreach (var alias in tree.GetRoot(_cancellationToken).DescendantNodes(n => n is CompilationUnitSyntax || n is BaseNamespaceDeclarationSyntax)
+                .OfType<UsingDirectiveSyntax>())
+            {
+                if (alias.Alias != null)
+                {
+#pragma warning disable RS1030 // Aliases are declared per tree; the semantic model of that tree resolves them.
+                    var target = _flow.Compilation.GetSemanticModel(tree).GetSymbolInfo(alias.Name!, _cancellationToken).Symbol;
+#pragma warning restore RS1030
+                    if (target is ITypeSymbol aliased && _types.IsKernelValue(aliased)
+                        || target is INamedTypeSymbol named && SymbolEqualityComparer.Default.Equals(named, _flow.Kernel.Kernel))
+                    {
+                        Add(alias.Alias.Name.Identifier.ValueText);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// The names every use of the runtime starts from: its value types (and the Kernel class), the Kernel class's
+        /// functions and constants, and the configured sinks and bounce helpers.
         /// </summary>
         private NameSet SeedNames()
         {
             var names = new NameSet();
             foreach (var type in RuntimeTypes(_flow.Kernel.Kernel.ContainingAssembly.GlobalNamespace))
             {
-                if (!_types.IsKernelValue(type) && !SymbolEqualityComparer.Default.Equals(type, _flow.Kernel.Kernel))
+                if (_types.IsKernelValue(type) || SymbolEqualityComparer.Default.Equals(type, _flow.Kernel.Kernel))
                 {
-                    continue;
+                    names.Add(type.Name);
                 }
+            }
 
-                names.Add(type.Name);
-                foreach (var member in type.GetMembers())
+            // The Kernel class's functions and constants are written bare (using static). Other runtime types'
+            // static members are written after their type's name, which is in the set already; a bare use through
+            // a using static of theirs still makes the value flow into a body that names a relevant method or type.
+            foreach (var member in _flow.Kernel.Kernel.GetMembers())
+            {
+                if (member.IsStatic && member.DeclaredAccessibility == Accessibility.Public && member.CanBeReferencedByName)
                 {
-                    if (member.IsStatic && member.DeclaredAccessibility == Accessibility.Public && member.CanBeReferencedByName)
-                    {
-                        names.Add(member.Name);
-                    }
+                    names.Add(member.Name);
                 }
             }
 
@@ -167,23 +229,6 @@ namespace PackedAlloc.Analyzers.Flow
             {
                 if (isPrefix) names.AddPrefix(name);
                 else names.Add(name);
-            }
-
-            foreach (var type in SourceTypes(_flow.Compilation.Assembly.GlobalNamespace))
-            {
-                _cancellationToken.ThrowIfCancellationRequested();
-                if (_types.IsKernelValue(type))
-                {
-                    names.Add(type.Name);
-                }
-
-                foreach (var member in type.GetMembers())
-                {
-                    if (member.CanBeReferencedByName && SignatureHoldsKernelValue(member))
-                    {
-                        names.Add(member.Name);
-                    }
-                }
             }
 
             return names;
@@ -204,31 +249,6 @@ namespace PackedAlloc.Analyzers.Flow
                 foreach (var type in RuntimeTypes(nested))
                 {
                     yield return type;
-                }
-            }
-        }
-
-        private static IEnumerable<INamedTypeSymbol> SourceTypes(INamespaceSymbol ns)
-        {
-            var stack = new Stack<INamespaceOrTypeSymbol>();
-            stack.Push(ns);
-            while (stack.Count > 0)
-            {
-                var current = stack.Pop();
-                if (current is INamespaceSymbol namespaceSymbol)
-                {
-                    foreach (var member in namespaceSymbol.GetMembers())
-                    {
-                        stack.Push(member);
-                    }
-                }
-                else if (current is INamedTypeSymbol type)
-                {
-                    yield return type;
-                    foreach (var nested in type.GetTypeMembers())
-                    {
-                        stack.Push(nested);
-                    }
                 }
             }
         }
@@ -285,6 +305,7 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             var reads = new List<ISymbol>();
+            var calls = new List<IMethodSymbol>();
             int operations = 0;
             foreach (var node in operation.DescendantsAndSelf())
             {
@@ -315,13 +336,7 @@ namespace PackedAlloc.Analyzers.Flow
                         }
 
                         newGenerics |= NoteInstantiation(method);
-                        foreach (var callee in _flow.DispatchTargets(method))
-                        {
-                            if (callee != body && !body.Callees.Contains(callee))
-                            {
-                                body.Callees.Add(callee);
-                            }
-                        }
+                        calls.Add(method);
                     }
                     else if (target is IFieldSymbol || target is IPropertySymbol)
                     {
@@ -332,6 +347,7 @@ namespace PackedAlloc.Analyzers.Flow
 
             body.IsRelevant |= direct;
             _reads[body] = reads;
+            _calls[body] = calls;
             _operationCounts[body] = operations;
             return newGenerics;
         }
@@ -357,11 +373,46 @@ namespace PackedAlloc.Analyzers.Flow
             return added;
         }
 
-        private static bool IsSource(ISymbol symbol) => !symbol.Locations.IsEmpty && symbol.Locations[0].IsInSource;
+        private bool IsSource(ISymbol symbol)
+        {
+            if (symbol.Locations.IsEmpty || !symbol.Locations[0].IsInSource)
+            {
+                return false;
+            }
+
+            // Its bodies must be collected to be marked.
+            foreach (var reference in symbol.DeclaringSyntaxReferences)
+            {
+                _flow.CollectTree(reference.SyntaxTree);
+            }
+
+            return true;
+        }
 
         /// <summary>Closes relevance and kernel reach backwards over the calls of the bound bodies; returns the bodies that are relevant.</summary>
         private IEnumerable<BodyInfo> Close(List<BodyInfo> bound)
         {
+            // Callees are resolved here rather than when a body is scanned: an override or implementation in a tree
+            // seen later is a dispatch target too.
+            foreach (var body in bound)
+            {
+                if (!_calls.TryGetValue(body, out var calls))
+                {
+                    continue;
+                }
+
+                foreach (var method in calls)
+                {
+                    foreach (var callee in _flow.DispatchTargets(method))
+                    {
+                        if (callee != body && !body.Callees.Contains(callee))
+                        {
+                            body.Callees.Add(callee);
+                        }
+                    }
+                }
+            }
+
             bool changed = true;
             while (changed)
             {

@@ -1,0 +1,89 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using PackedAlloc.Analyzers.Flow;
+using PackedAlloc.Analyzers.Model;
+
+namespace PackedAlloc.Benchmarks
+{
+    /// <summary>
+    /// <c>-- --on DIR [--define A;B]</c>: runs PA0001's analysis in this process on every .cs file below DIR (any
+    /// code: a public repository checked out beside this one, a generated corpus) and prints where its time goes,
+    /// phase by phase, with the binding of the same code as the yardstick. For profiling, not for the figures in
+    /// docs/performance.md, which come from real builds (bench/PackedAlloc.BuildBench).
+    /// </summary>
+    internal static class DirectoryProfile
+    {
+        public static int Run(string directory, string defines)
+        {
+            System.Diagnostics.Trace.Listeners.Add(new System.Diagnostics.TextWriterTraceListener(Console.Error));
+            var parseOptions = new CSharpParseOptions(LanguageVersion.Latest, preprocessorSymbols: defines.Split(';', StringSplitOptions.RemoveEmptyEntries));
+            var trees = Directory.EnumerateFiles(directory, "*.cs", SearchOption.AllDirectories)
+                .Where(p => !p.Contains(Path.DirectorySeparatorChar + "obj" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                .Select(p => CSharpSyntaxTree.ParseText(File.ReadAllText(p), parseOptions, p))
+                .ToList();
+            var template = AnalyzerBenchmarks.CreateCompilation("Drivers");
+            var compilation = CSharpCompilation.Create("Profiled", trees, template.References,
+                new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable));
+            int lines = trees.Sum(t => t.GetText().Lines.Count);
+            Console.WriteLine($"{trees.Count} files, {lines} lines, {compilation.GetDiagnostics().Count(d => d.Severity == DiagnosticSeverity.Error)} compile errors");
+
+            var bind = Stopwatch.StartNew();
+            foreach (var tree in compilation.Clone().SyntaxTrees)
+            {
+                compilation.GetSemanticModel(tree).GetDiagnostics();
+            }
+
+            Console.WriteLine($"binding every tree (yardstick): {bind.ElapsedMilliseconds} ms");
+
+            for (int run = 0; run < 3; run++)
+            {
+                var fresh = compilation.Clone();
+                var kernel = KernelSymbols.TryCreate(fresh);
+                if (kernel == null)
+                {
+                    Console.WriteLine("the code does not reference PackedAlloc.Runtime");
+                    return 1;
+                }
+
+                var total = Stopwatch.StartNew();
+                var options = AnalysisOptions.Read(new EmptyOptions(), fresh, kernel.ArchDmaMinAlign);
+                var flow = new CompilationFlow(fresh, kernel, options, CancellationToken.None);
+                var phase = Stopwatch.StartNew();
+                flow.FindRelevantBodies();
+                long relevance = phase.ElapsedMilliseconds;
+                phase.Restart();
+                var result = FlowDiagnostics.Compute(flow);
+                long analysis = phase.ElapsedMilliseconds;
+                Console.WriteLine($"run {run}: relevance {relevance} ms, flow {analysis} ms, total {total.ElapsedMilliseconds} ms; "
+                    + $"{flow.RelevantBodies.Count()} relevant bodies, {flow.TotalSteps} steps (budget {flow.StepBudget}); "
+                    + $"{result.All.Count(d => d.Id == "PA0001")} PA0001, {result.All.Count(d => d.Id == "PA0002")} PA0002");
+            }
+
+            return 0;
+        }
+
+        private sealed class EmptyOptions : AnalyzerConfigOptionsProvider
+        {
+            public override AnalyzerConfigOptions GlobalOptions { get; } = new None();
+
+            public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => GlobalOptions;
+
+            public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => GlobalOptions;
+
+            private sealed class None : AnalyzerConfigOptions
+            {
+                public override bool TryGetValue(string key, out string value)
+                {
+                    value = null!;
+                    return false;
+                }
+            }
+        }
+    }
+}
