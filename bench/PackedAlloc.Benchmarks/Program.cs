@@ -16,11 +16,28 @@ namespace PackedAlloc.Benchmarks
         /// </summary>
         public static int Main(string[] args)
         {
+            int write = Array.IndexOf(args, "--write-workload");
+            if (write >= 0 && write + 2 < args.Length)
+            {
+                // A scenario's sources as files, to profile with --on or to build.
+                System.IO.Directory.CreateDirectory(args[write + 2]);
+                int file = 0;
+                foreach (var source in Workloads.Create(args[write + 1]))
+                {
+                    System.IO.File.WriteAllText(System.IO.Path.Combine(args[write + 2], $"File{file++}.cs"), source);
+                }
+
+                return 0;
+            }
+
             int on = Array.IndexOf(args, "--on");
             if (on >= 0 && on + 1 < args.Length)
             {
                 int define = Array.IndexOf(args, "--define");
-                return DirectoryProfile.Run(args[on + 1], define >= 0 && define + 1 < args.Length ? args[define + 1] : string.Empty);
+                int runs = Array.IndexOf(args, "--runs");
+                return DirectoryProfile.Run(args[on + 1], define >= 0 && define + 1 < args.Length ? args[define + 1] : string.Empty,
+                    runs >= 0 && runs + 1 < args.Length ? int.Parse(args[runs + 1], System.Globalization.CultureInfo.InvariantCulture) : 3,
+                    phasesOnly: args.Contains("--phases-only"));
             }
 
             if (args.Contains("--quick"))

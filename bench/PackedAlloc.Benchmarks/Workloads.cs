@@ -26,6 +26,7 @@ namespace PackedAlloc.Benchmarks
         public static IReadOnlyList<string> Create(string scenario) => scenario switch
         {
             "Drivers" => Drivers(60),
+            "ManyDrivers" => Drivers(600),
             "LongCallChain" => new[] { LongCallChain(1000) },
             "Recursion" => new[] { Recursion(300) },
             "BrokenCode" => Broken(60),

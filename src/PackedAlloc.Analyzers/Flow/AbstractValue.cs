@@ -39,9 +39,22 @@ namespace PackedAlloc.Analyzers.Flow
         public ImmutableHashSet<Location> FlagSites { get; }
         public GuardPolarity Guard { get; }
 
-        public bool IsBottom => ReferenceEquals(this, Bottom) || Equals(Bottom);
+        public bool IsBottom => ReferenceEquals(this, Bottom)
+            || (Origins.IsEmpty && Objects.IsEmpty && Callables.IsEmpty && FlagSites.IsEmpty && Guard == GuardPolarity.None && Consts.IsBottom);
 
-        public static AbstractValue Constant(long value) => Bottom.WithConsts(ConstSet.Of(value));
+        /// <summary>Small constants (sizes, flags' low bits, directions, bools) are shared: they are evaluated at every visit.</summary>
+        private static readonly AbstractValue?[] SmallConstants = new AbstractValue?[1024];
+
+        public static AbstractValue Constant(long value)
+        {
+            if (value < 0 || value >= SmallConstants.Length)
+            {
+                return Bottom.WithConsts(ConstSet.Of(value));
+            }
+
+            // A benign race: two threads may each create the value; either is correct.
+            return SmallConstants[value] ??= Bottom.WithConsts(ConstSet.Of(value));
+        }
 
         public static AbstractValue ForOrigin(Origin origin) => Bottom.WithOrigins(ImmutableHashSet.Create(origin));
 
@@ -51,11 +64,17 @@ namespace PackedAlloc.Analyzers.Flow
             new AbstractValue(ImmutableHashSet<Origin>.Empty, ConstSet.Bottom, ImmutableHashSet<ObjectId>.Empty,
                 ImmutableHashSet.Create(callable), ImmutableHashSet<Location>.Empty, GuardPolarity.None);
 
-        public AbstractValue WithOrigins(ImmutableHashSet<Origin> origins) => new AbstractValue(origins, Consts, Objects, Callables, FlagSites, Guard);
-        public AbstractValue WithConsts(ConstSet consts) => new AbstractValue(Origins, consts, Objects, Callables, FlagSites, Guard);
-        public AbstractValue WithObjects(ImmutableHashSet<ObjectId> objects) => new AbstractValue(Origins, Consts, objects, Callables, FlagSites, Guard);
-        public AbstractValue WithFlagSites(ImmutableHashSet<Location> sites) => new AbstractValue(Origins, Consts, Objects, Callables, sites, Guard);
-        public AbstractValue WithGuard(GuardPolarity guard) => new AbstractValue(Origins, Consts, Objects, Callables, FlagSites, guard);
+        // Each returns this instance when nothing changes: they run at nearly every operation visit.
+        public AbstractValue WithOrigins(ImmutableHashSet<Origin> origins) =>
+            ReferenceEquals(origins, Origins) ? this : new AbstractValue(origins, Consts, Objects, Callables, FlagSites, Guard);
+        public AbstractValue WithConsts(ConstSet consts) =>
+            consts.Equals(Consts) ? this : new AbstractValue(Origins, consts, Objects, Callables, FlagSites, Guard);
+        public AbstractValue WithObjects(ImmutableHashSet<ObjectId> objects) =>
+            ReferenceEquals(objects, Objects) ? this : new AbstractValue(Origins, Consts, objects, Callables, FlagSites, Guard);
+        public AbstractValue WithFlagSites(ImmutableHashSet<Location> sites) =>
+            ReferenceEquals(sites, FlagSites) ? this : new AbstractValue(Origins, Consts, Objects, Callables, sites, Guard);
+        public AbstractValue WithGuard(GuardPolarity guard) =>
+            guard == Guard ? this : new AbstractValue(Origins, Consts, Objects, Callables, FlagSites, guard);
 
         /// <summary>This value after passing <paramref name="step"/>: every origin's route gains the step.</summary>
         public AbstractValue WithStep(Location step)
@@ -78,13 +97,22 @@ namespace PackedAlloc.Analyzers.Flow
         {
             if (ReferenceEquals(this, other) || other.IsBottom) return this;
             if (IsBottom) return other;
-            return new AbstractValue(
-                Union(Origins, other.Origins),
-                Consts.Join(other.Consts),
-                Union(Objects, other.Objects),
-                Union(Callables, other.Callables),
-                Union(FlagSites, other.FlagSites),
-                JoinGuards(Guard, other.Guard));
+            var origins = Union(Origins, other.Origins);
+            var consts = Consts.Join(other.Consts);
+            var objects = Union(Objects, other.Objects);
+            var callables = Union(Callables, other.Callables);
+            var flagSites = Union(FlagSites, other.FlagSites);
+            var guard = JoinGuards(Guard, other.Guard);
+
+            // Nothing new: keep this instance, so that states whose join changed nothing are recognised by reference
+            // and nothing is allocated (the worklist's common case once a loop has stabilised).
+            if (ReferenceEquals(origins, Origins) && ReferenceEquals(objects, Objects) && ReferenceEquals(callables, Callables)
+                && ReferenceEquals(flagSites, FlagSites) && guard == Guard && consts.Equals(Consts))
+            {
+                return this;
+            }
+
+            return new AbstractValue(origins, consts, objects, callables, flagSites, guard);
         }
 
         /// <summary>

@@ -74,6 +74,9 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>Total operation visits, for the benchmark and for tests that check the work stays bounded.</summary>
         public long TotalSteps { get; private set; }
 
+        /// <summary>How many rounds over the roots the last run took.</summary>
+        public int Rounds { get; private set; }
+
         /// <summary>The most operation visits the whole compilation may take (see <see cref="AnalysisOptions.MaxTotalSteps"/>).</summary>
         public long StepBudget { get; private set; }
 
@@ -117,6 +120,7 @@ namespace PackedAlloc.Analyzers.Flow
             var roots = _bodies.Where(b => b.IsRelevant).OrderBy(b => b.Order).ToList();
             for (int round = 0; round < MaxRounds; round++)
             {
+                Rounds = round + 1;
                 int versionAtStart = _globalVersion;
                 _memo.Clear();
                 _contextCounts.Clear();
@@ -509,11 +513,12 @@ namespace PackedAlloc.Analyzers.Flow
             return true;
         }
 
-        public static string SymbolKey(ISymbol symbol)
-        {
-            var definition = symbol.OriginalDefinition;
-            return definition.GetDocumentationCommentId() ?? definition.ToDisplayString();
-        }
+        /// <summary>Names a symbol's definition for heap keys; computed once per symbol (it is asked at every field access).</summary>
+        public static string SymbolKey(ISymbol symbol) =>
+            SymbolKeys.GetValue(symbol.OriginalDefinition, definition => definition.GetDocumentationCommentId() ?? definition.ToDisplayString());
+
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ISymbol, string> SymbolKeys =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<ISymbol, string>();
 
         /// <summary>
         /// The bodies of one tree, found (by syntax and declared symbols; nothing is bound) on first request and

@@ -32,8 +32,9 @@ namespace PackedAlloc.Analyzers.Flow
         public ImmutableDictionary<HeapKey, AbstractValue> Heap { get; }
         public bool Guarded { get; }
 
-        public FlowState WithVariable(object key, AbstractValue value) => new FlowState(Variables.SetItem(key, value), Heap, Guarded);
-        public FlowState WithHeap(ImmutableDictionary<HeapKey, AbstractValue> heap) => new FlowState(Variables, heap, Guarded);
+        public FlowState WithVariable(object key, AbstractValue value) =>
+            Variables.TryGetValue(key, out var existing) && ReferenceEquals(existing, value) ? this : new FlowState(Variables.SetItem(key, value), Heap, Guarded);
+        public FlowState WithHeap(ImmutableDictionary<HeapKey, AbstractValue> heap) => ReferenceEquals(heap, Heap) ? this : new FlowState(Variables, heap, Guarded);
         public FlowState WithGuarded(bool guarded) => guarded == Guarded ? this : new FlowState(Variables, Heap, guarded);
 
         public AbstractValue? TryGetVariable(object key) => Variables.TryGetValue(key, out var value) ? value : null;
@@ -44,8 +45,15 @@ namespace PackedAlloc.Analyzers.Flow
         /// by this method, so it holds whatever the compilation-wide summary says: that is the top for it, and the
         /// join drops the entry, so a read after <c>if (c) _rx = safe;</c> still sees what other methods stored.
         /// </summary>
-        public FlowState Join(FlowState other) =>
-            new FlowState(JoinMaps(Variables, other.Variables, IsSharedStorage), JoinMaps(Heap, other.Heap, _ => true), Guarded && other.Guarded);
+        public FlowState Join(FlowState other)
+        {
+            var variables = JoinMaps(Variables, other.Variables, IsSharedStorage);
+            var heap = JoinMaps(Heap, other.Heap, _ => true);
+            bool guarded = Guarded && other.Guarded;
+            return ReferenceEquals(variables, Variables) && ReferenceEquals(heap, Heap) && guarded == Guarded
+                ? this
+                : new FlowState(variables, heap, guarded);
+        }
 
         /// <summary>Static fields and properties, which live in <see cref="Variables"/> but are written by other methods too.</summary>
         private static bool IsSharedStorage(object key) => key is IFieldSymbol || key is IPropertySymbol;
@@ -60,7 +68,13 @@ namespace PackedAlloc.Analyzers.Flow
             {
                 if (builder.TryGetValue(pair.Key, out var existing))
                 {
-                    builder[pair.Key] = existing.Join(pair.Value);
+                    // Join returns the same instance when nothing is added: then the builder is left untouched and
+                    // hands back the original map.
+                    var joined = existing.Join(pair.Value);
+                    if (!ReferenceEquals(joined, existing))
+                    {
+                        builder[pair.Key] = joined;
+                    }
                 }
                 else if (!missingIsSummary(pair.Key))
                 {
@@ -68,11 +82,14 @@ namespace PackedAlloc.Analyzers.Flow
                 }
             }
 
-            foreach (var pair in left)
+            if (left.Count + right.Count > 0)
             {
-                if (!right.ContainsKey(pair.Key) && missingIsSummary(pair.Key))
+                foreach (var pair in left)
                 {
-                    builder.Remove(pair.Key);
+                    if (missingIsSummary(pair.Key) && !right.ContainsKey(pair.Key))
+                    {
+                        builder.Remove(pair.Key);
+                    }
                 }
             }
 

@@ -125,7 +125,7 @@ namespace PackedAlloc.Analyzers.Flow
                 return ConservativeCall(method, receiver, arguments, call);
             }
 
-            _hits.AddRange(result.Hits);
+            AddHits(result.Hits);
             var location = call.Syntax.GetLocation();
             foreach (var argument in argumentOperations)
             {
@@ -354,7 +354,7 @@ namespace PackedAlloc.Analyzers.Flow
                 Steps = nested.Steps;
             }
 
-            _hits.AddRange(result.Hits);
+            AddHits(result.Hits);
             if (result.ExitState != null)
             {
                 foreach (var pair in result.ExitState.Variables)

@@ -198,7 +198,7 @@ namespace PackedAlloc.Analyzers.Flow
                 {
                     if (origin.Kind == OriginKind.PackedAllocation)
                     {
-                        _hits.Add(new SinkHit(arguments[i].Value.Syntax.GetLocation(), invocation.TargetMethod.Name, origin));
+                        AddHit(new SinkHit(arguments[i].Value.Syntax.GetLocation(), invocation.TargetMethod.Name, origin));
                     }
                 }
             }

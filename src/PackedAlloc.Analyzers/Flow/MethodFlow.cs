@@ -21,6 +21,7 @@ namespace PackedAlloc.Analyzers.Flow
         private readonly int _depthLeft;
         private readonly bool _rootHasCallers;
         private readonly List<SinkHit> _hits = new List<SinkHit>();
+        private readonly HashSet<(Location, Location)> _hitKeys = new HashSet<(Location, Location)>();
         private FlowState _state = FlowState.Empty;
         private AbstractValue _return = AbstractValue.Bottom;
         private FlowState? _exitState;
@@ -39,6 +40,24 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         public int Steps { get; private set; }
+
+        /// <summary>Records a hit once per sink and allocation (the first route found is the one kept), however often
+        /// the call that found it is evaluated again (each loop iteration, each caller).</summary>
+        private void AddHit(SinkHit hit)
+        {
+            if (_hitKeys.Add(hit.Key))
+            {
+                _hits.Add(hit);
+            }
+        }
+
+        private void AddHits(IReadOnlyList<SinkHit> hits)
+        {
+            foreach (var hit in hits)
+            {
+                AddHit(hit);
+            }
+        }
 
         /// <summary>Analyses a body whose parameters hold <paramref name="arguments"/> (by ordinal).</summary>
         public CallResult RunBody(ImmutableArray<AbstractValue> arguments, bool guarded)
@@ -272,7 +291,7 @@ namespace PackedAlloc.Analyzers.Flow
         {
             var existing = inputs[ordinal];
             var joined = existing == null ? state : existing.Join(state);
-            if (existing == null || !joined.IsSameAs(existing))
+            if (existing == null || (!ReferenceEquals(joined, existing) && !joined.IsSameAs(existing)))
             {
                 inputs[ordinal] = joined;
                 worklist.Add(ordinal);

@@ -11,7 +11,13 @@ namespace PackedAlloc.Analyzers.Flow
     {
         private const string SitePrefix = "new:";
 
-        private ObjectId(string key) => Key = key;
+        private readonly int _hash;
+
+        private ObjectId(string key)
+        {
+            Key = key;
+            _hash = StringComparer.Ordinal.GetHashCode(key);
+        }
 
         public string Key { get; }
 
@@ -23,11 +29,12 @@ namespace PackedAlloc.Analyzers.Flow
 
         public static ObjectId ForSymbol(string kind, string symbolKey) => new ObjectId(kind + ":" + symbolKey);
 
-        public bool Equals(ObjectId? other) => other != null && string.Equals(Key, other.Key, StringComparison.Ordinal);
+        public bool Equals(ObjectId? other) =>
+            ReferenceEquals(this, other) || (other != null && other._hash == _hash && string.Equals(Key, other.Key, StringComparison.Ordinal));
 
         public override bool Equals(object? obj) => Equals(obj as ObjectId);
 
-        public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Key);
+        public override int GetHashCode() => _hash;
 
         public override string ToString() => Key;
     }
@@ -37,19 +44,22 @@ namespace PackedAlloc.Analyzers.Flow
     {
         public const string Elements = "[]";
 
+        private readonly int _hash;
+
         public HeapKey(ObjectId obj, string member)
         {
             Object = obj;
             Member = member;
+            _hash = (obj.GetHashCode() * 397) ^ StringComparer.Ordinal.GetHashCode(member);
         }
 
         public ObjectId Object { get; }
         public string Member { get; }
 
-        public bool Equals(HeapKey other) => Object.Equals(other.Object) && string.Equals(Member, other.Member, StringComparison.Ordinal);
+        public bool Equals(HeapKey other) => _hash == other._hash && Object.Equals(other.Object) && string.Equals(Member, other.Member, StringComparison.Ordinal);
 
         public override bool Equals(object? obj) => obj is HeapKey other && Equals(other);
 
-        public override int GetHashCode() => (Object.GetHashCode() * 397) ^ StringComparer.Ordinal.GetHashCode(Member);
+        public override int GetHashCode() => _hash;
     }
 }

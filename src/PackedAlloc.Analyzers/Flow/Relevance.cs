@@ -64,6 +64,8 @@ namespace PackedAlloc.Analyzers.Flow
         /// bodies that name one of them; those bodies are bound and scanned, and the methods found relevant add their
         /// names for the next round, so that their callers are looked at.
         /// </summary>
+        private static readonly System.Diagnostics.Stopwatch T = System.Diagnostics.Stopwatch.StartNew();
+        private static readonly System.Diagnostics.Stopwatch B = new System.Diagnostics.Stopwatch();
         private void Run()
         {
             var names = SeedNames();
@@ -103,12 +105,14 @@ namespace PackedAlloc.Analyzers.Flow
                     }
                 }
 
+                System.Diagnostics.Trace.WriteLine($"T select {T.ElapsedMilliseconds} cands {candidates.Count} delta {delta.Count}"); T.Restart();
                 bool newGenerics = false;
                 foreach (var body in candidates)
                 {
                     newGenerics |= Scan(body);
                     bound.Add(body);
                 }
+                System.Diagnostics.Trace.WriteLine($"T scan {T.ElapsedMilliseconds} bind {B.ElapsedMilliseconds}"); T.Restart(); B.Reset();
 
                 foreach (var body in Close(bound))
                 {
@@ -119,6 +123,7 @@ namespace PackedAlloc.Analyzers.Flow
                     }
                 }
 
+                System.Diagnostics.Trace.WriteLine($"T close {T.ElapsedMilliseconds}"); T.Restart();
                 if (newGenerics)
                 {
                     // Bodies of generic code now known to hold kernel values: their trees, and the bodies in them.
@@ -297,7 +302,9 @@ namespace PackedAlloc.Analyzers.Flow
             _cancellationToken.ThrowIfCancellationRequested();
             bool direct = SignatureHoldsKernelValue(body.Owner) || InInstantiatedGeneric(body.Owner);
             bool newGenerics = false;
+            B.Start();
             var operation = body.GetOperation(_cancellationToken);
+            B.Stop();
             if (operation == null)
             {
                 body.IsRelevant |= direct;
