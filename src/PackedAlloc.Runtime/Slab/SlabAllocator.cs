@@ -112,7 +112,7 @@ namespace PackedAlloc.Runtime.Slab
         }
 
         /// <summary>
-        /// SPEC's dma_kmalloc_needs_bounce: packed objects exist on every machine here, so the answer does not depend
+        /// dma_kmalloc_needs_bounce as this emulation answers it (README.md): packed objects exist on every machine here, so the answer does not depend
         /// on KmallocBounce — non-coherent, not DMA_TO_DEVICE, and the packed class is not a multiple of DmaMinAlign.
         /// </summary>
         public bool DmaKmallocNeedsBounce(Device dev, int size, DmaDirection dir)
