@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using System.Text;
 using PackedAlloc.Runtime;
@@ -14,18 +15,22 @@ PackedAlloc demo: small DMA buffers on a machine whose DMA is not cache-coherent
 Three sample drivers (samples/PackedAlloc.Samples: a UART, an SPI flash, a network rx ring) each map small
 buffers for a device to write into, while the CPU writes its own bookkeeping objects next to them. In the
 "buggy" versions those DMA buffers come from kmalloc(..., __GFP_PACKED): they share a cache line with the
-CPU's objects, and the cache maintenance around the DMA destroys one side's write. The build of this demo
-flagged exactly those mappings with PA0001 warnings. The "fixed" versions apply a fix from
+CPU's objects, and the cache maintenance around the DMA destroys one side's write. The analyzer's PA0001
+warns on exactly those mappings whenever the samples are compiled (tests/PackedAlloc.Samples.Tests checks
+it): the warnings are in the output of a build that compiled them; if this run had nothing to rebuild, see
+them with `dotnet build samples/PackedAlloc.Samples --no-incremental`. The "fixed" versions apply a fix from
 docs/rules/PA0001.md and keep all data. Each row: what the device (or CPU) wrote -> what the CPU read back.
 
 """);
 
+// Each machine's kernel log (standard error by default) is kept aside here and summarised below with the reports.
+var kernelLog = new StringWriter();
 var machines = new (string Title, MachineOptions Options)[]
 {
     ("arm64-like machine: 64-byte cache lines, ARCH_DMA_MINALIGN 128; unmap cleans+invalidates shared lines",
-        new MachineOptions { CacheLineSize = 64, DmaMinAlign = 128 }),
+        new MachineOptions { CacheLineSize = 64, DmaMinAlign = 128, Log = kernelLog }),
     ("same machine, but unmap only invalidates shared lines (as arch/arc does): now the CPU's write is lost",
-        new MachineOptions { CacheLineSize = 64, DmaMinAlign = 128, PartialLineInvalidate = PartialLineInvalidate.Invalidate }),
+        new MachineOptions { CacheLineSize = 64, DmaMinAlign = 128, PartialLineInvalidate = PartialLineInvalidate.Invalidate, Log = TextWriter.Null }),
 };
 
 var all = new List<(int Machine, Scenario Scenario, TransferOutcome Outcome)>();
@@ -49,8 +54,10 @@ foreach (var g in all.Where(x => x.Scenario.Buggy).GroupBy(x => x.Scenario.Drive
     var counts = g.First().Outcome.Pa0001Reports.GroupBy(r => Gist(r.Message)).Select(r => $"{r.Count()}x \"{r.Key}\"");
     Console.WriteLine($"  {g.Key,-5} buggy: {string.Join(", ", counts)}");
 }
-DebugReport? example = all.SelectMany(x => x.Outcome.Pa0001Reports).FirstOrDefault(r => r.Message.Contains("allocated at", StringComparison.Ordinal));
-if (example is not null) Console.WriteLine($"  e.g. {Shorten(FirstLine(example.Message), 400)}");
+string[] logLines = kernelLog.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+Console.WriteLine($"  as machine 1's kernel log (MachineOptions.Log) has them, {logLines.Length} lines, e.g.:");
+foreach (string line in logLines.Where(l => l.Contains("allocated at", StringComparison.Ordinal)).Take(1).Concat(logLines.Where(l => l.Contains("EEXIST", StringComparison.Ordinal)).Take(1)))
+    Console.WriteLine($"    {Shorten(line, 400)}");
 int fixedSilent = all.Count(x => !x.Scenario.Buggy && !x.Outcome.Pa0001Reports.Any());
 Console.WriteLine($"  fixed transfers: {fixedSilent} of {all.Count(x => !x.Scenario.Buggy)} without a PA0001 report");
 foreach (var group in all.SelectMany(x => x.Outcome.OtherReports.Select(r => (x.Machine, x.Scenario, Text: Gist(r.Message))))

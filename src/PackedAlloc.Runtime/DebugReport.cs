@@ -2,15 +2,19 @@ using System;
 
 namespace PackedAlloc.Runtime
 {
-    /// <summary>One report of the emulated kernel: a dma-debug error, a slab or KASAN report, a WARN.</summary>
+    /// <summary>
+    /// One report of the emulated kernel: a dma-debug error, a slab or KASAN report, a WARN or BUG. Each is written to
+    /// the machine's kernel log (<see cref="MachineOptions.Log"/>) as it happens and kept in <see cref="Machine.DebugReports"/>.
+    /// </summary>
     public sealed class DebugReport
     {
-        internal DebugReport(string subsystem, string message, string? ruleId, string? deviceName)
+        internal DebugReport(string subsystem, string message, string? ruleId, string? deviceName, TimeSpan timestamp)
         {
             Subsystem = subsystem;
             Message = message;
             RuleId = ruleId;
             DeviceName = deviceName;
+            Timestamp = timestamp;
         }
 
         /// <summary>The kernel's text (for dma-debug: with the "DMA-API: driver device: " prefix).</summary>
@@ -24,6 +28,9 @@ namespace PackedAlloc.Runtime
 
         /// <summary>The device concerned, if any.</summary>
         public string? DeviceName { get; }
+
+        /// <summary>When the report was made: the time since the machine booted, as the kernel log's <c>[seconds.micros]</c> prefix shows it.</summary>
+        public TimeSpan Timestamp { get; }
 
         /// <inheritdoc/>
         public override string ToString() => RuleId is null ? Message : $"[{RuleId}] {Message}";

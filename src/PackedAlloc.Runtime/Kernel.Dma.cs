@@ -66,7 +66,7 @@ namespace PackedAlloc.Runtime
         }
 
         /// <summary>The minimum alignment and width of a DMA buffer on this machine (<c>dma_get_cache_alignment</c>).</summary>
-        public static int dma_get_cache_alignment() => M.Options.DmaMinAlign;
+        public static int dma_get_cache_alignment() => M().Options.DmaMinAlign;
 
         /// <summary>Allocates coherent DMA memory; uncached for a non-coherent device. Atomic requests come from the atomic pool.</summary>
         public static KernelPtr dma_alloc_coherent(Device dev, int size, out DmaAddr handle, GfpFlags flags)

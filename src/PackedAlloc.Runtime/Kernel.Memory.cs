@@ -29,6 +29,6 @@ namespace PackedAlloc.Runtime
         public static PhysAddr virt_to_phys(KernelPtr p) => p.Machine.Memory.VirtToPhys(p);
 
         /// <summary>Linear-map kernel address of a physical address.</summary>
-        public static KernelPtr phys_to_virt(PhysAddr p) => M.Memory.PhysToVirt(p);
+        public static KernelPtr phys_to_virt(PhysAddr p) => M().Memory.PhysToVirt(p);
     }
 }

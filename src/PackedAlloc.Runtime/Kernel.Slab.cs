@@ -9,10 +9,10 @@ namespace PackedAlloc.Runtime
         /// <c>ARCH_DMA_MINALIGN</c> unless <c>__GFP_PACKED</c> asks for the small 8-byte-aligned classes. 0 gives
         /// <see cref="ZERO_SIZE_PTR"/>; more than <see cref="KMALLOC_MAX_SIZE"/> gives NULL and a warning.
         /// </summary>
-        public static KernelPtr kmalloc(int size, GfpFlags flags) => M.Slab.Kmalloc(size, flags);
+        public static KernelPtr kmalloc(int size, GfpFlags flags) => M().Slab.Kmalloc(size, flags);
 
         /// <summary><c>kmalloc(size, flags | __GFP_ZERO)</c>.</summary>
-        public static KernelPtr kzalloc(int size, GfpFlags flags) => M.Slab.Kmalloc(size, flags | GfpFlags.__GFP_ZERO);
+        public static KernelPtr kzalloc(int size, GfpFlags flags) => M().Slab.Kmalloc(size, flags | GfpFlags.__GFP_ZERO);
 
         /// <summary>Array allocation; NULL when <c>n * size</c> overflows.</summary>
         public static KernelPtr kmalloc_array(int n, int size, GfpFlags flags)
@@ -22,7 +22,7 @@ namespace PackedAlloc.Runtime
             long bytes = (long)n * size;
             // check_mul_overflow on size_t: here sizes are int, so anything past int.MaxValue overflows.
             if (bytes > int.MaxValue) return NULL;
-            return M.Slab.Kmalloc((int)bytes, flags);
+            return M().Slab.Kmalloc((int)bytes, flags);
         }
 
         /// <summary>Zeroed array allocation; NULL when <c>n * size</c> overflows.</summary>
@@ -38,22 +38,26 @@ namespace PackedAlloc.Runtime
         public static KernelPtr kmemdup(KernelPtr src, int len, GfpFlags flags)
         {
             NonNegative(len, nameof(len));
-            KernelPtr p = M.Slab.Kmalloc(len, flags);
+            KernelPtr p = M().Slab.Kmalloc(len, flags);
             if (!p.IsZeroOrNull) memcpy(p, src, len);
             return p;
         }
 
         /// <summary>Frees a kmalloc object; NULL and ZERO_SIZE_PTR are ignored. A double or invalid free throws a <see cref="KasanException"/>.</summary>
-        public static void kfree(KernelPtr p) => MachineOf(p).Slab.Kfree(p);
+        public static void kfree(KernelPtr p)
+        {
+            if (p.IsZeroOrNull) return; // as in the kernel, also with no machine entered
+            MachineOf(p).Slab.Kfree(p);
+        }
 
         /// <summary>The usable size of the object's bucket (0 for NULL/ZERO_SIZE_PTR).</summary>
-        public static int ksize(KernelPtr p) => MachineOf(p).Slab.Ksize(p);
+        public static int ksize(KernelPtr p) => p.IsZeroOrNull ? 0 : MachineOf(p).Slab.Ksize(p);
 
         /// <summary><c>kmalloc_size_roundup</c>: the size kmalloc would really hand out for <paramref name="size"/> with <paramref name="flags"/>.</summary>
-        public static int kmalloc_size_roundup(int size, GfpFlags flags = GfpFlags.GFP_KERNEL) => M.Slab.SizeRoundup(size, flags);
+        public static int kmalloc_size_roundup(int size, GfpFlags flags = GfpFlags.GFP_KERNEL) => M().Slab.SizeRoundup(size, flags);
 
         /// <summary>Creates a slab cache. <paramref name="align"/> 0 or a power of two; <see cref="SLAB_HWCACHE_ALIGN"/> aligns to the cache line. NULL on bad arguments.</summary>
-        public static KmemCache? kmem_cache_create(string name, int size, int align, uint slabFlags) => M.Slab.CacheCreate(name, size, align, slabFlags);
+        public static KmemCache? kmem_cache_create(string name, int size, int align, uint slabFlags) => M().Slab.CacheCreate(name, size, align, slabFlags);
 
         /// <summary>Allocates one object from <paramref name="cache"/>.</summary>
         public static KernelPtr kmem_cache_alloc(KmemCache cache, GfpFlags flags)
@@ -84,7 +88,7 @@ namespace PackedAlloc.Runtime
         /// share a deterministic layout, so acting on the current machine would free or resize another machine's
         /// object at the same address.
         /// </summary>
-        private static Machine MachineOf(KernelPtr p) => p.OwnerMachine ?? M;
+        private static Machine MachineOf(KernelPtr p, [System.Runtime.CompilerServices.CallerMemberName] string caller = "") => p.OwnerMachine ?? M(caller);
 
         internal static void NonNegative(int value, string name)
         {

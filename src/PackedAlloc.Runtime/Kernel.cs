@@ -91,6 +91,7 @@ namespace PackedAlloc.Runtime
             return n == 64 ? ulong.MaxValue : (1UL << n) - 1;
         }
 
-        private static Machine M => Machine.Current;
+        /// <summary>The current machine; with none entered, an error that names the Kernel function called.</summary>
+        private static Machine M([System.Runtime.CompilerServices.CallerMemberName] string caller = "") => Machine.CurrentFor(caller);
     }
 }

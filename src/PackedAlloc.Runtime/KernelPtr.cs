@@ -29,8 +29,8 @@ namespace PackedAlloc.Runtime
         /// <summary>True for NULL and ZERO_SIZE_PTR (<c>ZERO_OR_NULL_PTR</c>).</summary>
         public bool IsZeroOrNull => Address <= 16;
 
-        /// <summary>The machine this pointer belongs to (the current machine when unknown).</summary>
-        internal Machine Machine => _machine ?? Machine.Current;
+        /// <summary>The machine this pointer belongs to (the current machine when unknown; an error when none is entered).</summary>
+        internal Machine Machine => _machine ?? Machine.CurrentFor("access through " + ToString());
 
         internal Machine? OwnerMachine => _machine;
 

@@ -12,7 +12,6 @@ namespace PackedAlloc.Runtime
     public sealed class Machine
     {
         private static readonly AsyncLocal<Machine?> s_current = new AsyncLocal<Machine?>();
-        private static readonly Lazy<Machine> s_default = new Lazy<Machine>(() => Boot(), LazyThreadSafetyMode.ExecutionAndPublication);
         private readonly object _devicesLock = new object();
         private readonly List<Device> _devices = new List<Device>();
 
@@ -41,8 +40,23 @@ namespace PackedAlloc.Runtime
             return machine;
         }
 
-        /// <summary>The machine of this thread / async flow: the innermost <see cref="Enter"/> scope, else a default machine booted on first use.</summary>
-        public static Machine Current => s_current.Value ?? s_default.Value;
+        /// <summary>
+        /// The machine of this thread / async flow: the innermost <see cref="Enter"/> scope. There is no hidden default
+        /// machine: with none entered this throws an <see cref="InvalidOperationException"/> that says so, and so does
+        /// every <see cref="Kernel"/> function that needs one.
+        /// </summary>
+        public static Machine Current => s_current.Value ?? throw NoMachineEntered("Machine.Current");
+
+        /// <summary>The entered machine, or null.</summary>
+        internal static Machine? Entered => s_current.Value;
+
+        /// <summary>The entered machine for the Kernel function <paramref name="caller"/>; the error names it.</summary>
+        internal static Machine CurrentFor(string caller) => s_current.Value ?? throw NoMachineEntered(caller);
+
+        private static InvalidOperationException NoMachineEntered(string caller) => new InvalidOperationException(
+            $"{caller}: no machine is entered on this thread or async flow. The Kernel functions act on the machine of the " +
+            "innermost machine.Enter() scope: boot one and enter it first, as in " +
+            "'var machine = Machine.Boot(); using (machine.Enter()) { ... }'.");
 
         /// <summary>Makes this machine <see cref="Current"/> until the returned scope is disposed.</summary>
         public IDisposable Enter()

@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 
 namespace PackedAlloc.Runtime
 {
@@ -37,7 +38,7 @@ namespace PackedAlloc.Runtime
         /// </summary>
         public bool KmallocBounce { get; init; }
 
-        /// <summary>CONFIG_DMA_API_DEBUG checks (true).</summary>
+        /// <summary>CONFIG_DMA_API_DEBUG checks (true), with PackedAlloc's own: mappings that share a cache line with other data, and device accesses to memory not mapped for that device.</summary>
         public bool DmaDebug { get; init; } = true;
 
         /// <summary>RAM size (8 GiB). Sparse: pages cost host memory only once touched. A multiple of 4 MiB, 32 MiB..1 TiB.</summary>
@@ -45,6 +46,20 @@ namespace PackedAlloc.Runtime
 
         /// <summary>Whether every <see cref="DebugReport"/> is also thrown as a <see cref="KernelBugException"/> (false).</summary>
         public bool ThrowOnDebugReport { get; init; }
+
+        /// <summary>
+        /// The kernel log (what <c>dmesg</c> shows): every <see cref="DebugReport"/> (WARN, BUG, KASAN, might_sleep,
+        /// dma-debug ...) is written here as it happens, each line prefixed with the time since boot as printk does
+        /// (<c>[    0.012345] DMA-API: ...</c>). Standard error by default (<see cref="Console.Error"/> at the time of
+        /// each report); another <see cref="TextWriter"/> redirects it, <see cref="TextWriter.Null"/> silences it.
+        /// Writes are serialised per machine; machines that share a writer share it as the kernel's console would.
+        /// </summary>
+        public TextWriter Log
+        {
+            get => _log ?? Console.Error;
+            init => _log = value ?? throw new ArgumentNullException(nameof(Log), "Log must not be null: TextWriter.Null silences the kernel log.");
+        }
+        private readonly TextWriter? _log;
 
         /// <summary>CONFIG_SWIOTLB_DYNAMIC: a full swiotlb grows (transient pools plus a background worker) instead of failing (false, as in Linux).</summary>
         public bool SwiotlbDynamic { get; init; }
@@ -61,7 +76,11 @@ namespace PackedAlloc.Runtime
         /// <summary>Record the calling method of allocations, frees and mappings for double-free, KASAN and dma-debug reports (true; a stack capture of roughly 35 µs each — turn off for heavy workloads).</summary>
         public bool TrackAllocationSites { get; init; } = true;
 
-        /// <summary>Also record file and line of those sites (false: reading symbols doubles the capture cost).</summary>
+        /// <summary>
+        /// Also record file and line of those sites (false: reading symbols doubles the capture cost), so that the
+        /// "allocated at", "freed at" and "Mapped at" lines of reports read <c>Driver.rx_refill (RxRing.cs:42)</c>
+        /// rather than <c>Driver.rx_refill</c>. Needs <see cref="TrackAllocationSites"/> and the caller's PDB.
+        /// </summary>
         public bool AllocationSiteFileInfo { get; init; }
 
         internal void Validate()
@@ -78,6 +97,9 @@ namespace PackedAlloc.Runtime
                 throw new ArgumentOutOfRangeException(nameof(SwiotlbBytes), SwiotlbBytes, "SwiotlbBytes must be between 0 and 2 GiB.");
             if (SwiotlbAreas < 0 || (SwiotlbAreas != 0 && !IsPow2(SwiotlbAreas)))
                 throw new ArgumentOutOfRangeException(nameof(SwiotlbAreas), SwiotlbAreas, "SwiotlbAreas must be 0 or a power of two.");
+            if (!Enum.IsDefined(PartialLineInvalidate))
+                throw new ArgumentOutOfRangeException(nameof(PartialLineInvalidate), PartialLineInvalidate,
+                    $"PartialLineInvalidate must be {nameof(PartialLineInvalidate.CleanAndInvalidate)} or {nameof(PartialLineInvalidate.Invalidate)}.");
             if (CoherentPoolBytes < 0 || CoherentPoolBytes > (64L << 20))
                 throw new ArgumentOutOfRangeException(nameof(CoherentPoolBytes), CoherentPoolBytes, "CoherentPoolBytes must be between 0 and 64 MiB.");
         }

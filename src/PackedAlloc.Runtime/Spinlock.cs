@@ -24,7 +24,7 @@ namespace PackedAlloc.Runtime
             CpuContext cpu = CpuContext.Current;
             int me = Environment.CurrentManagedThreadId;
             if (Volatile.Read(ref _ownerThread) == me)
-                throw new KernelBugException(new DebugReport("spinlock", $"BUG: spinlock recursion on CPU#{me}, lock: {GetHashCode():x}", null, null));
+                throw Bug($"BUG: spinlock recursion on CPU#{me}, lock: {GetHashCode():x}");
             flags = cpu.IrqsDisabled ? 1UL : 0UL;
             if (saveIrqs) cpu.IrqsDisabled = true;
             Monitor.Enter(_gate);
@@ -32,14 +32,16 @@ namespace PackedAlloc.Runtime
             cpu.PreemptCount++;
         }
 
+        /// <summary>A spinlock belongs to no machine: its BUG goes to the log of the machine entered, if any.</summary>
+        private static KernelBugException Bug(string message) =>
+            Machine.Entered is Machine m ? m.Reports.Bug("spinlock", message) : new KernelBugException(new DebugReport("spinlock", message, null, null, TimeSpan.Zero));
+
         internal void Release(bool restoreIrqs, ulong flags)
         {
             CpuContext cpu = CpuContext.Current;
             int me = Environment.CurrentManagedThreadId;
             if (Volatile.Read(ref _ownerThread) != me)
-                throw new KernelBugException(new DebugReport("spinlock",
-                    IsLocked ? $"BUG: spinlock wrong CPU on CPU#{me}, lock: {GetHashCode():x}" : $"BUG: spinlock already unlocked on CPU#{me}, lock: {GetHashCode():x}",
-                    null, null));
+                throw Bug(IsLocked ? $"BUG: spinlock wrong CPU on CPU#{me}, lock: {GetHashCode():x}" : $"BUG: spinlock already unlocked on CPU#{me}, lock: {GetHashCode():x}");
             _ownerThread = 0;
             cpu.PreemptCount--;
             Monitor.Exit(_gate);

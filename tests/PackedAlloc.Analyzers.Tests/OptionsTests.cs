@@ -122,5 +122,32 @@ class Driver
         dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE);
     }
 }").WithOptions(option).Expect(Verify.Diagnostic()).RunAsync();
+
+        /// <summary>
+        /// A 48-byte packed buffer (kmalloc-64) shares a line where lines are 128 bytes, the default ARCH_DMA_MINALIGN,
+        /// and not where they are 64: dma_minalign says which platform the analysis assumes (see PA0001.md).
+        /// </summary>
+        [Theory]
+        [InlineData("", true)]
+        [InlineData("dotnet_code_quality.PA0001.dma_minalign = 128", true)]
+        [InlineData("dotnet_code_quality.PA0001.dma_minalign = 64", false)]
+        public Task DmaMinAlign_DecidesWhetherA48ByteBufferWarns(string option, bool warns)
+        {
+            const string source = @"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        KernelPtr buf = kmalloc(48, GFP_KERNEL | __GFP_PACKED);
+        dma_map_single(dev, {|#0:buf|}, 48, DMA_FROM_DEVICE);
+        KernelPtr small = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        dma_map_single(dev, {|#1:small|}, 24, DMA_FROM_DEVICE);
+    }
+}";
+            var test = Verify.Create(warns ? source : source.Replace("{|#0:buf|}", "buf", System.StringComparison.Ordinal));
+            if (option.Length > 0) test.WithOptions(option);
+            if (warns) test.Expect(Verify.Diagnostic(0));
+            return test.Expect(Verify.Diagnostic(1)).RunAsync();
+        }
     }
 }

@@ -3,7 +3,7 @@ using PackedAlloc.Analyzers.Tests.Infrastructure;
 
 namespace PackedAlloc.Analyzers.Tests
 {
-    /// <summary>Which mappings are hazards: direction, size class, and the three bounce paths of SPEC.md.</summary>
+    /// <summary>Which mappings are hazards: direction, size class, and the three bounce paths of docs/rules/PA0001.md.</summary>
     public class SinksAndBouncePathsTests
     {
         [Theory]

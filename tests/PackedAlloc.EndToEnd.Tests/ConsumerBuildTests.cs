@@ -113,6 +113,17 @@ namespace PackedAlloc.EndToEnd.Tests
                 Assert.InRange(line, first, last);
             });
 
+            // What docs/rules/PA0001.md ("In SARIF logs") says of the compiler's writer: the related locations carry no
+            // label, and every property of the diagnostic is in the log, so the page names each one.
+            Assert.All(related, r => Assert.False(r.TryGetProperty("message", out _), "a related location has a label now: update PA0001.md\n" + r));
+            var page = File.ReadAllText(Path.Combine(_packages.RepositoryRoot, "docs", "rules", "PA0001.md"));
+            var sarifSection = page.Substring(page.IndexOf("## In SARIF logs", StringComparison.Ordinal));
+            sarifSection = sarifSection.Substring(0, sarifSection.IndexOf("\n## ", 1, StringComparison.Ordinal));
+            if (result.TryGetProperty("properties", out var properties) && properties.TryGetProperty("customProperties", out var custom))
+            {
+                Assert.All(custom.EnumerateObject(), p => Assert.Contains($"`{p.Name}`", sarifSection, StringComparison.Ordinal));
+            }
+
             // The rule's help link travels with the log too.
             var rule = Assert.Single(run.GetProperty("tool").GetProperty("driver").GetProperty("rules").EnumerateArray(),
                 r => r.GetProperty("id").GetString() == "PA0001");

@@ -290,7 +290,7 @@ namespace PackedAlloc.Runtime.Tests
                 Assert.Contains("has not allocated", ex.Report.Message);
                 Assert.Single(m.DebugReports);
             }
-            Machine thrower = Machine.Boot(new MachineOptions { ThrowOnDebugReport = true });
+            Machine thrower = Machine.Boot(new MachineOptions { Log = System.IO.TextWriter.Null, ThrowOnDebugReport = true });
             Assert.True(thrower.ThrowOnDebugReport);
             using (thrower.Enter()) Assert.Throws<KernelBugException>(() => kmalloc(KMALLOC_MAX_SIZE + 1, GFP_KERNEL));
         }
@@ -339,7 +339,7 @@ namespace PackedAlloc.Runtime.Tests
         [Fact]
         public void AtomicRequestsUseThePoolWhichGrows()
         {
-            Machine m = Machine.Boot(new MachineOptions { CoherentPoolBytes = 64 << 10 });
+            Machine m = Machine.Boot(new MachineOptions { Log = System.IO.TextWriter.Null, CoherentPoolBytes = 64 << 10 });
             using (m.Enter())
             {
                 Device dev = m.CreateDevice("nc", coherent: false, dmaMaskBits: 32);
@@ -364,7 +364,7 @@ namespace PackedAlloc.Runtime.Tests
         [Fact]
         public void ExhaustedPoolWarnsUnlessNowarn()
         {
-            Machine m = Machine.Boot(new MachineOptions { CoherentPoolBytes = 16 << 10 });
+            Machine m = Machine.Boot(new MachineOptions { Log = System.IO.TextWriter.Null, CoherentPoolBytes = 16 << 10 });
             using (m.Enter())
             {
                 Device dev = m.CreateDevice("nc", coherent: false);
@@ -419,7 +419,7 @@ namespace PackedAlloc.Runtime.Tests
         [Fact]
         public void PartialLineInsideItsOwnAlignedObject_IsNotReportedAsShared()
         {
-            Machine m = Machine.Boot(new MachineOptions { CacheLineSize = 64, DmaMinAlign = 128 });
+            Machine m = Machine.Boot(new MachineOptions { Log = System.IO.TextWriter.Null, CacheLineSize = 64, DmaMinAlign = 128 });
             using (m.Enter())
             {
                 Device dev = m.CreateDevice("spi0", coherent: false);

@@ -136,5 +136,36 @@ namespace PackedAlloc.Runtime.Tests
             Assert.Equal(o.DeviceData, o.A);
             Assert.Equal(o.CpuData, o.B);
         }
+
+        /// <summary>
+        /// The kernel's rule (and so dma_kmalloc_needs_bounce and PA0001's dma_minalign) goes by ARCH_DMA_MINALIGN, the
+        /// largest cache line any arm64 system has; the data is lost only where objects share a line of this machine.
+        /// A 48-byte packed buffer (kmalloc-64) has a 64-byte line to itself, and shares a 128-byte one.
+        /// </summary>
+        [Theory]
+        [InlineData(64, false)]
+        [InlineData(128, true)]
+        public void A48BytePackedBuffer_IsCorruptedOnlyWhereACacheLineHoldsTwoObjects(int lineSize, bool corrupted)
+        {
+            Machine m = Boot(lineSize: lineSize);
+            using (m.Enter())
+            {
+                Device dev = m.CreateDevice("eth0", coherent: false);
+                Assert.True(dma_kmalloc_needs_bounce(dev, 48, DMA_FROM_DEVICE)); // on both machines
+                KernelPtr a = kmalloc(48, GFP_KERNEL | __GFP_PACKED);
+                KernelPtr b = kmalloc(48, GFP_KERNEL | __GFP_PACKED);
+                Assert.Equal(64L, b - a);
+                Assert.Equal(0UL, virt_to_phys(a).Value % 128);
+                memset(a, 0xAA, 48);
+                DmaAddr addr = dma_map_single(dev, a, 48, DMA_FROM_DEVICE);
+                Assert.False(dma_mapping_error(dev, addr));
+                b.Write(Pattern(48, 0x40));
+                byte[] deviceData = Pattern(48, 0x10);
+                dev.DmaWrite(addr, deviceData);
+                dma_unmap_single(dev, addr, 48, DMA_FROM_DEVICE);
+                Assert.Equal(corrupted, !deviceData.SequenceEqual(a.ToArray(48)));
+                Assert.Equal(corrupted, m.DebugReports.Any(r => r.RuleId == "PA0001"));
+            }
+        }
     }
 }

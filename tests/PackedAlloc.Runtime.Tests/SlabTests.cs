@@ -177,7 +177,7 @@ namespace PackedAlloc.Runtime.Tests
         [Fact]
         public void AllocationSitesCanCarryFileAndLine()
         {
-            Machine m = Machine.Boot(new MachineOptions { AllocationSiteFileInfo = true });
+            Machine m = Machine.Boot(new MachineOptions { Log = System.IO.TextWriter.Null, AllocationSiteFileInfo = true });
             using (m.Enter())
             {
                 KernelPtr p = AllocateForDoubleFree();
@@ -185,7 +185,7 @@ namespace PackedAlloc.Runtime.Tests
                 KasanException ex = Assert.Throws<KasanException>(() => kfree(p));
                 Assert.Contains("SlabTests.cs:", ex.Message);
             }
-            Machine quiet = Machine.Boot(new MachineOptions { TrackAllocationSites = false });
+            Machine quiet = Machine.Boot(new MachineOptions { Log = System.IO.TextWriter.Null, TrackAllocationSites = false });
             using (quiet.Enter())
             {
                 KernelPtr p = kmalloc(8, GFP_KERNEL);

@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Linq;
 using PackedAlloc.Runtime;
 
@@ -6,9 +7,14 @@ namespace PackedAlloc.Runtime.Tests
 {
     internal static class TestUtil
     {
-        /// <summary>A small machine for tests: 8 GiB sparse RAM, a 4 MiB swiotlb unless told otherwise.</summary>
+        /// <summary>
+        /// A small machine for tests: 8 GiB sparse RAM, a 4 MiB swiotlb unless told otherwise. Its kernel log goes to
+        /// <paramref name="log"/>, by default nowhere (tests read <see cref="Machine.DebugReports"/>; KernelLogTests
+        /// test the log itself).
+        /// </summary>
         public static Machine Boot(long swiotlb = 4L << 20, bool kmallocBounce = false, bool dmaDebug = true, bool dynamic = false,
-            PartialLineInvalidate partial = PartialLineInvalidate.CleanAndInvalidate, int lineSize = 64, int dmaMinAlign = 128, long memory = 8L << 30)
+            PartialLineInvalidate partial = PartialLineInvalidate.CleanAndInvalidate, int lineSize = 64, int dmaMinAlign = 128, long memory = 8L << 30,
+            TextWriter? log = null)
             => Machine.Boot(new MachineOptions
             {
                 SwiotlbBytes = swiotlb,
@@ -19,6 +25,7 @@ namespace PackedAlloc.Runtime.Tests
                 CacheLineSize = lineSize,
                 DmaMinAlign = dmaMinAlign,
                 MemoryBytes = memory,
+                Log = log ?? TextWriter.Null,
             });
 
         public static byte[] Pattern(int n, byte seed) => Enumerable.Range(0, n).Select(i => (byte)(seed + i * 7)).ToArray();

@@ -294,6 +294,42 @@ namespace PackedAlloc.Runtime.Dma
             foreach (string e in errs) Err(dev, e, found);
         }
 
+        // ------------------------------------------------------------------ device accesses
+
+        /// <summary>
+        /// PackedAlloc's own check: the device reads or writes bus addresses that no live mapping or coherent allocation
+        /// of this device covers (never mapped, already unmapped, past the end of a mapping). A system without an IOMMU
+        /// lets the access through and nothing notices; the emulation knows every mapping, so it reports it (and the
+        /// access still happens, as it would on the hardware).
+        /// </summary>
+        public void CheckDeviceAccess(Device dev, ulong addr, int length, bool write)
+        {
+            if (!Enabled || length <= 0) return;
+            ulong end = addr + (ulong)length;
+            lock (_lock)
+            {
+                var spans = new List<(ulong Start, ulong End)>();
+                foreach (var kv in _byAddr)
+                {
+                    if (kv.Key.Item1 != dev) continue;
+                    foreach (DebugEntry e in kv.Value)
+                    {
+                        ulong eEnd = e.DevAddr + (ulong)e.Size;
+                        if (e.DevAddr < end && addr < eEnd) spans.Add((e.DevAddr, eEnd));
+                    }
+                }
+                spans.Sort();
+                ulong covered = addr;
+                foreach (var (start, stop) in spans)
+                {
+                    if (start > covered) break;
+                    if (stop > covered) covered = stop;
+                    if (covered >= end) return;
+                }
+            }
+            Err(dev, $"device {(write ? "writes to" : "reads from")} memory that is not mapped for it [device address=0x{addr:x16}] [size={length} bytes]: no mapping or coherent allocation of this device covers it (never mapped, already unmapped, or past the end of a mapping; PackedAlloc check)");
+        }
+
         // ------------------------------------------------------------------ frees of mapped memory, device removal
 
         /// <summary>Reports live mappings inside memory being freed (kfree of a buffer still mapped for DMA).</summary>

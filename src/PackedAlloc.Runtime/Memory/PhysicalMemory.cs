@@ -229,12 +229,18 @@ namespace PackedAlloc.Runtime.Memory
         public void DeviceAccess(Device dev, DmaAddr addr, int length, ReadOnlySpan<byte> src, Span<byte> dst, bool write)
         {
             if (dev.IsRemoved) throw new InvalidOperationException($"device {dev.Name} was removed");
+            if (addr == Kernel.DMA_MAPPING_ERROR)
+                throw new ArgumentException(
+                    $"device {dev.Name}: DMA {(write ? "write to" : "read from")} DMA_MAPPING_ERROR: the mapping failed. Check dma_mapping_error() (or dma_map_sg() == 0) before giving the address to the device.",
+                    nameof(addr));
             if (length == 0) return;
             ulong last = addr.Value + (ulong)length - 1;
             if (last < addr.Value || last > dev.DmaMask)
                 throw new ArgumentOutOfRangeException(nameof(addr), $"device {dev.Name} cannot address {addr}+{length}: beyond its {dev.DmaMaskBits}-bit DMA mask");
             if (!IsRam(addr.Value, length))
                 throw new ArgumentOutOfRangeException(nameof(addr), $"device {dev.Name}: bus address {addr}+{length} is not RAM (bus error)");
+            // Without an IOMMU the access goes ahead whatever the driver mapped; dma-debug says when it was not mapped.
+            _machine.Debug.CheckDeviceAccess(dev, addr.Value, length, write);
             for (int done = 0; done < length;)
             {
                 (Section s, int off, int len) = Chunk(addr.Value, done, length);

@@ -45,6 +45,7 @@ namespace PackedAlloc.Runtime.Slab
         public KernelPtr Kmalloc(int size, GfpFlags flags)
         {
             if (size < 0) throw new ArgumentOutOfRangeException(nameof(size), size, "size must not be negative.");
+            flags = CheckGfp(flags);
             MightAlloc(flags);
             if (size == 0) return Kernel.ZERO_SIZE_PTR;
             if (size > Kernel.KMALLOC_MAX_SIZE)
@@ -111,7 +112,7 @@ namespace PackedAlloc.Runtime.Slab
         }
 
         /// <summary>
-        /// SPEC's dma_kmalloc_needs_bounce: packed objects exist on every machine here, so the answer does not depend
+        /// dma_kmalloc_needs_bounce as this emulation answers it (README.md): packed objects exist on every machine here, so the answer does not depend
         /// on KmallocBounce — non-coherent, not DMA_TO_DEVICE, and the packed class is not a multiple of DmaMinAlign.
         /// </summary>
         public bool DmaKmallocNeedsBounce(Device dev, int size, DmaDirection dir)
@@ -291,6 +292,7 @@ namespace PackedAlloc.Runtime.Slab
                 Kfree(p);
                 return Kernel.ZERO_SIZE_PTR;
             }
+            flags = CheckGfp(flags);
             if (p.IsZeroOrNull) return Kmalloc(size, flags);
             CheckOwnPointer(p);
             ulong phys = Mem.VirtToPhys(p).Value;
@@ -387,6 +389,7 @@ namespace PackedAlloc.Runtime.Slab
         public KernelPtr CacheAlloc(KmemCache cache, GfpFlags flags)
         {
             CheckOwnCache(cache);
+            flags = CheckGfp(flags);
             MightAlloc(flags);
             return AllocObject(cache, cache.ObjectSize, flags, packed: false);
         }
@@ -435,6 +438,63 @@ namespace PackedAlloc.Runtime.Slab
         private void CheckOwnCache(KmemCache cache)
         {
             if (cache.Machine != _machine) throw new ArgumentException($"kmem_cache {cache.Name} belongs to another machine.", nameof(cache));
+        }
+
+        private static readonly GfpFlags s_knownGfp = KnownGfp();
+        private const GfpFlags ZoneBits = GfpFlags.__GFP_DMA | GfpFlags.__GFP_DMA32 | GfpFlags.__GFP_HIGHMEM;
+
+        private static GfpFlags KnownGfp()
+        {
+            GfpFlags all = 0;
+            foreach (GfpFlags f in Enum.GetValues<GfpFlags>()) all |= f;
+            return all;
+        }
+
+        /// <summary>
+        /// The slab allocator's checks of a gfp mask. More than one zone modifier (<c>__GFP_DMA</c>, <c>__GFP_DMA32</c>,
+        /// <c>__GFP_HIGHMEM</c>) is a kernel BUG (gfp_zone's <c>GFP_ZONE_BAD</c>), thrown; bits no gfp flag has are a
+        /// WARN (kmalloc_fix_flags), and the allocation goes on without them.
+        /// </summary>
+        internal GfpFlags CheckGfp(GfpFlags flags)
+        {
+            GfpFlags zones = flags & ZoneBits;
+            if ((zones & (zones - 1)) != 0)
+                throw _machine.Reports.Bug("page_alloc",
+                    $"kernel BUG at include/linux/gfp.h: gfp_zone: bad zone combination in gfp flags 0x{(uint)flags:x} ({FormatGfp(zones)}): ask for one of __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM");
+            GfpFlags unknown = flags & ~s_knownGfp;
+            if (unknown == 0) return flags;
+            GfpFlags fixedUp = flags & s_knownGfp;
+            _machine.Reports.Report("slab",
+                $"WARNING: at mm/slab_common.c: kmalloc_fix_flags: Unexpected gfp: 0x{(uint)unknown:x} (bits no gfp flag has). Fixing up to gfp: 0x{(uint)fixedUp:x} ({FormatGfp(fixedUp)}). Fix your code!\ncaller: {AllocSite.Describe(AllocSite.Capture(_machine))}");
+            return fixedUp;
+        }
+
+        /// <summary>A gfp mask as the kernel's %pGg prints it: the GFP_* it contains, then the remaining __GFP_* bits.</summary>
+        internal static string FormatGfp(GfpFlags flags)
+        {
+            if (flags == 0) return "0";
+            var names = new List<string>();
+            GfpFlags rest = flags;
+            foreach (GfpFlags composite in new[] { GfpFlags.GFP_KERNEL, GfpFlags.GFP_NOFS, GfpFlags.GFP_NOIO, GfpFlags.GFP_ATOMIC, GfpFlags.GFP_NOWAIT })
+            {
+                if ((rest & composite) == composite)
+                {
+                    names.Add(composite.ToString());
+                    rest &= ~composite;
+                }
+            }
+            for (int bit = 0; bit < 32; bit++)
+            {
+                var f = (GfpFlags)(1u << bit);
+                if ((rest & f) == 0) continue;
+                // GFP_DMA and __GFP_DMA are one bit: name the bit.
+                string? name = Array.Find(Enum.GetNames<GfpFlags>(), n => n.StartsWith("__GFP_", StringComparison.Ordinal) && Enum.Parse<GfpFlags>(n) == f);
+                if (name is null) continue;
+                names.Add(name);
+                rest &= ~f;
+            }
+            if (rest != 0) names.Add($"0x{(uint)rest:x}");
+            return string.Join("|", names);
         }
 
         /// <summary>might_alloc(): an allocation that may sleep, made in atomic context, is a kernel BUG report.</summary>

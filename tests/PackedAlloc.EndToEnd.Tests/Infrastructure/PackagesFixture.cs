@@ -127,16 +127,32 @@ namespace PackedAlloc.EndToEnd.Tests.Infrastructure
 
         private void WriteNuGetConfig()
         {
-            // The temporary feed first, then the restore sources the repository itself uses.
+            // The repository's own package sources, as its nuget.config states them (it does not clear the SDK's
+            // default source, so neither does this file; a relative path is resolved against the repository), then
+            // the temporary feed. Restore asks every source for the exact version, so the feed's packages are found.
             var sources = new StringBuilder();
-            sources.AppendLine($@"    <add key=""packedalloc-e2e-feed"" value=""{SecurityElement.Escape(Feed)}"" />");
             var repoConfig = XDocument.Load(Path.Combine(RepositoryRoot, "nuget.config"));
-            var repoSources = repoConfig.Descendants("packageSources").Elements("add").ToList();
-            if (repoSources.Count == 0) throw new XunitException("The repository's nuget.config names no package source.");
-            foreach (var add in repoSources)
+            foreach (var element in repoConfig.Descendants("packageSources").Elements())
             {
-                sources.AppendLine($@"    <add key=""{SecurityElement.Escape((string?)add.Attribute("key"))}"" value=""{SecurityElement.Escape((string?)add.Attribute("value"))}"" />");
+                var name = element.Name.LocalName;
+                if (name == "clear")
+                {
+                    sources.AppendLine("    <clear />");
+                }
+                else if (name == "add" || name == "remove")
+                {
+                    var key = (string?)element.Attribute("key") ?? throw new XunitException("nuget.config: a package source without a key");
+                    var value = (string?)element.Attribute("value");
+                    if (value != null && !Uri.TryCreate(value, UriKind.Absolute, out _))
+                    {
+                        value = Path.GetFullPath(Path.Combine(RepositoryRoot, value));
+                    }
+                    sources.AppendLine(value == null
+                        ? $@"    <{name} key=""{SecurityElement.Escape(key)}"" />"
+                        : $@"    <{name} key=""{SecurityElement.Escape(key)}"" value=""{SecurityElement.Escape(value)}"" />");
+                }
             }
+            sources.AppendLine($@"    <add key=""packedalloc-e2e-feed"" value=""{SecurityElement.Escape(Feed)}"" />");
 
             File.WriteAllText(NuGetConfigPath,
 $@"<?xml version=""1.0"" encoding=""utf-8""?>
@@ -146,7 +162,6 @@ $@"<?xml version=""1.0"" encoding=""utf-8""?>
     <add key=""globalPackagesFolder"" value=""{SecurityElement.Escape(PackagesFolder)}"" />
   </config>
   <packageSources>
-    <clear />
 {sources}  </packageSources>
 </configuration>
 ");
