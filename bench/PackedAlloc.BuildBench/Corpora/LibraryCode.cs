@@ -291,8 +291,8 @@ namespace PackedAlloc.BuildBench.Corpora
 
                                 public int Peek(byte[] data)
                                 {
-                                    var stream = new MemoryStream(data);
-                                    return stream.ReadByte(); // never disposed: CA2000
+                                    var reader = new BinaryReader(new MemoryStream(data));
+                                    return reader.ReadByte(); // the reader is never disposed: CA2000
                                 }
 
                         """);
