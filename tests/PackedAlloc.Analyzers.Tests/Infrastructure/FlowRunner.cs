@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -7,33 +9,54 @@ using PackedAlloc.Analyzers.Model;
 
 namespace PackedAlloc.Analyzers.Tests.Infrastructure
 {
-    /// <summary>Runs the compilation-wide flow directly, for tests that count its work or its hits.</summary>
+    /// <summary>Runs the compilation-wide flow directly, for tests that count its work, its hits or what it looked at.</summary>
     internal static class FlowRunner
     {
-        public static CompilationFlow Run(string source)
+        public static CompilationFlow Run(string source) => Run(new[] { source });
+
+        /// <summary>One tree per source, each starting with <see cref="Verify.Usings"/>; options as .editorconfig keys without the prefix.</summary>
+        public static CompilationFlow Run(IEnumerable<string> sources, IReadOnlyDictionary<string, string>? options = null)
         {
-            var compilation = CSharpCompilation.Create("Flow",
-                new[] { CSharpSyntaxTree.ParseText(Verify.Usings + source) }, TestReferences.All,
-                new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-            var kernel = KernelSymbols.TryCreate(compilation)!;
-            var options = AnalysisOptions.Read(new NoOptions(), compilation, kernel.ArchDmaMinAlign);
-            var flow = new CompilationFlow(compilation, kernel, options, CancellationToken.None);
+            var flow = Create(sources, options);
             flow.Run();
             return flow;
         }
 
-        private sealed class NoOptions : AnalyzerConfigOptionsProvider
+        public static CompilationFlow Create(IEnumerable<string> sources, IReadOnlyDictionary<string, string>? options = null)
         {
-            public override AnalyzerConfigOptions GlobalOptions { get; } = new None();
+            var compilation = CSharpCompilation.Create("Flow",
+                sources.Select((source, i) => CSharpSyntaxTree.ParseText(Verify.Usings + source, path: $"File{i}.cs")), TestReferences.All,
+                new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+            var kernel = KernelSymbols.TryCreate(compilation)!;
+            var analysisOptions = AnalysisOptions.Read(new Options(options ?? new Dictionary<string, string>()), compilation, kernel.ArchDmaMinAlign);
+            return new CompilationFlow(compilation, kernel, analysisOptions, CancellationToken.None);
+        }
+
+        private sealed class Options : AnalyzerConfigOptionsProvider
+        {
+            public Options(IReadOnlyDictionary<string, string> values) => GlobalOptions = new Values(values);
+
+            public override AnalyzerConfigOptions GlobalOptions { get; }
 
             public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => GlobalOptions;
 
             public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => GlobalOptions;
 
-            private sealed class None : AnalyzerConfigOptions
+            private sealed class Values : AnalyzerConfigOptions
             {
+                private readonly IReadOnlyDictionary<string, string> _values;
+
+                public Values(IReadOnlyDictionary<string, string> values) => _values = values;
+
                 public override bool TryGetValue(string key, out string value)
                 {
+                    const string Prefix = AnalysisOptions.Prefix + Descriptors.PackedBufferReachesDmaId + ".";
+                    if (key.StartsWith(Prefix, System.StringComparison.Ordinal) && _values.TryGetValue(key.Substring(Prefix.Length), out var found))
+                    {
+                        value = found;
+                        return true;
+                    }
+
                     value = null!;
                     return false;
                 }
