@@ -12,14 +12,14 @@ using PackedAlloc.Analyzers.Model;
 namespace PackedAlloc.Benchmarks
 {
     /// <summary>
-    /// <c>-- --on DIR [--define A;B]</c>: runs PA0001's analysis in this process on every .cs file below DIR (any
+    /// <c>-- --on DIR [--define A;B] [--runs N] [--phases-only] [--allocations]</c>: runs PA0001's analysis in this process on every .cs file below DIR (any
     /// code: a public repository checked out beside this one, a generated corpus) and prints where its time goes,
     /// phase by phase, with the binding of the same code as the yardstick. For profiling, not for the figures in
     /// docs/performance.md, which come from real builds (bench/PackedAlloc.BuildBench).
     /// </summary>
     internal static class DirectoryProfile
     {
-        public static int Run(string directory, string defines, int runs = 3, bool phasesOnly = false)
+        public static int Run(string directory, string defines, int runs = 3, bool phasesOnly = false, bool allocations = false)
         {
             System.Diagnostics.Trace.Listeners.Add(new System.Diagnostics.TextWriterTraceListener(Console.Error));
             var parseOptions = new CSharpParseOptions(LanguageVersion.Latest, preprocessorSymbols: defines.Split(';', StringSplitOptions.RemoveEmptyEntries));
@@ -78,6 +78,7 @@ namespace PackedAlloc.Benchmarks
                 long graphBytes = GC.GetAllocatedBytesForCurrentThread() - allocated;
                 phase.Restart();
                 allocated = GC.GetAllocatedBytesForCurrentThread();
+                using var listener = allocations && run == runs - 1 ? new AllocationSampler() : null;
                 var result = FlowDiagnostics.Compute(flow);
                 long analysis = phase.ElapsedMilliseconds;
                 long analysisBytes = GC.GetAllocatedBytesForCurrentThread() - allocated;

@@ -58,7 +58,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         public static AbstractValue ForOrigin(Origin origin) => Bottom.WithOrigins(ImmutableHashSet.Create(origin));
 
-        public static AbstractValue ForObject(ObjectId obj) => Bottom.WithObjects(ImmutableHashSet.Create(obj));
+        public static AbstractValue ForObject(ObjectId obj) => obj.Value;
 
         public static AbstractValue ForCallable(Callable callable) =>
             new AbstractValue(ImmutableHashSet<Origin>.Empty, ConstSet.Bottom, ImmutableHashSet<ObjectId>.Empty,
@@ -75,6 +75,9 @@ namespace PackedAlloc.Analyzers.Flow
             ReferenceEquals(sites, FlagSites) ? this : new AbstractValue(Origins, Consts, Objects, Callables, sites, Guard);
         public AbstractValue WithGuard(GuardPolarity guard) =>
             guard == Guard ? this : new AbstractValue(Origins, Consts, Objects, Callables, FlagSites, guard);
+
+        /// <summary>As <see cref="WithStep(Location)"/>, making the location only when there is a route to extend.</summary>
+        public AbstractValue WithStep(SyntaxNode step) => Origins.IsEmpty ? this : WithStep(step.GetLocation());
 
         /// <summary>This value after passing <paramref name="step"/>: every origin's route gains the step.</summary>
         public AbstractValue WithStep(Location step)

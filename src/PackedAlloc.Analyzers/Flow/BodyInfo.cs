@@ -53,6 +53,11 @@ namespace PackedAlloc.Analyzers.Flow
 
         public IMethodSymbol? Method => Owner as IMethodSymbol;
 
+        /// <summary>This body as the one target of a call (asked at every call of it, so made once).</summary>
+        public IReadOnlyList<BodyInfo> AsOnlyTarget => _asOnlyTarget ??= new[] { this };
+
+        private BodyInfo[]? _asOnlyTarget;
+
         /// <summary>The body's operation tree, bound on first use; null for code Roslyn gives none for.</summary>
         public IOperation? GetOperation(CancellationToken cancellationToken)
         {

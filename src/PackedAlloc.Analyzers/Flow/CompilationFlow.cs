@@ -57,6 +57,15 @@ namespace PackedAlloc.Analyzers.Flow
         private readonly Dictionary<SyntaxTree, int> _treeOrder = new Dictionary<SyntaxTree, int>();
         private readonly Dictionary<SyntaxTree, List<BodyInfo>> _bodiesByTree = new Dictionary<SyntaxTree, List<BodyInfo>>();
 
+        // What each analysis read of the compilation-wide summaries, so that a round re-runs only the roots that read
+        // something written after they started (see Run).
+        private readonly Dictionary<SyntaxNode, ObjectId> _siteObjects = new Dictionary<SyntaxNode, ObjectId>();
+        private readonly Stack<SummaryReads> _reads = new Stack<SummaryReads>();
+        private readonly Dictionary<CallKey, SummaryReads> _memoReads = new Dictionary<CallKey, SummaryReads>();
+        private readonly Dictionary<BodyInfo, (SummaryReads Reads, int StartVersion)> _rootReads = new Dictionary<BodyInfo, (SummaryReads, int)>();
+        private readonly Dictionary<string, int> _fieldVersions = new Dictionary<string, int>();
+        private readonly Dictionary<HeapKey, int> _heapVersions = new Dictionary<HeapKey, int>();
+
         public CompilationFlow(Compilation compilation, KernelSymbols kernel, AnalysisOptions options, CancellationToken cancellationToken)
         {
             _compilation = compilation;
@@ -118,15 +127,23 @@ namespace PackedAlloc.Analyzers.Flow
         {
             FindRelevantBodies();
             var roots = _bodies.Where(b => b.IsRelevant).OrderBy(b => b.Order).ToList();
+            BuildGraphs(roots);
             for (int round = 0; round < MaxRounds; round++)
             {
                 Rounds = round + 1;
                 int versionAtStart = _globalVersion;
                 _memo.Clear();
+                _memoReads.Clear();
                 _contextCounts.Clear();
                 for (int i = 0; i < roots.Count; i++)
                 {
                     CancellationToken.ThrowIfCancellationRequested();
+                    if (!NeedsRun(roots[i]))
+                    {
+                        // Nothing it read has changed since it last ran: it would find the same.
+                        continue;
+                    }
+
                     try
                     {
                         AnalyzeRoot(roots[i]);
@@ -145,6 +162,58 @@ namespace PackedAlloc.Analyzers.Flow
                     break;
                 }
             }
+        }
+
+        /// <summary>
+        /// Builds the roots' control flow graphs ahead, on several threads: Roslyn's binding and graph building are
+        /// thread-safe, and most of a driver-dense compilation's cost is there, not in the (sequential) flow.
+        /// </summary>
+        private void BuildGraphs(IReadOnlyList<BodyInfo> roots)
+        {
+            if (roots.Count < ParallelThreshold)
+            {
+                return;
+            }
+
+            System.Threading.Tasks.Parallel.ForEach(roots, ParallelOptions(CancellationToken), root => root.GetGraph(CancellationToken));
+        }
+
+        /// <summary>Below this many bodies, binding on one thread is cheaper than starting others.</summary>
+        public const int ParallelThreshold = 64;
+
+        public static System.Threading.Tasks.ParallelOptions ParallelOptions(CancellationToken cancellationToken) =>
+            new System.Threading.Tasks.ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = 4 };
+
+        /// <summary>Whether a root has never run, or read a summary entry that changed after its last run started.</summary>
+        private bool NeedsRun(BodyInfo root)
+        {
+            if (!_rootReads.TryGetValue(root, out var last))
+            {
+                return true;
+            }
+
+            foreach (var field in last.Reads.Fields)
+            {
+                if (_fieldVersions.TryGetValue(field, out int version) && version > last.StartVersion) return true;
+            }
+
+            foreach (var heap in last.Reads.Heap)
+            {
+                if (_heapVersions.TryGetValue(heap, out int version) && version > last.StartVersion) return true;
+            }
+
+            return false;
+        }
+
+        /// <summary>The abstract object created at a place in the code, made once per place (it is asked at every visit).</summary>
+        public ObjectId SiteObject(SyntaxNode site)
+        {
+            if (!_siteObjects.TryGetValue(site, out var obj))
+            {
+                _siteObjects[site] = obj = ObjectId.ForSite(site.GetLocation());
+            }
+
+            return obj;
         }
 
         /// <summary>Counts one operation visit against the compilation's budget.</summary>
@@ -193,7 +262,7 @@ namespace PackedAlloc.Analyzers.Flow
                 && definition.ContainingType is { IsSealed: false, IsValueType: false };
             if (!overridable)
             {
-                return own == null ? Array.Empty<BodyInfo>() : new[] { own };
+                return own == null ? Array.Empty<BodyInfo>() : own.AsOnlyTarget;
             }
 
             var targets = new List<BodyInfo>();
@@ -328,6 +397,20 @@ namespace PackedAlloc.Analyzers.Flow
         private void AnalyzeRoot(BodyInfo root)
         {
             _currentRoot = root;
+            int startVersion = _globalVersion;
+            _reads.Push(new SummaryReads());
+            try
+            {
+                AnalyzeRootCore(root);
+            }
+            finally
+            {
+                _rootReads[root] = (_reads.Pop(), startVersion);
+            }
+        }
+
+        private void AnalyzeRootCore(BodyInfo root)
+        {
             var method = root.Method;
             var parameters = method?.Parameters ?? ImmutableArray<IParameterSymbol>.Empty;
             var args = ImmutableArray.CreateBuilder<AbstractValue>(parameters.Length);
@@ -367,6 +450,11 @@ namespace PackedAlloc.Analyzers.Flow
         {
             if (_memo.TryGetValue(key, out var cached))
             {
+                if (_memoReads.TryGetValue(key, out var cachedReads) && _reads.Count > 0)
+                {
+                    _reads.Peek().Add(cachedReads);
+                }
+
                 return cached;
             }
 
@@ -400,6 +488,8 @@ namespace PackedAlloc.Analyzers.Flow
             _inProgress.Add(key);
             CallResult? result;
             var flow = new MethodFlow(this, key.Body, graph, key.This, key.DepthLeft, key.RootHasCallers);
+            var reads = new SummaryReads();
+            _reads.Push(reads);
             try
             {
                 result = flow.RunBody(key.Arguments, key.Guarded);
@@ -413,9 +503,15 @@ namespace PackedAlloc.Analyzers.Flow
             finally
             {
                 _inProgress.Remove(key);
+                _reads.Pop();
+                if (_reads.Count > 0)
+                {
+                    _reads.Peek().Add(reads);
+                }
             }
 
             _memo[key] = result;
+            _memoReads[key] = reads;
             return result;
         }
 
@@ -470,17 +566,23 @@ namespace PackedAlloc.Analyzers.Flow
             }
         }
 
-        public AbstractValue ReadGlobalField(string fieldKey) =>
-            _globalFields.TryGetValue(fieldKey, out var value) ? value : AbstractValue.Bottom;
+        public AbstractValue ReadGlobalField(string fieldKey)
+        {
+            if (_reads.Count > 0) _reads.Peek().Fields.Add(fieldKey);
+            return _globalFields.TryGetValue(fieldKey, out var value) ? value : AbstractValue.Bottom;
+        }
 
-        public AbstractValue? ReadGlobalHeap(HeapKey key) =>
-            _globalHeap.TryGetValue(key, out var value) ? value : null;
+        public AbstractValue? ReadGlobalHeap(HeapKey key)
+        {
+            if (_reads.Count > 0) _reads.Peek().Heap.Add(key);
+            return _globalHeap.TryGetValue(key, out var value) ? value : null;
+        }
 
         public void WriteGlobalField(string fieldKey, AbstractValue value)
         {
             if (Join(_globalFields, fieldKey, value))
             {
-                _globalVersion++;
+                _fieldVersions[fieldKey] = ++_globalVersion;
             }
         }
 
@@ -488,7 +590,7 @@ namespace PackedAlloc.Analyzers.Flow
         {
             if (Join(_globalHeap, key, value))
             {
-                _globalVersion++;
+                _heapVersions[key] = ++_globalVersion;
             }
         }
 
@@ -729,6 +831,19 @@ namespace PackedAlloc.Analyzers.Flow
 
         public FlowState? ExitState { get; }
         public IReadOnlyList<SinkHit> Hits { get; }
+    }
+
+    /// <summary>The compilation-wide summary entries one analysis read (directly or through the calls it made).</summary>
+    internal sealed class SummaryReads
+    {
+        public HashSet<string> Fields { get; } = new HashSet<string>(StringComparer.Ordinal);
+        public HashSet<HeapKey> Heap { get; } = new HashSet<HeapKey>();
+
+        public void Add(SummaryReads other)
+        {
+            Fields.UnionWith(other.Fields);
+            Heap.UnionWith(other.Heap);
+        }
     }
 
     /// <summary>The whole compilation's step budget ran out: the analysis stops where it is.</summary>

@@ -92,7 +92,7 @@ namespace PackedAlloc.Analyzers.Flow
                 var parameter = argumentOperations[i].Parameter;
                 if (parameter != null && parameter.Ordinal < result.Length)
                 {
-                    result[parameter.Ordinal] = values[i].WithStep(argumentOperations[i].Value.Syntax.GetLocation());
+                    result[parameter.Ordinal] = values[i].WithStep(argumentOperations[i].Value.Syntax);
                 }
             }
 
@@ -126,7 +126,7 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             AddHits(result.Hits);
-            var location = call.Syntax.GetLocation();
+            var location = call.Syntax;
             foreach (var argument in argumentOperations)
             {
                 var parameter = argument.Parameter;
@@ -190,7 +190,7 @@ namespace PackedAlloc.Analyzers.Flow
                 foreach (var argument in arguments)
                 {
                     var stored = TypeFacts.StoresElementsOfArgument(method.Name) ? ReadElements(argument).Join(argument) : argument;
-                    WriteElements(receiver, stored.WithStep(call.Syntax.GetLocation()));
+                    WriteElements(receiver, stored.WithStep(call.Syntax));
                 }
             }
 
@@ -221,7 +221,7 @@ namespace PackedAlloc.Analyzers.Flow
                     {
                         if (argument.Parameter?.RefKind == RefKind.Out && TypeFacts.IsReferenceLike(argument.Parameter.Type))
                         {
-                            Assign(argument.Value, lambdaArguments, call.Syntax.GetLocation());
+                            Assign(argument.Value, lambdaArguments, call.Syntax);
                         }
                     }
                 }

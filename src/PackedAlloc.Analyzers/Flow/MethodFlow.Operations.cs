@@ -103,7 +103,7 @@ namespace PackedAlloc.Analyzers.Flow
                 case ISimpleAssignmentOperation assignment:
                     {
                         var value = Eval(assignment.Value);
-                        Assign(assignment.Target, value, assignment.Syntax.GetLocation());
+                        Assign(assignment.Target, value, assignment.Syntax);
                         return value;
                     }
 
@@ -111,7 +111,7 @@ namespace PackedAlloc.Analyzers.Flow
                     {
                         var current = Eval(compound.Target);
                         var value = Binary(compound.OperatorKind, current, Eval(compound.Value), compound.Type);
-                        Assign(compound.Target, value, compound.Syntax.GetLocation());
+                        Assign(compound.Target, value, compound.Syntax);
                         return value;
                     }
 
@@ -120,14 +120,14 @@ namespace PackedAlloc.Analyzers.Flow
                         var current = Eval(increment.Target);
                         long delta = increment.Kind == OperationKind.Increment ? 1 : -1;
                         var value = current.WithConsts(current.Consts.Map(v => v + delta));
-                        Assign(increment.Target, value, increment.Syntax.GetLocation());
+                        Assign(increment.Target, value, increment.Syntax);
                         return increment.IsPostfix ? current : value;
                     }
 
                 case IDeconstructionAssignmentOperation deconstruction:
                     {
                         var value = Eval(deconstruction.Value);
-                        AssignDeconstruction(deconstruction.Target, value, deconstruction.Syntax.GetLocation());
+                        AssignDeconstruction(deconstruction.Target, value, deconstruction.Syntax);
                         return value;
                     }
 
@@ -431,7 +431,7 @@ namespace PackedAlloc.Analyzers.Flow
                 return Shape(value, type, unknownIfNumeric: false);
             }
 
-            return value.WithObjects(value.Objects.Add(ObjectId.ForSymbol("member", CompilationFlow.SymbolKey(member))));
+            return value.WithObjects(value.Objects.Add(ObjectId.ForMember(member)));
         }
 
         private static string MemberKey(ISymbol member)
@@ -497,7 +497,7 @@ namespace PackedAlloc.Analyzers.Flow
 
                 if (obj.Key.Length < 512)
                 {
-                    result = result.Join(AbstractValue.ForObject(ObjectId.ForSymbol("elem", obj.Key)));
+                    result = result.Join(AbstractValue.ForObject(obj.Element));
                 }
             }
 
@@ -525,7 +525,7 @@ namespace PackedAlloc.Analyzers.Flow
         private void WriteElements(AbstractValue container, AbstractValue value) =>
             WriteMember(container, HeapKey.Elements, value, fieldSummary: false, weak: true);
 
-        private void Assign(IOperation target, AbstractValue value, Location step)
+        private void Assign(IOperation target, AbstractValue value, SyntaxNode step)
         {
             switch (target)
             {
@@ -632,7 +632,7 @@ namespace PackedAlloc.Analyzers.Flow
             }
         }
 
-        private void AssignDeconstruction(IOperation target, AbstractValue value, Location step)
+        private void AssignDeconstruction(IOperation target, AbstractValue value, SyntaxNode step)
         {
             if (target is IDeclarationExpressionOperation declaration)
             {
@@ -654,7 +654,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         private AbstractValue NewTuple(ITupleOperation tuple)
         {
-            var obj = AbstractValue.ForObject(ObjectId.ForSite(tuple.Syntax.GetLocation()));
+            var obj = AbstractValue.ForObject(_flow.SiteObject(tuple.Syntax));
             for (int i = 0; i < tuple.Elements.Length; i++)
             {
                 WriteMember(obj, "Item" + (i + 1), Eval(tuple.Elements[i]), fieldSummary: false, weak: false);
@@ -666,7 +666,7 @@ namespace PackedAlloc.Analyzers.Flow
         private AbstractValue EvalArrayCreation(IArrayCreationOperation creation)
         {
             foreach (var size in creation.DimensionSizes) Eval(size);
-            var array = AbstractValue.ForObject(ObjectId.ForSite(creation.Syntax.GetLocation()));
+            var array = AbstractValue.ForObject(_flow.SiteObject(creation.Syntax));
             if (creation.Initializer != null)
             {
                 InitializeElements(array, creation.Initializer);
@@ -685,14 +685,14 @@ namespace PackedAlloc.Analyzers.Flow
                 }
                 else
                 {
-                    WriteElements(array, Eval(element).WithStep(element.Syntax.GetLocation()));
+                    WriteElements(array, Eval(element).WithStep(element.Syntax));
                 }
             }
         }
 
         private AbstractValue EvalObjectCreation(IObjectCreationOperation creation)
         {
-            var obj = AbstractValue.ForObject(ObjectId.ForSite(creation.Syntax.GetLocation()));
+            var obj = AbstractValue.ForObject(_flow.SiteObject(creation.Syntax));
             var arguments = EvalArguments(creation.Arguments);
             if (creation.Constructor != null && _flow.TryGetBody(creation.Constructor) is { } body)
             {

@@ -94,14 +94,13 @@ namespace PackedAlloc.Analyzers.Flow
         {
             var blocks = _graph.Blocks;
             var inputs = new FlowState?[blocks.Length];
-            var worklist = new SortedSet<int>();
+            var worklist = new BlockWorklist(blocks.Length);
             inputs[0] = initial;
             worklist.Add(0);
-            while (worklist.Count > 0)
+            while (!worklist.IsEmpty)
             {
                 _flow.CancellationToken.ThrowIfCancellationRequested();
-                int ordinal = worklist.Min;
-                worklist.Remove(ordinal);
+                int ordinal = worklist.TakeLowest();
                 var block = blocks[ordinal];
                 var input = inputs[ordinal]!;
                 _state = input;
@@ -277,7 +276,7 @@ namespace PackedAlloc.Analyzers.Flow
             }
         }
 
-        private static void Propagate(ControlFlowBranch? branch, FlowState? state, FlowState?[] inputs, SortedSet<int> worklist)
+        private static void Propagate(ControlFlowBranch? branch, FlowState? state, FlowState?[] inputs, BlockWorklist worklist)
         {
             var destination = branch?.Destination;
             if (destination != null && state != null)
@@ -287,7 +286,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>Joins a state into a block's input and queues the block when its input grew.</summary>
-        private static void JoinInto(int ordinal, FlowState state, FlowState?[] inputs, SortedSet<int> worklist)
+        private static void JoinInto(int ordinal, FlowState state, FlowState?[] inputs, BlockWorklist worklist)
         {
             var existing = inputs[ordinal];
             var joined = existing == null ? state : existing.Join(state);
@@ -302,7 +301,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// Catch and finally blocks have no ordinary predecessors in Roslyn's graph: they are entered from anywhere in
         /// the try region, so they receive the join of every state seen there.
         /// </summary>
-        private void PropagateToHandlers(BasicBlock block, FlowState state, FlowState?[] inputs, SortedSet<int> worklist)
+        private void PropagateToHandlers(BasicBlock block, FlowState state, FlowState?[] inputs, BlockWorklist worklist)
         {
             // A lambda's or local function's regions hang below the enclosing method's: stop at this graph's root.
             for (var region = block.EnclosingRegion; region != null && region != _graph.Root; region = region.EnclosingRegion)

@@ -29,6 +29,22 @@ namespace PackedAlloc.Analyzers.Flow
 
         public static ObjectId ForSymbol(string kind, string symbolKey) => new ObjectId(kind + ":" + symbolKey);
 
+        /// <summary>What a field or property of reference type refers to when its object's creation is unseen; one per member.</summary>
+        public static ObjectId ForMember(Microsoft.CodeAnalysis.ISymbol member) =>
+            MemberObjects.GetValue(member.OriginalDefinition, definition => ForSymbol("member", Flow.CompilationFlow.SymbolKey(definition)));
+
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Microsoft.CodeAnalysis.ISymbol, ObjectId> MemberObjects =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<Microsoft.CodeAnalysis.ISymbol, ObjectId>();
+
+        private ObjectId? _element;
+        private AbstractValue? _value;
+
+        /// <summary>A value that refers to this object only (made once: it is asked at every visit of a creation).</summary>
+        public AbstractValue Value => _value ??= AbstractValue.Bottom.WithObjects(System.Collections.Immutable.ImmutableHashSet.Create(this));
+
+        /// <summary>The symbolic object standing for the elements of this one (made once; a benign race makes equal ones).</summary>
+        public ObjectId Element => _element ??= ForSymbol("elem", Key);
+
         public bool Equals(ObjectId? other) =>
             ReferenceEquals(this, other) || (other != null && other._hash == _hash && string.Equals(Key, other.Key, StringComparison.Ordinal));
 

@@ -64,8 +64,6 @@ namespace PackedAlloc.Analyzers.Flow
         /// bodies that name one of them; those bodies are bound and scanned, and the methods found relevant add their
         /// names for the next round, so that their callers are looked at.
         /// </summary>
-        private static readonly System.Diagnostics.Stopwatch T = System.Diagnostics.Stopwatch.StartNew();
-        private static readonly System.Diagnostics.Stopwatch B = new System.Diagnostics.Stopwatch();
         private void Run()
         {
             var names = SeedNames();
@@ -105,14 +103,19 @@ namespace PackedAlloc.Analyzers.Flow
                     }
                 }
 
-                System.Diagnostics.Trace.WriteLine($"T select {T.ElapsedMilliseconds} cands {candidates.Count} delta {delta.Count}"); T.Restart();
+                if (candidates.Count >= CompilationFlow.ParallelThreshold)
+                {
+                    // Binding is most of the cost and Roslyn's semantic models are thread-safe: bind on several threads,
+                    // then scan in order (the scan updates shared state).
+                    System.Threading.Tasks.Parallel.ForEach(candidates, CompilationFlow.ParallelOptions(_cancellationToken), body => body.GetOperation(_cancellationToken));
+                }
+
                 bool newGenerics = false;
                 foreach (var body in candidates)
                 {
                     newGenerics |= Scan(body);
                     bound.Add(body);
                 }
-                System.Diagnostics.Trace.WriteLine($"T scan {T.ElapsedMilliseconds} bind {B.ElapsedMilliseconds}"); T.Restart(); B.Reset();
 
                 foreach (var body in Close(bound))
                 {
@@ -123,7 +126,6 @@ namespace PackedAlloc.Analyzers.Flow
                     }
                 }
 
-                System.Diagnostics.Trace.WriteLine($"T close {T.ElapsedMilliseconds}"); T.Restart();
                 if (newGenerics)
                 {
                     // Bodies of generic code now known to hold kernel values: their trees, and the bodies in them.
@@ -302,9 +304,7 @@ namespace PackedAlloc.Analyzers.Flow
             _cancellationToken.ThrowIfCancellationRequested();
             bool direct = SignatureHoldsKernelValue(body.Owner) || InInstantiatedGeneric(body.Owner);
             bool newGenerics = false;
-            B.Start();
             var operation = body.GetOperation(_cancellationToken);
-            B.Stop();
             if (operation == null)
             {
                 body.IsRelevant |= direct;
