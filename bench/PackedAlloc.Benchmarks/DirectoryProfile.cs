@@ -12,14 +12,14 @@ using PackedAlloc.Analyzers.Model;
 namespace PackedAlloc.Benchmarks
 {
     /// <summary>
-    /// <c>-- --on DIR [--define A;B] [--runs N] [--phases-only] [--allocations]</c>: runs PA0001's analysis in this process on every .cs file below DIR (any
+    /// <c>-- --on DIR [--define A;B] [--runs N] [--phases-only] [--allocations] [--edits]</c>: runs PA0001's analysis in this process on every .cs file below DIR (any
     /// code: a public repository checked out beside this one, a generated corpus) and prints where its time goes,
     /// phase by phase, with the binding of the same code as the yardstick. For profiling, not for the figures in
     /// docs/performance.md, which come from real builds (bench/PackedAlloc.BuildBench).
     /// </summary>
     internal static class DirectoryProfile
     {
-        public static int Run(string directory, string defines, int runs = 3, bool phasesOnly = false, bool allocations = false)
+        public static int Run(string directory, string defines, int runs = 3, bool phasesOnly = false, bool allocations = false, bool edits = false)
         {
             System.Diagnostics.Trace.Listeners.Add(new System.Diagnostics.TextWriterTraceListener(Console.Error));
             var parseOptions = new CSharpParseOptions(LanguageVersion.Latest, preprocessorSymbols: defines.Split(';', StringSplitOptions.RemoveEmptyEntries));
@@ -87,6 +87,12 @@ namespace PackedAlloc.Benchmarks
                     + $"{result.All.Count(d => d.Id == "PA0001")} PA0001, {result.All.Count(d => d.Id == "PA0002")} PA0002");
             }
 
+            if (edits)
+            {
+                MeasureEdits(compilation);
+                return 0;
+            }
+
             for (int run = 0; run < 2 && !phasesOnly; run++)
             {
                 var driver = Stopwatch.StartNew();
@@ -99,6 +105,37 @@ namespace PackedAlloc.Benchmarks
             }
 
             return 0;
+        }
+
+        /// <summary>
+        /// What the IDE pays after a one-line edit: every keystroke makes a new compilation (the unchanged trees are
+        /// shared, the symbols are not), and the analysis runs again on it. Edits a line in the middle of a tree,
+        /// as typing would, and times the analysis of each new compilation after a warm-up on the first.
+        /// </summary>
+        private static void MeasureEdits(CSharpCompilation compilation)
+        {
+            Analyse(compilation);
+            var tree = compilation.SyntaxTrees.OrderByDescending(t => t.Length).First();
+            var current = compilation;
+            for (int edit = 0; edit < 5; edit++)
+            {
+                var text = current.SyntaxTrees.First(t => t.FilePath == tree.FilePath).GetText();
+                var line = text.Lines[text.Lines.Count / 2];
+                var changed = text.WithChanges(new Microsoft.CodeAnalysis.Text.TextChange(new Microsoft.CodeAnalysis.Text.TextSpan(line.Start, 0), $"// edit {edit}\n"));
+                var oldTree = current.SyntaxTrees.First(t => t.FilePath == tree.FilePath);
+                current = current.ReplaceSyntaxTree(oldTree, oldTree.WithChangedText(changed));
+                var watch = Stopwatch.StartNew();
+                var (relevant, found) = Analyse(current);
+                Console.WriteLine($"edit {edit} in {Path.GetFileName(tree.FilePath)}: analysis of the new compilation {watch.ElapsedMilliseconds} ms ({relevant} relevant bodies, {found} PA0001)");
+            }
+        }
+
+        private static (int Relevant, int Found) Analyse(CSharpCompilation compilation)
+        {
+            var kernel = KernelSymbols.TryCreate(compilation)!;
+            var flow = new CompilationFlow(compilation, kernel, AnalysisOptions.Read(new EmptyOptions(), compilation, kernel.ArchDmaMinAlign), CancellationToken.None);
+            var result = FlowDiagnostics.Compute(flow);
+            return (flow.RelevantBodies.Count(), result.All.Count(d => d.Id == "PA0001"));
         }
 
         private sealed class EmptyOptions : AnalyzerConfigOptionsProvider

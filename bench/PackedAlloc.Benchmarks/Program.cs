@@ -37,7 +37,7 @@ namespace PackedAlloc.Benchmarks
                 int runs = Array.IndexOf(args, "--runs");
                 return DirectoryProfile.Run(args[on + 1], define >= 0 && define + 1 < args.Length ? args[define + 1] : string.Empty,
                     runs >= 0 && runs + 1 < args.Length ? int.Parse(args[runs + 1], System.Globalization.CultureInfo.InvariantCulture) : 3,
-                    phasesOnly: args.Contains("--phases-only"), allocations: args.Contains("--allocations"));
+                    phasesOnly: args.Contains("--phases-only"), allocations: args.Contains("--allocations"), edits: args.Contains("--edits"));
             }
 
             if (args.Contains("--quick"))

@@ -35,7 +35,7 @@ namespace PackedAlloc.CodeFixes
         {
             foreach (var diagnostic in context.Diagnostics)
             {
-                var sites = FlagSites(diagnostic);
+                var sites = await FlagSitesAsync(context, diagnostic).ConfigureAwait(false);
                 if (sites.IsEmpty)
                 {
                     continue;
@@ -67,18 +67,44 @@ namespace PackedAlloc.CodeFixes
             }
         }
 
-        private static ImmutableArray<Location> FlagSites(Diagnostic diagnostic)
+        /// <summary>
+        /// The places where __GFP_PACKED was written: the additional locations right after the allocation that are a
+        /// reference to the flag (the route that follows is made of buffer values, never the flag). Empty when one of
+        /// them also makes another allocation packed, since removing it there would change that one too.
+        /// </summary>
+        private static async Task<ImmutableArray<Location>> FlagSitesAsync(CodeFixContext context, Diagnostic diagnostic)
         {
-            if (!diagnostic.Properties.TryGetValue(PropertyNames.FlagSiteCount, out var countText)
-                || !int.TryParse(countText, NumberStyles.Integer, CultureInfo.InvariantCulture, out int count)
-                || count <= 0
-                || count + 1 > diagnostic.AdditionalLocations.Count
-                || (diagnostic.Properties.TryGetValue(PropertyNames.FlagSitesShared, out var shared) && shared == "true"))
+            var sites = ImmutableArray.CreateBuilder<Location>();
+            foreach (var location in diagnostic.AdditionalLocations.Skip(1))
+            {
+                var document = location.IsInSource ? context.Document.Project.Solution.GetDocument(location.SourceTree) : null;
+                var model = document == null ? null : await document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+                var root = document == null ? null : await document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+                var node = root?.FindNode(location.SourceSpan, getInnermostNodeForTie: true);
+                if (model == null || node == null || !FlagSiteUse.IsPackedFlag(model.GetSymbolInfo(node, context.CancellationToken).Symbol))
+                {
+                    break;
+                }
+
+                sites.Add(location);
+            }
+
+            if (sites.Count == 0)
             {
                 return ImmutableArray<Location>.Empty;
             }
 
-            return diagnostic.AdditionalLocations.Skip(1).Take(count).Where(l => l.IsInSource).ToImmutableArray();
+            var compilation = await context.Document.Project.GetCompilationAsync(context.CancellationToken).ConfigureAwait(false);
+            var options = context.Document.Project.AnalyzerOptions.AnalyzerConfigOptionsProvider;
+            foreach (var site in sites)
+            {
+                if (compilation == null || FlagSiteUse.IsShared(compilation, options, site, context.CancellationToken))
+                {
+                    return ImmutableArray<Location>.Empty;
+                }
+            }
+
+            return sites.ToImmutable();
         }
 
         private static async Task<Solution> ApplyAsync(Solution solution, List<(Document Document, FlagEdit Edit)> edits, CancellationToken cancellationToken)

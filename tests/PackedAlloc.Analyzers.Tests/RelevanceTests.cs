@@ -150,6 +150,35 @@ class Driver
         }
 
         [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public async Task HolderSwappedByAHelperThatNamesNoKernelType_IsFollowed(bool packedInA)
+        {
+            // Shuffle.Swap touches only object fields: it is analysed because the holders it is given hold a packed buffer.
+            var source = @"
+class Holder { public object Value; }
+
+static class Shuffle
+{
+    public static void Swap(Holder a, Holder b) { var t = a.Value; a.Value = b.Value; b.Value = t; }
+}
+
+class Driver
+{
+    void Receive(Device dev)
+    {
+        var a = new Holder();
+        var b = new Holder();
+        a.Value = kmalloc(24, GFP_KERNEL" + (packedInA ? " | __GFP_PACKED" : "") + @");
+        b.Value = kmalloc(24, GFP_KERNEL);
+        Shuffle.Swap(a, b);
+        dma_map_single(dev, " + (packedInA ? "{|#0:(KernelPtr)b.Value|}" : "(KernelPtr)b.Value") + @", 24, DMA_FROM_DEVICE);
+    }
+}";
+            await (packedInA ? Verify.Analyzer(source, Verify.Diagnostic()) : Verify.Analyzer(source));
+        }
+
+        [Theory]
         [InlineData(24, true)]
         [InlineData(256, false)]
         public async Task SizeFromAHelperThatReturnsANumber_IsKnown(int size, bool warns)

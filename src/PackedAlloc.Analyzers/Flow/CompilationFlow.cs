@@ -529,9 +529,9 @@ namespace PackedAlloc.Analyzers.Flow
             }
         }
 
-        /// <summary>Whether one of the origin's flag sites also makes another allocation packed.</summary>
-        public bool FlagSitesShared(Origin origin) =>
-            origin.FlagSites.Any(site => _allocationsByFlagSite.TryGetValue(site, out var allocations) && allocations.Count > 1);
+        /// <summary>Whether the __GFP_PACKED written at <paramref name="site"/> makes more than one allocation packed.</summary>
+        public bool FlagSiteShared(Location site) =>
+            _allocationsByFlagSite.TryGetValue(site, out var allocations) && allocations.Count > 1;
 
         /// <summary>
         /// Whether the statement holding an allocation or mapping has compile errors. Asked once per statement: the

@@ -48,7 +48,7 @@ namespace PackedAlloc.Analyzers.Flow
                 .OrderBy(h => h.Sink.SourceTree?.FilePath, System.StringComparer.Ordinal).ThenBy(h => h.Sink.SourceSpan.Start)
                 .ThenBy(h => h.Origin.Site.SourceTree?.FilePath, System.StringComparer.Ordinal).ThenBy(h => h.Origin.Site.SourceSpan.Start))
             {
-                Add(CreateDiagnostic(hit, flow.FlagSitesShared(hit.Origin)));
+                Add(CreateDiagnostic(hit));
             }
 
             foreach (var (body, reason) in flow.OverBudget.OrderBy(b => b.Body.Order))
@@ -77,18 +77,16 @@ namespace PackedAlloc.Analyzers.Flow
 
         /// <summary>
         /// The sink carries the diagnostic; the additional locations are the allocation, the places where the
-        /// __GFP_PACKED flag was written (counted by the property "flagSites", for the code fix), then the route.
+        /// __GFP_PACKED flag was written, then the route. No properties: the compiler writes every one of them into
+        /// SARIF logs, and the code fix finds what it needs from the locations (see <see cref="FlagSiteUse"/>).
         /// </summary>
-        private static Diagnostic CreateDiagnostic(SinkHit hit, bool flagSitesShared)
+        private static Diagnostic CreateDiagnostic(SinkHit hit)
         {
             var origin = hit.Origin;
             var additional = new List<Location> { origin.Site };
             additional.AddRange(origin.FlagSites);
             additional.AddRange(origin.Steps.Where(s => s != hit.Sink));
-            var properties = ImmutableDictionary<string, string?>.Empty
-                .Add(PropertyNames.FlagSiteCount, origin.FlagSites.Length.ToString(System.Globalization.CultureInfo.InvariantCulture))
-                .Add(PropertyNames.FlagSitesShared, flagSitesShared ? "true" : "false");
-            return Diagnostic.Create(Descriptors.PackedBufferReachesDma, hit.Sink, additional, properties,
+            return Diagnostic.Create(Descriptors.PackedBufferReachesDma, hit.Sink, additional,
                 origin.Allocator, Describe(origin.Site), hit.SinkName);
         }
 
@@ -99,13 +97,36 @@ namespace PackedAlloc.Analyzers.Flow
         }
     }
 
-    /// <summary>Names of the properties PA0001 diagnostics carry for code fixes.</summary>
-    public static class PropertyNames
+    /// <summary>
+    /// For the remove-<c>__GFP_PACKED</c> fix: whether removing the flag written at a place would also change
+    /// another allocation than the one a diagnostic is about. That takes the whole compilation's flow, so it is
+    /// computed on request, once per compilation, and only when a fix is asked for.
+    /// </summary>
+    public static class FlagSiteUse
     {
-        /// <summary>How many of the additional locations, after the allocation site, are __GFP_PACKED references.</summary>
-        public const string FlagSiteCount = "flagSites";
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, CompilationFlow> Flows =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, CompilationFlow>();
 
-        /// <summary>"true" when one of those __GFP_PACKED references also makes another allocation packed.</summary>
-        public const string FlagSitesShared = "flagSitesShared";
+        /// <summary>Whether the flag written at <paramref name="flagSite"/> makes more than one allocation packed.</summary>
+        public static bool IsShared(Compilation compilation, Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider options, Location flagSite, CancellationToken cancellationToken)
+        {
+            var flow = Flows.GetValue(compilation, c =>
+            {
+                var kernel = KernelSymbols.TryCreate(c);
+                if (kernel == null)
+                {
+                    return null!;
+                }
+
+                var created = new CompilationFlow(c, kernel, AnalysisOptions.Read(options, c, kernel.ArchDmaMinAlign), cancellationToken);
+                created.Run();
+                return created;
+            });
+            return flow != null && flow.FlagSiteShared(flagSite);
+        }
+
+        /// <summary>Whether <paramref name="symbol"/> is the runtime's <c>__GFP_PACKED</c> (on Kernel or GfpFlags).</summary>
+        public static bool IsPackedFlag(ISymbol? symbol) =>
+            symbol is IFieldSymbol { Name: "__GFP_PACKED" } field && field.ContainingNamespace?.ToDisplayString() == "PackedAlloc.Runtime";
     }
 }

@@ -157,7 +157,31 @@ namespace PackedAlloc.Analyzers.Flow
             body.IsRelevant
             || CarriesTrackedValue(receiver)
             || arguments.Any(CarriesTrackedValue)
-            || (_body.IsRelevant && TypeFacts.IsIntegralLike(method.ReturnType));
+            || (_body.IsRelevant && TypeFacts.IsIntegralLike(method.ReturnType))
+            || HoldsTrackedValue(receiver)
+            || arguments.Any(HoldsTrackedValue);
+
+        /// <summary>
+        /// Whether an object the value refers to holds, as this method knows it, a tracked value in a field or element:
+        /// a holder typed <c>object</c> that a helper touching no kernel type may swap or move.
+        /// </summary>
+        private bool HoldsTrackedValue(AbstractValue? value)
+        {
+            if (value == null || value.Objects.IsEmpty || _state.Heap.IsEmpty)
+            {
+                return false;
+            }
+
+            foreach (var pair in _state.Heap)
+            {
+                if (value.Objects.Contains(pair.Key.Object) && CarriesTrackedValue(pair.Value))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
 
         private static bool CarriesTrackedValue(AbstractValue? value) =>
             value != null && (!value.Origins.IsEmpty || !value.FlagSites.IsEmpty || value.Guard != GuardPolarity.None);

@@ -17,6 +17,11 @@ namespace PackedAlloc.Analyzers.Flow
         private readonly HashSet<long> _shapes = new HashSet<long>();
         private readonly List<string> _prefixes = new List<string>();
 
+        /// <summary>The scan's buffer, reused: a name set is used by one thread at a time.</summary>
+        private readonly char[] _chunk = new char[ChunkSize];
+
+        private const int ChunkSize = 8192;
+
         /// <summary>Adds a name; false when it was there already.</summary>
         public bool Add(string name)
         {
@@ -42,37 +47,61 @@ namespace PackedAlloc.Analyzers.Flow
                 return false;
             }
 
+            // Read the text in chunks rather than a character at a time through SourceText's indexer. A chunk ends
+            // between identifiers, so no identifier is split; one longer than a chunk is skipped (no name is that long).
+            var chunk = _chunk;
             int end = System.Math.Min(span.End, text.Length);
-            int position = span.Start;
-            var buffer = new char[256];
-            while (position < end)
+            int start = span.Start;
+            while (start < end)
             {
-                char c = text[position];
-                if (!IsIdentifierStart(c))
+                int length = System.Math.Min(ChunkSize, end - start);
+                text.CopyTo(start, chunk, 0, length);
+                int usable = length;
+                if (start + length < end)
+                {
+                    // Back up to the last character that cannot be part of an identifier.
+                    while (usable > 0 && IsIdentifierPart(chunk[usable - 1])) usable--;
+                    if (usable == 0) usable = length;
+                }
+
+                if (OccursIn(chunk, usable))
+                {
+                    return true;
+                }
+
+                start += usable;
+            }
+
+            return false;
+        }
+
+        private bool OccursIn(char[] chars, int length)
+        {
+            int position = 0;
+            while (position < length)
+            {
+                if (!IsIdentifierStart(chars[position]))
                 {
                     position++;
                     continue;
                 }
 
                 int start = position;
-                while (position < end && IsIdentifierPart(text[position]))
+                while (position < length && IsIdentifierPart(chars[position]))
                 {
                     position++;
                 }
 
-                int length = position - start;
-                if (_prefixes.Count > 0 && StartsWithPrefix(text, start, length))
+                int wordLength = position - start;
+                if (_prefixes.Count > 0 && StartsWithPrefix(chars, start, wordLength))
                 {
                     return true;
                 }
 
-                if (length <= buffer.Length && _shapes.Contains(Shape(length, text[start], text[position - 1])))
+                if (_shapes.Contains(Shape(wordLength, chars[start], chars[position - 1]))
+                    && _names.Contains(new string(chars, start, wordLength)))
                 {
-                    text.CopyTo(start, buffer, 0, length);
-                    if (_names.Contains(new string(buffer, 0, length)))
-                    {
-                        return true;
-                    }
+                    return true;
                 }
             }
 
@@ -81,13 +110,13 @@ namespace PackedAlloc.Analyzers.Flow
 
         private static long Shape(int length, char first, char last) => ((long)length << 32) | ((long)first << 16) | last;
 
-        private bool StartsWithPrefix(SourceText text, int start, int length)
+        private bool StartsWithPrefix(char[] chars, int start, int length)
         {
             foreach (var prefix in _prefixes)
             {
                 if (prefix.Length > length) continue;
                 int i = 0;
-                while (i < prefix.Length && text[start + i] == prefix[i]) i++;
+                while (i < prefix.Length && chars[start + i] == prefix[i]) i++;
                 if (i == prefix.Length) return true;
             }
 

@@ -103,49 +103,14 @@ namespace PackedAlloc.Analyzers.Flow
                     }
                 }
 
-                if (candidates.Count >= CompilationFlow.ParallelThreshold)
+                // Bodies of generic code found to be instantiated with kernel values are scanned in the same round.
+                while (candidates.Count > 0)
                 {
-                    // Binding is most of the cost and Roslyn's semantic models are thread-safe: bind on several threads,
-                    // then scan in order (the scan updates shared state).
-                    System.Threading.Tasks.Parallel.ForEach(candidates, CompilationFlow.ParallelOptions(_cancellationToken), body => body.GetOperation(_cancellationToken));
-                }
-
-                bool newGenerics = false;
-                foreach (var body in candidates)
-                {
-                    newGenerics |= Scan(body);
-                    bound.Add(body);
-                }
-
-                foreach (var body in Close(bound))
-                {
-                    var name = CallableName(body.Owner);
-                    if (name != null && names.Add(name))
-                    {
-                        next.Add(name);
-                    }
-                }
-
-                if (newGenerics)
-                {
-                    // Bodies of generic code now known to hold kernel values: their trees, and the bodies in them.
-                    foreach (var body in _flow.CollectedBodies.ToList())
-                    {
-                        if (!body.IsBound && InInstantiatedGeneric(body.Owner))
-                        {
-                            newGenerics |= Scan(body);
-                            bound.Add(body);
-                        }
-                    }
-
-                    foreach (var body in Close(bound))
-                    {
-                        var name = CallableName(body.Owner);
-                        if (name != null && names.Add(name))
-                        {
-                            next.Add(name);
-                        }
-                    }
+                    bool newGenerics = ScanAll(candidates, bound);
+                    AddCallableNames(bound, names, next);
+                    candidates = newGenerics
+                        ? _flow.CollectedBodies.Where(b => !b.IsBound && InInstantiatedGeneric(b.Owner)).ToList()
+                        : new List<BodyInfo>();
                 }
 
                 delta = next;
@@ -158,6 +123,39 @@ namespace PackedAlloc.Analyzers.Flow
                 {
                     _relevantTrees.Add(body.Node.SyntaxTree);
                     RelevantOperations += _operationCounts.TryGetValue(body, out int count) ? count : 1;
+                }
+            }
+        }
+
+        /// <summary>Binds and scans candidates; true when they showed a new generic instantiated with kernel values.</summary>
+        private bool ScanAll(List<BodyInfo> candidates, List<BodyInfo> bound)
+        {
+            if (candidates.Count >= CompilationFlow.ParallelThreshold)
+            {
+                // Binding is most of the cost and Roslyn's semantic models are thread-safe: bind on several threads,
+                // then scan in order (the scan updates shared state).
+                System.Threading.Tasks.Parallel.ForEach(candidates, CompilationFlow.ParallelOptions(_cancellationToken), body => body.GetOperation(_cancellationToken));
+            }
+
+            bool newGenerics = false;
+            foreach (var body in candidates)
+            {
+                newGenerics |= Scan(body);
+                bound.Add(body);
+            }
+
+            return newGenerics;
+        }
+
+        /// <summary>The names calls to the relevant bodies are written with, new ones also into <paramref name="next"/>: their callers are looked at next.</summary>
+        private void AddCallableNames(List<BodyInfo> bound, NameSet names, NameSet next)
+        {
+            foreach (var body in Close(bound))
+            {
+                var name = CallableName(body.Owner);
+                if (name != null && names.Add(name))
+                {
+                    next.Add(name);
                 }
             }
         }
