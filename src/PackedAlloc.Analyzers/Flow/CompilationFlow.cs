@@ -57,9 +57,10 @@ namespace PackedAlloc.Analyzers.Flow
         private readonly Dictionary<SyntaxTree, int> _treeOrder = new Dictionary<SyntaxTree, int>();
         private readonly Dictionary<SyntaxTree, List<BodyInfo>> _bodiesByTree = new Dictionary<SyntaxTree, List<BodyInfo>>();
 
+        private readonly Dictionary<SyntaxNode, ObjectId> _siteObjects = new Dictionary<SyntaxNode, ObjectId>();
+
         // What each analysis read of the compilation-wide summaries, so that a round re-runs only the roots that read
         // something written after they started (see Run).
-        private readonly Dictionary<SyntaxNode, ObjectId> _siteObjects = new Dictionary<SyntaxNode, ObjectId>();
         private readonly Stack<SummaryReads> _reads = new Stack<SummaryReads>();
         private readonly Dictionary<CallKey, SummaryReads> _memoReads = new Dictionary<CallKey, SummaryReads>();
         private readonly Dictionary<BodyInfo, (SummaryReads Reads, int StartVersion)> _rootReads = new Dictionary<BodyInfo, (SummaryReads, int)>();
