@@ -15,6 +15,9 @@ namespace PackedAlloc.Analyzers.Flow
     {
         public static readonly IEqualityComparer<object> KeyComparer = new VariableKeyComparer();
 
+        /// <summary>Locals compared as symbols and hashed as <see cref="KeyComparer"/> does (it is asked at every local read).</summary>
+        public static readonly IEqualityComparer<ILocalSymbol> LocalComparer = new LocalSymbolComparer();
+
         public static readonly FlowState Empty = new FlowState(
             ImmutableDictionary.Create<object, AbstractValue>(KeyComparer),
             ImmutableDictionary<HeapKey, AbstractValue>.Empty,
@@ -112,13 +115,30 @@ namespace PackedAlloc.Analyzers.Flow
             return true;
         }
 
+        private sealed class LocalSymbolComparer : IEqualityComparer<ILocalSymbol>
+        {
+            public bool Equals(ILocalSymbol? x, ILocalSymbol? y) => SymbolEqualityComparer.Default.Equals(x, y);
+
+            public int GetHashCode(ILocalSymbol obj) => KeyComparer.GetHashCode(obj);
+        }
+
         private sealed class VariableKeyComparer : IEqualityComparer<object>
         {
+            private static int NameHash(ISymbol symbol) => symbol.Name == null ? 0 : System.StringComparer.Ordinal.GetHashCode(symbol.Name);
+
             public new bool Equals(object? x, object? y) =>
                 x is ISymbol sx && y is ISymbol sy ? SymbolEqualityComparer.Default.Equals(sx, sy) : object.Equals(x, y);
 
-            public int GetHashCode(object obj) =>
-                obj is ISymbol symbol ? SymbolEqualityComparer.Default.GetHashCode(symbol) : obj.GetHashCode();
+            // A local's or parameter's own hash code is the runtime's identity hash, whose slow path showed in
+            // profiles (it is asked at every variable update); its name and declaration position tell them apart
+            // just as well and cost a string hash.
+            public int GetHashCode(object obj) => obj switch
+            {
+                ILocalSymbol local when local.Locations.Length > 0 => NameHash(local) ^ local.Locations[0].SourceSpan.Start,
+                IParameterSymbol parameter => (NameHash(parameter) * 31) ^ parameter.Ordinal,
+                ISymbol symbol => SymbolEqualityComparer.Default.GetHashCode(symbol),
+                _ => obj.GetHashCode(),
+            };
         }
     }
 }

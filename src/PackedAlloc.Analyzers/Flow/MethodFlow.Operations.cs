@@ -21,7 +21,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         /// <summary>Ref locals and the storage they were bound to (an element, a field): reads and writes go there.</summary>
         private readonly System.Collections.Generic.Dictionary<ILocalSymbol, IOperation> _refTargets =
-            new System.Collections.Generic.Dictionary<ILocalSymbol, IOperation>(SymbolEqualityComparer.Default);
+            new System.Collections.Generic.Dictionary<ILocalSymbol, IOperation>(FlowState.LocalComparer);
 
         private AbstractValue Eval(IOperation? operation)
         {
