@@ -42,8 +42,6 @@ namespace PackedAlloc.Analyzers.Flow
             _cancellationToken = cancellationToken;
         }
 
-        public KernelValueTypes Types => _types;
-
         /// <summary>How many operations the relevant bodies have: the size of the code the analysis works on.</summary>
         public long RelevantOperations { get; private set; }
 
