@@ -56,6 +56,7 @@ namespace PackedAlloc.Analyzers.Flow
         private readonly List<BodyInfo> _uncheckedRoots = new List<BodyInfo>();
         private readonly Dictionary<SyntaxTree, int> _treeOrder = new Dictionary<SyntaxTree, int>();
         private readonly Dictionary<SyntaxTree, List<BodyInfo>> _bodiesByTree = new Dictionary<SyntaxTree, List<BodyInfo>>();
+        private readonly Dictionary<SyntaxTree, List<INamedTypeSymbol>> _typesByTree = new Dictionary<SyntaxTree, List<INamedTypeSymbol>>();
 
         private readonly Dictionary<SyntaxNode, ObjectId> _siteObjects = new Dictionary<SyntaxNode, ObjectId>();
 
@@ -241,13 +242,19 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             // A method of a tree the analysis has not looked at yet: look now.
+            return CollectDeclaringTrees(definition) && _bodiesByMethod.TryGetValue(definition, out body) ? body : null;
+        }
+
+        /// <summary>Collects the trees a source symbol is declared in; false when it has none in this compilation.</summary>
+        public bool CollectDeclaringTrees(ISymbol definition)
+        {
             bool collected = false;
             foreach (var reference in definition.DeclaringSyntaxReferences)
             {
-                collected |= _treeOrder.ContainsKey(reference.SyntaxTree) && CollectTree(reference.SyntaxTree) != null;
+                collected |= CollectTree(reference.SyntaxTree) != null;
             }
 
-            return collected && _bodiesByMethod.TryGetValue(definition, out body) ? body : null;
+            return collected;
         }
 
         /// <summary>
@@ -288,10 +295,7 @@ namespace PackedAlloc.Analyzers.Flow
         public IReadOnlyList<IPropertySymbol> PropertyStorage(IPropertySymbol property)
         {
             var definition = property.OriginalDefinition;
-            foreach (var reference in definition.DeclaringSyntaxReferences)
-            {
-                if (_treeOrder.ContainsKey(reference.SyntaxTree)) CollectTree(reference.SyntaxTree);
-            }
+            CollectDeclaringTrees(definition);
 
             var result = new List<IPropertySymbol>();
             if (_autoProperties.Contains(definition))
@@ -642,7 +646,9 @@ namespace PackedAlloc.Analyzers.Flow
 
             CancellationToken.ThrowIfCancellationRequested();
             var bodies = new List<BodyInfo>();
+            var types = new List<INamedTypeSymbol>();
             _bodiesByTree[tree] = bodies;
+            _typesByTree[tree] = types;
             int autoPropertiesBefore = _autoPropertyList.Count;
 #pragma warning disable RS1030 // The analysis is whole-compilation: it needs the bodies of other trees than the one being reported.
             var model = _compilation.GetSemanticModel(tree);
@@ -651,6 +657,11 @@ namespace PackedAlloc.Analyzers.Flow
             int position = 0;
             foreach (var node in root.DescendantNodesAndSelf(descendIntoChildren: n => n is CompilationUnitSyntax || n is BaseNamespaceDeclarationSyntax || n is TypeDeclarationSyntax))
             {
+                if (node is BaseTypeDeclarationSyntax or DelegateDeclarationSyntax && model.GetDeclaredSymbol(node, CancellationToken) is INamedTypeSymbol type)
+                {
+                    types.Add(type);
+                }
+
                 foreach (var (owner, bodyNode) in BodiesOf(node, model))
                 {
                     // Source order across the whole compilation, whatever order trees are collected in.
@@ -668,20 +679,9 @@ namespace PackedAlloc.Analyzers.Flow
             return bodies;
         }
 
-        /// <summary>The types declared in a tree (collected or not).</summary>
-        public IEnumerable<INamedTypeSymbol> DeclaredTypes(SyntaxTree tree)
-        {
-#pragma warning disable RS1030 // See CollectTree.
-            var model = _compilation.GetSemanticModel(tree);
-#pragma warning restore RS1030
-            foreach (var node in tree.GetRoot(CancellationToken).DescendantNodesAndSelf(descendIntoChildren: n => n is CompilationUnitSyntax || n is BaseNamespaceDeclarationSyntax || n is TypeDeclarationSyntax))
-            {
-                if (node is BaseTypeDeclarationSyntax or DelegateDeclarationSyntax && model.GetDeclaredSymbol(node, CancellationToken) is INamedTypeSymbol type)
-                {
-                    yield return type;
-                }
-            }
-        }
+        /// <summary>The types declared in a tree, found by the same walk as its bodies (<see cref="CollectTree"/>).</summary>
+        public IReadOnlyList<INamedTypeSymbol> DeclaredTypes(SyntaxTree tree) =>
+            CollectTree(tree) != null ? _typesByTree[tree] : Array.Empty<INamedTypeSymbol>();
 
         private IEnumerable<(ISymbol Owner, SyntaxNode Body)> BodiesOf(SyntaxNode node, SemanticModel model)
         {

@@ -361,7 +361,7 @@ namespace PackedAlloc.Analyzers.Flow
             bool added = false;
             if (symbol is IMethodSymbol { IsGenericMethod: true } method && IsSource(method.OriginalDefinition) && _types.HasKernelTypeArguments(method))
             {
-                added |= _types.AddInstantiatedGeneric(method.OriginalDefinition);
+                added |= AddInstantiatedGeneric(method.OriginalDefinition);
             }
 
             for (var type = symbol as INamedTypeSymbol ?? symbol.ContainingType; type != null; type = type.ContainingType)
@@ -369,32 +369,26 @@ namespace PackedAlloc.Analyzers.Flow
                 if (type.IsGenericType && IsSource(type.OriginalDefinition) && !SymbolEqualityComparer.Default.Equals(type, type.OriginalDefinition)
                     && _types.HasKernelTypeArguments(type))
                 {
-                    added |= _types.AddInstantiatedGeneric(type.OriginalDefinition);
+                    added |= AddInstantiatedGeneric(type.OriginalDefinition);
                 }
             }
 
             return added;
         }
 
-        private bool IsSource(ISymbol symbol)
+        /// <summary>Records a generic definition as instantiated with kernel values, and collects its trees so that its bodies can be marked.</summary>
+        private bool AddInstantiatedGeneric(ISymbol definition)
         {
-            if (symbol.Locations.IsEmpty || !symbol.Locations[0].IsInSource)
-            {
-                return false;
-            }
-
-            // Its bodies must be collected to be marked.
-            foreach (var reference in symbol.DeclaringSyntaxReferences)
-            {
-                _flow.CollectTree(reference.SyntaxTree);
-            }
-
-            return true;
+            _flow.CollectDeclaringTrees(definition);
+            return _types.AddInstantiatedGeneric(definition);
         }
 
+        private static bool IsSource(ISymbol symbol) => !symbol.Locations.IsEmpty && symbol.Locations[0].IsInSource;
+
         /// <summary>Closes relevance and kernel reach backwards over the calls of the bound bodies; returns the bodies that are relevant.</summary>
-        private IEnumerable<BodyInfo> Close(List<BodyInfo> bound)
+        private List<BodyInfo> Close(List<BodyInfo> bound)
         {
+            var relevant = new List<BodyInfo>();
             // Callees are resolved here rather than when a body is scanned: an override or implementation in a tree
             // seen later is a dispatch target too.
             foreach (var body in bound)
@@ -459,8 +453,10 @@ namespace PackedAlloc.Analyzers.Flow
                     }
                 }
 
-                yield return body;
+                relevant.Add(body);
             }
+
+            return relevant;
         }
 
         /// <summary>Initializers of fields and properties that relevant code reads: a size or flag kept in a static readonly field.</summary>
@@ -485,7 +481,7 @@ namespace PackedAlloc.Analyzers.Flow
         };
 
         /// <summary>The symbols an operation refers to: what it calls, creates, reads or writes.</summary>
-        public static IEnumerable<ISymbol> TargetsOf(IOperation operation)
+        private static IEnumerable<ISymbol> TargetsOf(IOperation operation)
         {
             switch (operation)
             {
