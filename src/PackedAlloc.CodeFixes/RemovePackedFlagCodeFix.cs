@@ -81,7 +81,7 @@ namespace PackedAlloc.CodeFixes
                 var model = document == null ? null : await document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
                 var root = document == null ? null : await document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
                 var node = root?.FindNode(location.SourceSpan, getInnermostNodeForTie: true);
-                if (model == null || node == null || !FlagSiteUse.IsPackedFlag(model.GetSymbolInfo(node, context.CancellationToken).Symbol))
+                if (model == null || node == null || !FlagSiteUse.IsPackedFlag(model.Compilation, model.GetSymbolInfo(node, context.CancellationToken).Symbol))
                 {
                     break;
                 }

@@ -125,8 +125,8 @@ namespace PackedAlloc.Analyzers.Flow
             return flow != null && flow.FlagSiteShared(flagSite);
         }
 
-        /// <summary>Whether <paramref name="symbol"/> is the runtime's <c>__GFP_PACKED</c> (on Kernel or GfpFlags).</summary>
-        public static bool IsPackedFlag(ISymbol? symbol) =>
-            symbol is IFieldSymbol { Name: "__GFP_PACKED" } field && field.ContainingNamespace?.ToDisplayString() == "PackedAlloc.Runtime";
+        /// <summary>Whether <paramref name="symbol"/> is the runtime's <c>__GFP_PACKED</c>, as the analysis recognises it where the flag is written.</summary>
+        public static bool IsPackedFlag(Compilation compilation, ISymbol? symbol) =>
+            symbol != null && KernelSymbols.TryCreate(compilation)?.IsGfpPackedField(symbol) == true;
     }
 }
