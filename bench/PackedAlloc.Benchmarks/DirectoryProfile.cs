@@ -12,14 +12,14 @@ using PackedAlloc.Analyzers.Model;
 namespace PackedAlloc.Benchmarks
 {
     /// <summary>
-    /// <c>-- --on DIR [--define A;B] [--runs N] [--phases-only] [--allocations] [--edits]</c>: runs PA0001's analysis in this process on every .cs file below DIR (any
+    /// <c>-- --on DIR [--define A;B] [--runs N] [--threads N] [--phases-only] [--allocations] [--edits]</c>: runs PA0001's analysis in this process on every .cs file below DIR (any
     /// code: a public repository checked out beside this one, a generated corpus) and prints where its time goes,
     /// phase by phase, with the binding of the same code as the yardstick. For profiling, not for the figures in
     /// docs/performance.md, which come from real builds (bench/PackedAlloc.BuildBench).
     /// </summary>
     internal static class DirectoryProfile
     {
-        public static int Run(string directory, string defines, int runs = 3, bool phasesOnly = false, bool allocations = false, bool edits = false)
+        public static int Run(string directory, string defines, int runs = 3, bool phasesOnly = false, bool allocations = false, bool edits = false, int threads = Parallelism.DefaultMaxThreads)
         {
             System.Diagnostics.Trace.Listeners.Add(new System.Diagnostics.TextWriterTraceListener(Console.Error));
             var parseOptions = new CSharpParseOptions(LanguageVersion.Latest, preprocessorSymbols: defines.Split(';', StringSplitOptions.RemoveEmptyEntries));
@@ -60,7 +60,7 @@ namespace PackedAlloc.Benchmarks
 
                 var total = Stopwatch.StartNew();
                 var options = AnalysisOptions.Read(new EmptyOptions(), fresh, kernel.ArchDmaMinAlign);
-                var flow = new CompilationFlow(fresh, kernel, options, CancellationToken.None);
+                var flow = new CompilationFlow(fresh, kernel, options, CancellationToken.None) { MaxThreads = threads };
                 var phase = Stopwatch.StartNew();
                 long allocated = GC.GetAllocatedBytesForCurrentThread();
                 flow.FindRelevantBodies();
@@ -78,12 +78,18 @@ namespace PackedAlloc.Benchmarks
                 long graphBytes = GC.GetAllocatedBytesForCurrentThread() - allocated;
                 phase.Restart();
                 allocated = GC.GetAllocatedBytesForCurrentThread();
+                long allAllocated = GC.GetTotalAllocatedBytes(precise: false);
+                var pausedBefore = GC.GetTotalPauseDuration();
+                var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+                int gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2);
                 using var listener = allocations && run == runs - 1 ? new AllocationSampler() : null;
                 var result = FlowDiagnostics.Compute(flow);
                 long analysis = phase.ElapsedMilliseconds;
                 long analysisBytes = GC.GetAllocatedBytesForCurrentThread() - allocated;
+                Console.WriteLine($"  flow: {(GC.GetTotalAllocatedBytes(precise: false) - allAllocated) >> 20} MB allocated on all threads, GC paused {(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds:F0} ms, CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds:F0} ms, "
+                    + $"collections gen0 {GC.CollectionCount(0) - gen0}, gen1 {GC.CollectionCount(1) - gen1}, gen2 {GC.CollectionCount(2) - gen2}");
                 Console.WriteLine($"run {run}: relevance {relevance} ms ({relevanceBytes >> 20} MB allocated), graphs {graphs} ms ({graphBytes >> 20} MB), flow {analysis} ms ({analysisBytes >> 20} MB), total {total.ElapsedMilliseconds} ms; "
-                    + $"{flow.RelevantBodies.Count()} relevant bodies, {flow.TotalSteps} steps in {flow.Rounds} rounds (budget {flow.StepBudget}); "
+                    + $"{flow.RelevantBodies.Count()} relevant bodies, {flow.TotalSteps} steps in {flow.Groups} groups, {flow.Rounds} rounds at most (budget {flow.StepBudget}); "
                     + $"{result.All.Count(d => d.Id == "PA0001")} PA0001, {result.All.Count(d => d.Id == "PA0002")} PA0002");
             }
 

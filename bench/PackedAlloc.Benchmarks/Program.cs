@@ -35,9 +35,11 @@ namespace PackedAlloc.Benchmarks
             {
                 int define = Array.IndexOf(args, "--define");
                 int runs = Array.IndexOf(args, "--runs");
+                int threads = Array.IndexOf(args, "--threads");
                 return DirectoryProfile.Run(args[on + 1], define >= 0 && define + 1 < args.Length ? args[define + 1] : string.Empty,
                     runs >= 0 && runs + 1 < args.Length ? int.Parse(args[runs + 1], System.Globalization.CultureInfo.InvariantCulture) : 3,
-                    phasesOnly: args.Contains("--phases-only"), allocations: args.Contains("--allocations"), edits: args.Contains("--edits"));
+                    phasesOnly: args.Contains("--phases-only"), allocations: args.Contains("--allocations"), edits: args.Contains("--edits"),
+                    threads: threads >= 0 && threads + 1 < args.Length ? int.Parse(args[threads + 1], System.Globalization.CultureInfo.InvariantCulture) : PackedAlloc.Analyzers.Flow.Parallelism.DefaultMaxThreads);
             }
 
             if (args.Contains("--quick"))

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 
 namespace PackedAlloc.Analyzers.Flow
@@ -45,6 +46,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>Small constants (sizes, flags' low bits, directions, bools) are shared: they are evaluated at every visit.</summary>
         private static readonly AbstractValue?[] SmallConstants = new AbstractValue?[1024];
 
+        [MethodImpl(HotPath.Optimized)]
         public static AbstractValue Constant(long value)
         {
             if (value < 0 || value >= SmallConstants.Length)
@@ -60,19 +62,25 @@ namespace PackedAlloc.Analyzers.Flow
 
         public static AbstractValue ForObject(ObjectId obj) => obj.Value;
 
+        [MethodImpl(HotPath.Optimized)]
         public static AbstractValue ForCallable(Callable callable) =>
             new AbstractValue(ImmutableHashSet<Origin>.Empty, ConstSet.Bottom, ImmutableHashSet<ObjectId>.Empty,
                 ImmutableHashSet.Create(callable), ImmutableHashSet<Location>.Empty, GuardPolarity.None);
 
         // Each returns this instance when nothing changes: they run at nearly every operation visit.
+        [MethodImpl(HotPath.Optimized)]
         public AbstractValue WithOrigins(ImmutableHashSet<Origin> origins) =>
             ReferenceEquals(origins, Origins) ? this : new AbstractValue(origins, Consts, Objects, Callables, FlagSites, Guard);
+        [MethodImpl(HotPath.Optimized)]
         public AbstractValue WithConsts(ConstSet consts) =>
             consts.Equals(Consts) ? this : new AbstractValue(Origins, consts, Objects, Callables, FlagSites, Guard);
+        [MethodImpl(HotPath.Optimized)]
         public AbstractValue WithObjects(ImmutableHashSet<ObjectId> objects) =>
             ReferenceEquals(objects, Objects) ? this : new AbstractValue(Origins, Consts, objects, Callables, FlagSites, Guard);
+        [MethodImpl(HotPath.Optimized)]
         public AbstractValue WithFlagSites(ImmutableHashSet<Location> sites) =>
             ReferenceEquals(sites, FlagSites) ? this : new AbstractValue(Origins, Consts, Objects, Callables, sites, Guard);
+        [MethodImpl(HotPath.Optimized)]
         public AbstractValue WithGuard(GuardPolarity guard) =>
             guard == Guard ? this : new AbstractValue(Origins, Consts, Objects, Callables, FlagSites, guard);
 
@@ -80,6 +88,7 @@ namespace PackedAlloc.Analyzers.Flow
         public AbstractValue WithStep(SyntaxNode step) => Origins.IsEmpty ? this : WithStep(step.GetLocation());
 
         /// <summary>This value after passing <paramref name="step"/>: every origin's route gains the step.</summary>
+        [MethodImpl(HotPath.Optimized)]
         public AbstractValue WithStep(Location step)
         {
             if (Origins.IsEmpty)
@@ -96,6 +105,7 @@ namespace PackedAlloc.Analyzers.Flow
             return WithOrigins(builder.ToImmutable());
         }
 
+        [MethodImpl(HotPath.Optimized)]
         public AbstractValue Join(AbstractValue other)
         {
             if (ReferenceEquals(this, other) || other.IsBottom) return this;
@@ -123,6 +133,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// <see cref="GuardPolarity.SafeEither"/> (a bool computed where the check was already made) joined with
         /// a check's own polarity keeps that polarity; opposite polarities give none.
         /// </summary>
+        [MethodImpl(HotPath.Optimized)]
         public static GuardPolarity JoinGuards(GuardPolarity left, GuardPolarity right)
         {
             if (left == right || right == GuardPolarity.SafeEither) return left;
@@ -131,12 +142,14 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>The guard of the negated bool: safe on the other outcome.</summary>
+        [MethodImpl(HotPath.Optimized)]
         public static GuardPolarity FlipGuard(GuardPolarity guard) =>
             guard == GuardPolarity.SafeWhenTrue ? GuardPolarity.SafeWhenFalse
             : guard == GuardPolarity.SafeWhenFalse ? GuardPolarity.SafeWhenTrue
             : guard;
 
         /// <summary>Union that keeps this side's instances, so the first route found to an allocation is the one kept.</summary>
+        [MethodImpl(HotPath.Optimized)]
         private static ImmutableHashSet<T> Union<T>(ImmutableHashSet<T> left, ImmutableHashSet<T> right)
         {
             if (right.IsEmpty || ReferenceEquals(left, right)) return left;
@@ -144,6 +157,7 @@ namespace PackedAlloc.Analyzers.Flow
             return left.Union(right);
         }
 
+        [MethodImpl(HotPath.Optimized)]
         public bool Equals(AbstractValue? other)
         {
             if (ReferenceEquals(this, other)) return true;
@@ -158,6 +172,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         public override bool Equals(object? obj) => Equals(obj as AbstractValue);
 
+        [MethodImpl(HotPath.Optimized)]
         public override int GetHashCode()
         {
             if (_hash == 0)
@@ -172,6 +187,7 @@ namespace PackedAlloc.Analyzers.Flow
             return _hash;
         }
 
+        [MethodImpl(HotPath.Optimized)]
         public override string ToString() =>
             $"origins[{string.Join(",", Origins)}] consts{Consts} objects[{string.Join(",", Objects)}] guard={Guard}";
     }

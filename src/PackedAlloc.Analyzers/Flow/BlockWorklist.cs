@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace PackedAlloc.Analyzers.Flow
 {
     /// <summary>
@@ -19,6 +21,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         public bool IsEmpty => _count == 0;
 
+        [MethodImpl(HotPath.Optimized)]
         public void Add(int ordinal)
         {
             if (_pending[ordinal])
@@ -34,6 +37,7 @@ namespace PackedAlloc.Analyzers.Flow
             }
         }
 
+        [MethodImpl(HotPath.Optimized)]
         public int TakeLowest()
         {
             while (!_pending[_lowest])

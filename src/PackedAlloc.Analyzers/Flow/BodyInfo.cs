@@ -10,6 +10,7 @@ namespace PackedAlloc.Analyzers.Flow
     internal sealed class BodyInfo
     {
         private readonly SemanticModel _model;
+        private readonly object _gate = new object();
         private IOperation? _operation;
         private bool _bound;
         private ControlFlowGraph? _graph;
@@ -61,17 +62,30 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>The body's operation tree, bound on first use; null for code Roslyn gives none for.</summary>
         public IOperation? GetOperation(CancellationToken cancellationToken)
         {
-            if (!_bound)
+            // Bodies are bound on several threads (see Parallelism), and a body two groups of roots call may be
+            // asked by both at once.
+            lock (_gate)
             {
-                _operation = _model.GetOperation(Node, cancellationToken);
-                _bound = true;
-            }
+                if (!_bound)
+                {
+                    _operation = _model.GetOperation(Node, cancellationToken);
+                    _bound = true;
+                }
 
-            return _operation;
+                return _operation;
+            }
         }
 
         /// <summary>The control flow graph, built on first use; null for code Roslyn cannot build one for (broken code).</summary>
         public ControlFlowGraph? GetGraph(CancellationToken cancellationToken)
+        {
+            lock (_gate)
+            {
+                return GetGraphCore(cancellationToken);
+            }
+        }
+
+        private ControlFlowGraph? GetGraphCore(CancellationToken cancellationToken)
         {
             if (_graph == null && !_graphFailed)
             {

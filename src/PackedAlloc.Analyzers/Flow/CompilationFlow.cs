@@ -18,10 +18,11 @@ namespace PackedAlloc.Analyzers.Flow
     /// memoized per context, so a helper that maps its parameter is judged by what each caller passes. A call into
     /// any other body is followed only when a tracked value flows into it or it returns a number (a size); otherwise
     /// it is treated as a library call. Fields, auto-properties and collection elements written anywhere are
-    /// summarised compilation-wide; the roots are re-run until those summaries stop growing (at most
-    /// <see cref="MaxRounds"/> rounds), so data stored by one method and mapped by another is seen. Besides each
-    /// body's step budget, the whole run has one (<see cref="StepBudget"/>): where it runs out, the roots left are
-    /// named in a single PA0002.
+    /// summarised; the roots are re-run until those summaries stop growing (at most <see cref="MaxRounds"/> rounds),
+    /// so data stored by one method and mapped by another is seen (<see cref="FlowRun"/>). Roots that cannot see each
+    /// other's summaries are analysed as separate groups, on several threads (<see cref="FlowGroups"/>). Besides each
+    /// body's step budget, the whole analysis has one (<see cref="StepBudget"/>): where it runs out, the roots left
+    /// are named in a single PA0002. This class holds what every group shares: the bodies, found and indexed once.
     /// </summary>
     internal sealed class CompilationFlow
     {
@@ -41,32 +42,18 @@ namespace PackedAlloc.Analyzers.Flow
         private readonly HashSet<IPropertySymbol> _autoProperties = new HashSet<IPropertySymbol>(SymbolEqualityComparer.Default);
         private readonly List<IPropertySymbol> _autoPropertyList = new List<IPropertySymbol>();
         private readonly Dictionary<ISymbol, List<IPropertySymbol>> _storedImplementations = new Dictionary<ISymbol, List<IPropertySymbol>>(SymbolEqualityComparer.Default);
-        private readonly Dictionary<string, AbstractValue> _globalFields = new Dictionary<string, AbstractValue>();
-        private readonly Dictionary<HeapKey, AbstractValue> _globalHeap = new Dictionary<HeapKey, AbstractValue>();
-        private readonly Dictionary<CallKey, CallResult?> _memo = new Dictionary<CallKey, CallResult?>();
-        private readonly HashSet<CallKey> _inProgress = new HashSet<CallKey>();
-        private readonly Dictionary<BodyInfo, int> _contextCounts = new Dictionary<BodyInfo, int>();
-        private readonly Dictionary<(Location, Location), SinkHit> _hits = new Dictionary<(Location, Location), SinkHit>();
-        private readonly Dictionary<ISymbol, (BodyInfo Body, string Reason)> _overBudget = new Dictionary<ISymbol, (BodyInfo, string)>(SymbolEqualityComparer.Default);
-        private readonly Dictionary<Location, HashSet<Location>> _allocationsByFlagSite = new Dictionary<Location, HashSet<Location>>();
-        private readonly Dictionary<SyntaxNode, bool> _statementErrors = new Dictionary<SyntaxNode, bool>();
-        private int _globalVersion;
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<SyntaxNode, bool> _statementErrors = new System.Collections.Concurrent.ConcurrentDictionary<SyntaxNode, bool>();
         private Relevance? _relevance;
-        private BodyInfo? _currentRoot;
-        private readonly List<BodyInfo> _uncheckedRoots = new List<BodyInfo>();
         private readonly Dictionary<SyntaxTree, int> _treeOrder = new Dictionary<SyntaxTree, int>();
         private readonly Dictionary<SyntaxTree, List<BodyInfo>> _bodiesByTree = new Dictionary<SyntaxTree, List<BodyInfo>>();
         private readonly Dictionary<SyntaxTree, List<INamedTypeSymbol>> _typesByTree = new Dictionary<SyntaxTree, List<INamedTypeSymbol>>();
 
-        private readonly Dictionary<SyntaxNode, ObjectId> _siteObjects = new Dictionary<SyntaxNode, ObjectId>();
-
-        // What each analysis read of the compilation-wide summaries, so that a round re-runs only the roots that read
-        // something written after they started (see Run).
-        private readonly Stack<SummaryReads> _reads = new Stack<SummaryReads>();
-        private readonly Dictionary<CallKey, SummaryReads> _memoReads = new Dictionary<CallKey, SummaryReads>();
-        private readonly Dictionary<BodyInfo, (SummaryReads Reads, int StartVersion)> _rootReads = new Dictionary<BodyInfo, (SummaryReads, int)>();
-        private readonly Dictionary<string, int> _fieldVersions = new Dictionary<string, int>();
-        private readonly Dictionary<HeapKey, int> _heapVersions = new Dictionary<HeapKey, int>();
+        // Trees are collected and indexed lazily (CollectTree, TryGetBody, DispatchTargets, PropertyStorage), under
+        // a lock. Before groups of roots run on several threads, every tree is collected and the index frozen: from
+        // then on those lookups only read, need no lock, and give every group the same answers whatever the timing.
+        private readonly object _gate = new object();
+        private volatile bool _frozen;
+        private IReadOnlyList<FlowRun> _runs = Array.Empty<FlowRun>();
 
         public CompilationFlow(Compilation compilation, KernelSymbols kernel, AnalysisOptions options, CancellationToken cancellationToken)
         {
@@ -82,11 +69,20 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>The token of the request the analysis runs for (a cancelled request leaves the flow to be rebuilt).</summary>
         public CancellationToken CancellationToken { get; set; }
 
+        /// <summary>
+        /// The most threads the analysis uses for binding, graphs and groups of roots. One means one run over all
+        /// roots, in source order, on the calling thread: tests and benchmarks compare the two.
+        /// </summary>
+        public int MaxThreads { get; set; } = Parallelism.DefaultMaxThreads;
+
         /// <summary>Total operation visits, for the benchmark and for tests that check the work stays bounded.</summary>
-        public long TotalSteps { get; private set; }
+        public long TotalSteps => _runs.Sum(r => r.Steps);
 
         /// <summary>How many rounds over the roots the last run took.</summary>
-        public int Rounds { get; private set; }
+        public int Rounds => _runs.Count == 0 ? 0 : _runs.Max(r => r.Rounds);
+
+        /// <summary>How many independent groups the roots were analysed in (see <see cref="FlowGroups"/>).</summary>
+        public int Groups => _runs.Count;
 
         /// <summary>The most operation visits the whole compilation may take (see <see cref="AnalysisOptions.MaxTotalSteps"/>).</summary>
         public long StepBudget { get; private set; }
@@ -101,11 +97,28 @@ namespace PackedAlloc.Analyzers.Flow
         public bool IsRelevantTree(SyntaxTree tree) => _relevance != null && _relevance.IsRelevantTree(tree);
 
         /// <summary>Roots the compilation-wide budget left unchecked (or checked only with older summaries), in source order.</summary>
-        public IReadOnlyList<BodyInfo> UncheckedRoots => _uncheckedRoots;
+        public IReadOnlyList<BodyInfo> UncheckedRoots => _runs.SelectMany(r => r.UncheckedRoots).OrderBy(b => b.Order).ToList();
 
-        public IReadOnlyCollection<SinkHit> Hits => _hits.Values;
+        /// <summary>The hits of every group; a hit two groups found (in a helper both call) is taken once, from the group that comes first in source order.</summary>
+        public IReadOnlyCollection<SinkHit> Hits
+        {
+            get
+            {
+                var hits = new Dictionary<(Location, Location), SinkHit>();
+                foreach (var run in _runs)
+                {
+                    foreach (var hit in run.Hits)
+                    {
+                        if (!hits.ContainsKey(hit.Key)) hits.Add(hit.Key, hit);
+                    }
+                }
 
-        public IEnumerable<(BodyInfo Body, string Reason)> OverBudget => _overBudget.Values;
+                return hits.Values;
+            }
+        }
+
+        public IEnumerable<(BodyInfo Body, string Reason)> OverBudget =>
+            _runs.SelectMany(r => r.OverBudget).GroupBy(b => b.Body.Owner, SymbolEqualityComparer.Default).Select(g => g.First());
 
         /// <summary>Finds the relevant bodies only (no flow analysis): what <see cref="Run"/> starts with.</summary>
         public void FindRelevantBodies()
@@ -130,105 +143,54 @@ namespace PackedAlloc.Analyzers.Flow
             FindRelevantBodies();
             var roots = _bodies.Where(b => b.IsRelevant).OrderBy(b => b.Order).ToList();
             BuildGraphs(roots);
-            for (int round = 0; round < MaxRounds; round++)
+            _runs = FlowGroups.Run(this, roots, StepBudget);
+        }
+
+        /// <summary>
+        /// Collects every tree and freezes the index of bodies, before the analysis goes parallel (see the lock
+        /// above). Cheap next to the analysis it precedes: declarations only, nothing is bound.
+        /// </summary>
+        public void CollectAllAndFreeze()
+        {
+            lock (_gate)
             {
-                Rounds = round + 1;
-                int versionAtStart = _globalVersion;
-                _memo.Clear();
-                _memoReads.Clear();
-                _contextCounts.Clear();
-                for (int i = 0; i < roots.Count; i++)
+                foreach (var tree in _compilation.SyntaxTrees)
                 {
-                    CancellationToken.ThrowIfCancellationRequested();
-                    if (!NeedsRun(roots[i]))
-                    {
-                        // Nothing it read has changed since it last ran: it would find the same.
-                        continue;
-                    }
-
-                    try
-                    {
-                        AnalyzeRoot(roots[i]);
-                    }
-                    catch (CompilationBudgetExceededException)
-                    {
-                        // Every root from this one on was not analysed with the latest summaries (in the first round,
-                        // not at all): they are what the notice names.
-                        _uncheckedRoots.AddRange(roots.Skip(i));
-                        return;
-                    }
+                    CollectTreeCore(tree);
                 }
 
-                if (_globalVersion == versionAtStart)
-                {
-                    break;
-                }
+                _frozen = true;
             }
         }
 
         /// <summary>
         /// Builds the roots' control flow graphs ahead, on several threads: Roslyn's binding and graph building are
-        /// thread-safe, and most of a driver-dense compilation's cost is there, not in the (sequential) flow.
+        /// thread-safe, and the groups of roots then start with their graphs ready.
         /// </summary>
         private void BuildGraphs(IReadOnlyList<BodyInfo> roots)
         {
-            if (roots.Count < ParallelThreshold)
+            if (roots.Count < Parallelism.Threshold)
             {
                 return;
             }
 
-            System.Threading.Tasks.Parallel.ForEach(roots, ParallelOptions(CancellationToken), root => root.GetGraph(CancellationToken));
-        }
-
-        /// <summary>Below this many bodies, binding on one thread is cheaper than starting others.</summary>
-        public const int ParallelThreshold = 64;
-
-        public static System.Threading.Tasks.ParallelOptions ParallelOptions(CancellationToken cancellationToken) =>
-            new System.Threading.Tasks.ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = 4 };
-
-        /// <summary>Whether a root has never run, or read a summary entry that changed after its last run started.</summary>
-        private bool NeedsRun(BodyInfo root)
-        {
-            if (!_rootReads.TryGetValue(root, out var last))
-            {
-                return true;
-            }
-
-            foreach (var field in last.Reads.Fields)
-            {
-                if (_fieldVersions.TryGetValue(field, out int version) && version > last.StartVersion) return true;
-            }
-
-            foreach (var heap in last.Reads.Heap)
-            {
-                if (_heapVersions.TryGetValue(heap, out int version) && version > last.StartVersion) return true;
-            }
-
-            return false;
-        }
-
-        /// <summary>The abstract object created at a place in the code, made once per place (it is asked at every visit).</summary>
-        public ObjectId SiteObject(SyntaxNode site)
-        {
-            if (!_siteObjects.TryGetValue(site, out var obj))
-            {
-                _siteObjects[site] = obj = ObjectId.ForSite(site.GetLocation());
-            }
-
-            return obj;
-        }
-
-        /// <summary>Counts one operation visit against the compilation's budget.</summary>
-        public void CountStep()
-        {
-            TotalSteps++;
-            if (TotalSteps > StepBudget)
-            {
-                throw new CompilationBudgetExceededException();
-            }
+            Parallelism.ForEach(roots, MaxThreads, CancellationToken, root => root.GetGraph(CancellationToken));
         }
 
         public BodyInfo? TryGetBody(IMethodSymbol method)
+        {
+            if (_frozen)
+            {
+                return TryGetBodyCore(method);
+            }
+
+            lock (_gate)
+            {
+                return TryGetBodyCore(method);
+            }
+        }
+
+        private BodyInfo? TryGetBodyCore(IMethodSymbol method)
         {
             var definition = method.ReducedFrom ?? method.OriginalDefinition;
             if (definition.PartialImplementationPart != null)
@@ -264,6 +226,19 @@ namespace PackedAlloc.Analyzers.Flow
         /// </summary>
         public IReadOnlyList<BodyInfo> DispatchTargets(IMethodSymbol method)
         {
+            if (_frozen)
+            {
+                return DispatchTargetsCore(method);
+            }
+
+            lock (_gate)
+            {
+                return DispatchTargetsCore(method);
+            }
+        }
+
+        private IReadOnlyList<BodyInfo> DispatchTargetsCore(IMethodSymbol method)
+        {
             var own = TryGetBody(method);
             var definition = method.OriginalDefinition;
             bool overridable = (definition.IsVirtual || definition.IsAbstract || definition.IsOverride) && !definition.IsSealed
@@ -281,6 +256,13 @@ namespace PackedAlloc.Analyzers.Flow
 
             if (_implementations.TryGetValue(definition, out var implementations))
             {
+                if (implementations.Count > MaxDispatchTargets)
+                {
+                    // Too many to follow (the list holds each implementation once). Said before building the
+                    // union: an interface every driver implements is called often, and the union is quadratic.
+                    return Array.Empty<BodyInfo>();
+                }
+
                 targets.AddRange(implementations.Where(i => !targets.Contains(i)));
             }
 
@@ -293,6 +275,19 @@ namespace PackedAlloc.Analyzers.Flow
         /// has no storage of its own; a read or write through it reaches the implementing object's).
         /// </summary>
         public IReadOnlyList<IPropertySymbol> PropertyStorage(IPropertySymbol property)
+        {
+            if (_frozen)
+            {
+                return PropertyStorageCore(property);
+            }
+
+            lock (_gate)
+            {
+                return PropertyStorageCore(property);
+            }
+        }
+
+        private IReadOnlyList<IPropertySymbol> PropertyStorageCore(IPropertySymbol property)
         {
             var definition = property.OriginalDefinition;
             CollectDeclaringTrees(definition);
@@ -399,144 +394,9 @@ namespace PackedAlloc.Analyzers.Flow
             }
         }
 
-        private void AnalyzeRoot(BodyInfo root)
-        {
-            _currentRoot = root;
-            int startVersion = _globalVersion;
-            _reads.Push(new SummaryReads());
-            try
-            {
-                AnalyzeRootCore(root);
-            }
-            finally
-            {
-                _rootReads[root] = (_reads.Pop(), startVersion);
-            }
-        }
-
-        private void AnalyzeRootCore(BodyInfo root)
-        {
-            var method = root.Method;
-            var parameters = method?.Parameters ?? ImmutableArray<IParameterSymbol>.Empty;
-            var args = ImmutableArray.CreateBuilder<AbstractValue>(parameters.Length);
-            foreach (var parameter in parameters)
-            {
-                args.Add(UnknownParameterValue(parameter));
-            }
-
-            AbstractValue? thisValue = root.Owner.IsStatic || root.Owner.ContainingType == null
-                ? null
-                : AbstractValue.ForObject(ObjectId.ForSymbol("this", SymbolKey(root.Owner.ContainingType)));
-            var key = new CallKey(root, thisValue, args.MoveToImmutable(), guarded: false, Options.MaxCallDepth, root.HasCallers);
-            var result = AnalyzeCall(key);
-            if (result != null)
-            {
-                foreach (var hit in result.Hits)
-                {
-                    if (!_hits.ContainsKey(hit.Key))
-                    {
-                        _hits.Add(hit.Key, hit);
-                    }
-                }
-            }
-        }
-
-        /// <summary>A parameter of the method the analysis starts at: unknown, and marked so that its callers decide.</summary>
-        private static AbstractValue UnknownParameterValue(IParameterSymbol parameter)
-        {
-            var value = AbstractValue.Bottom.WithConsts(ConstSet.Parameter);
-            return TypeFacts.IsReferenceLike(parameter.Type)
-                ? value.WithObjects(ImmutableHashSet.Create(ObjectId.ForSymbol("param", SymbolKey(parameter))))
-                : value;
-        }
-
-        /// <summary>Analyses a body in one context; null when it cannot be (recursion, too many contexts, over budget).</summary>
-        public CallResult? AnalyzeCall(CallKey key)
-        {
-            if (_memo.TryGetValue(key, out var cached))
-            {
-                if (_memoReads.TryGetValue(key, out var cachedReads) && _reads.Count > 0)
-                {
-                    _reads.Peek().Add(cachedReads);
-                }
-
-                return cached;
-            }
-
-            if (_inProgress.Contains(key))
-            {
-                return null;
-            }
-
-            _contextCounts.TryGetValue(key.Body, out int contexts);
-            if (contexts >= MaxContextsPerBody)
-            {
-                // Callers past the cap get the conservative treatment (what they pass may come back). That loses
-                // nothing for a body that cannot reach the Kernel API; for one that can, a mapping inside may go
-                // unchecked for those callers, so it is said, not silent.
-                if (key.Body.ReachesKernel)
-                {
-                    RecordOverBudget(key.Body, MaxContextsPerBody.ToString(CultureInfo.InvariantCulture) + " calling contexts, the most one method is analysed in");
-                }
-
-                return null;
-            }
-
-            _contextCounts[key.Body] = contexts + 1;
-            var graph = key.Body.GetGraph(CancellationToken);
-            if (graph == null)
-            {
-                _memo[key] = null;
-                return null;
-            }
-
-            _inProgress.Add(key);
-            CallResult? result;
-            var flow = new MethodFlow(this, key.Body, graph, key.This, key.DepthLeft, key.RootHasCallers);
-            var reads = new SummaryReads();
-            _reads.Push(reads);
-            try
-            {
-                result = flow.RunBody(key.Arguments, key.Guarded);
-            }
-            catch (BudgetExceededException exceeded)
-            {
-                RecordOverBudget(key.Body, string.Format(CultureInfo.InvariantCulture, "{0} steps, budget {1}", exceeded.Steps, Options.MaxSteps));
-
-                result = null;
-            }
-            finally
-            {
-                _inProgress.Remove(key);
-                _reads.Pop();
-                if (_reads.Count > 0)
-                {
-                    _reads.Peek().Add(reads);
-                }
-            }
-
-            _memo[key] = result;
-            _memoReads[key] = reads;
-            return result;
-        }
-
-        /// <summary>Remembers which allocations a written __GFP_PACKED made packed, so a fix knows when removing it is unambiguous.</summary>
-        public void RecordPackedAllocation(Origin origin)
-        {
-            foreach (var site in origin.FlagSites)
-            {
-                if (!_allocationsByFlagSite.TryGetValue(site, out var allocations))
-                {
-                    _allocationsByFlagSite[site] = allocations = new HashSet<Location>();
-                }
-
-                allocations.Add(origin.Site);
-            }
-        }
-
         /// <summary>Whether the __GFP_PACKED written at <paramref name="site"/> makes more than one allocation packed.</summary>
         public bool FlagSiteShared(Location site) =>
-            _allocationsByFlagSite.TryGetValue(site, out var allocations) && allocations.Count > 1;
+            _runs.SelectMany(r => r.AllocationsByFlagSite.TryGetValue(site, out var allocations) ? allocations : Enumerable.Empty<Location>()).Distinct().Count() > 1;
 
         /// <summary>
         /// Whether the statement holding an allocation or mapping has compile errors. Asked once per statement: the
@@ -544,80 +404,11 @@ namespace PackedAlloc.Analyzers.Flow
         /// </summary>
         public bool StatementHasErrors(IOperation operation)
         {
+            // Not under the lock: asking the semantic model for diagnostics binds, and two threads asking for the
+            // same statement at once just compute the same answer.
             var statement = operation.Syntax.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.StatementSyntax>() ?? operation.Syntax;
-            if (!_statementErrors.TryGetValue(statement, out bool hasErrors))
-            {
-                hasErrors = statement.ContainsDiagnostics
-                    || operation.SemanticModel?.GetDiagnostics(statement.Span, CancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error) == true;
-                _statementErrors[statement] = hasErrors;
-            }
-
-            return hasErrors;
-        }
-
-        private void RecordOverBudget(BodyInfo body, string reason)
-        {
-            // A body outside the relevant code (followed because a tracked value flowed into it) is reported through
-            // the root that led there: diagnostics only go to trees that hold relevant code.
-            if (!body.IsRelevant && _currentRoot != null)
-            {
-                reason = body.Owner.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat) + ", which it calls: " + reason;
-                body = _currentRoot;
-            }
-
-            if (!_overBudget.ContainsKey(body.Owner))
-            {
-                _overBudget.Add(body.Owner, (body, reason));
-            }
-        }
-
-        public AbstractValue ReadGlobalField(string fieldKey)
-        {
-            if (_reads.Count > 0) _reads.Peek().Fields.Add(fieldKey);
-            return _globalFields.TryGetValue(fieldKey, out var value) ? value : AbstractValue.Bottom;
-        }
-
-        public AbstractValue? ReadGlobalHeap(HeapKey key)
-        {
-            if (_reads.Count > 0) _reads.Peek().Heap.Add(key);
-            return _globalHeap.TryGetValue(key, out var value) ? value : null;
-        }
-
-        public void WriteGlobalField(string fieldKey, AbstractValue value)
-        {
-            if (Join(_globalFields, fieldKey, value))
-            {
-                _fieldVersions[fieldKey] = ++_globalVersion;
-            }
-        }
-
-        public void WriteGlobalHeap(HeapKey key, AbstractValue value)
-        {
-            if (Join(_globalHeap, key, value))
-            {
-                _heapVersions[key] = ++_globalVersion;
-            }
-        }
-
-        private static bool Join<TKey>(Dictionary<TKey, AbstractValue> map, TKey key, AbstractValue value)
-            where TKey : notnull
-        {
-            // A write of nothing packed still records that the member was written: for an object created at a known
-            // site, "written, nothing packed" is what keeps reads from falling back to the per-field summary.
-            if (!map.TryGetValue(key, out var existing))
-            {
-                map[key] = value;
-                return true;
-            }
-
-            var joined = existing.Join(value);
-            if (joined.Equals(existing))
-            {
-                return false;
-            }
-
-            map[key] = joined;
-            return true;
+            return _statementErrors.GetOrAdd(statement, s => s.ContainsDiagnostics
+                || operation.SemanticModel?.GetDiagnostics(s.Span, CancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error) == true);
         }
 
         /// <summary>Names a symbol's definition for heap keys; computed once per symbol (it is asked at every field access).</summary>
@@ -633,6 +424,19 @@ namespace PackedAlloc.Analyzers.Flow
         /// relevance or a call leads to them, so code far from DMA is never looked at. Null for a tree not in the compilation.
         /// </summary>
         public IReadOnlyList<BodyInfo>? CollectTree(SyntaxTree tree)
+        {
+            if (_frozen)
+            {
+                return CollectTreeCore(tree);
+            }
+
+            lock (_gate)
+            {
+                return CollectTreeCore(tree);
+            }
+        }
+
+        private IReadOnlyList<BodyInfo>? CollectTreeCore(SyntaxTree tree)
         {
             if (_bodiesByTree.TryGetValue(tree, out var existing))
             {

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 
 namespace PackedAlloc.Analyzers.Flow
 {
@@ -33,6 +34,7 @@ namespace PackedAlloc.Analyzers.Flow
         public static ConstSet Parameter => new ConstSet(null, hasUnknown: false, hasParameter: true);
         public static ConstSet Of(long value) => new ConstSet(ImmutableSortedSet.Create(value), false, false);
 
+        [MethodImpl(HotPath.Optimized)]
         public ConstSet Join(ConstSet other)
         {
             if (other.IsBottom) return this;
@@ -43,6 +45,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>Applies a binary operation to every pair of known values; unknowns stay unknown.</summary>
+        [MethodImpl(HotPath.Optimized)]
         public ConstSet Combine(ConstSet other, Func<long, long, long?> operation)
         {
             if (IsBottom || other.IsBottom) return Bottom;
@@ -64,11 +67,13 @@ namespace PackedAlloc.Analyzers.Flow
 
         public ConstSet Map(Func<long, long?> operation) => Combine(Of(0), (value, _) => operation(value));
 
+        [MethodImpl(HotPath.Optimized)]
         public bool Equals(ConstSet other) =>
             HasUnknown == other.HasUnknown && HasParameter == other.HasParameter && Values.SequenceEqual(other.Values);
 
         public override bool Equals(object? obj) => obj is ConstSet other && Equals(other);
 
+        [MethodImpl(HotPath.Optimized)]
         public override int GetHashCode()
         {
             int hash = (HasUnknown ? 1 : 0) | (HasParameter ? 2 : 0);
@@ -76,6 +81,7 @@ namespace PackedAlloc.Analyzers.Flow
             return hash;
         }
 
+        [MethodImpl(HotPath.Optimized)]
         public override string ToString() =>
             "{" + string.Join(",", Values) + (HasUnknown ? ",?" : "") + (HasParameter ? ",param" : "") + "}";
     }

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 
@@ -35,6 +36,7 @@ namespace PackedAlloc.Analyzers.Flow
         public ImmutableDictionary<HeapKey, AbstractValue> Heap { get; }
         public bool Guarded { get; }
 
+        [MethodImpl(HotPath.Optimized)]
         public FlowState WithVariable(object key, AbstractValue value) =>
             Variables.TryGetValue(key, out var existing) && ReferenceEquals(existing, value) ? this : new FlowState(Variables.SetItem(key, value), Heap, Guarded);
         public FlowState WithHeap(ImmutableDictionary<HeapKey, AbstractValue> heap) => ReferenceEquals(heap, Heap) ? this : new FlowState(Variables, heap, Guarded);
@@ -48,6 +50,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// by this method, so it holds whatever the compilation-wide summary says: that is the top for it, and the
         /// join drops the entry, so a read after <c>if (c) _rx = safe;</c> still sees what other methods stored.
         /// </summary>
+        [MethodImpl(HotPath.Optimized)]
         public FlowState Join(FlowState other)
         {
             var variables = JoinMaps(Variables, other.Variables, IsSharedStorage);
@@ -61,6 +64,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>Static fields and properties, which live in <see cref="Variables"/> but are written by other methods too.</summary>
         private static bool IsSharedStorage(object key) => key is IFieldSymbol || key is IPropertySymbol;
 
+        [MethodImpl(HotPath.Optimized)]
         private static ImmutableDictionary<TKey, AbstractValue> JoinMaps<TKey>(
             ImmutableDictionary<TKey, AbstractValue> left, ImmutableDictionary<TKey, AbstractValue> right, System.Func<TKey, bool> missingIsSummary)
             where TKey : notnull
@@ -99,9 +103,11 @@ namespace PackedAlloc.Analyzers.Flow
             return builder.ToImmutable();
         }
 
+        [MethodImpl(HotPath.Optimized)]
         public bool IsSameAs(FlowState other) =>
             Guarded == other.Guarded && SameMaps(Variables, other.Variables) && SameMaps(Heap, other.Heap);
 
+        [MethodImpl(HotPath.Optimized)]
         private static bool SameMaps<TKey>(ImmutableDictionary<TKey, AbstractValue> left, ImmutableDictionary<TKey, AbstractValue> right)
             where TKey : notnull
         {
@@ -126,12 +132,14 @@ namespace PackedAlloc.Analyzers.Flow
         {
             private static int NameHash(ISymbol symbol) => symbol.Name == null ? 0 : System.StringComparer.Ordinal.GetHashCode(symbol.Name);
 
+            [MethodImpl(HotPath.Optimized)]
             public new bool Equals(object? x, object? y) =>
                 x is ISymbol sx && y is ISymbol sy ? SymbolEqualityComparer.Default.Equals(sx, sy) : object.Equals(x, y);
 
             // A local's or parameter's own hash code is the runtime's identity hash, whose slow path showed in
             // profiles (it is asked at every variable update); its name and declaration position tell them apart
             // just as well and cost a string hash.
+            [MethodImpl(HotPath.Optimized)]
             public int GetHashCode(object obj) => obj switch
             {
                 ILocalSymbol local when local.Locations.Length > 0 => NameHash(local) ^ local.Locations[0].SourceSpan.Start,

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -11,6 +12,7 @@ namespace PackedAlloc.Analyzers.Flow
     /// this context), lambdas and local functions, and library methods (conservatively).</summary>
     internal sealed partial class MethodFlow
     {
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue EvalInvocation(IInvocationOperation invocation)
         {
             var method = invocation.TargetMethod;
@@ -59,6 +61,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// Follows a call into every body it may run (one for an ordinary call, each implementation the compilation
         /// has for a virtual or interface call) and joins what they return; null when there is nothing to follow.
         /// </summary>
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue? CallDispatch(IMethodSymbol method, AbstractValue? receiver, ImmutableArray<AbstractValue> arguments,
             IOperation call, ImmutableArray<IArgumentOperation> argumentOperations)
         {
@@ -78,6 +81,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>Argument values put in parameter order (named arguments may be written in any order).</summary>
+        [MethodImpl(HotPath.Optimized)]
         private static ImmutableArray<AbstractValue> ByOrdinal(ImmutableArray<IArgumentOperation> argumentOperations, ImmutableArray<AbstractValue> values, int parameterCount)
         {
             if (argumentOperations.IsEmpty)
@@ -109,6 +113,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// A call into the compilation's own code: analysed (or taken from the memo) with this call's argument values,
         /// guard and remaining depth. Out and ref arguments receive the parameters' final values.
         /// </summary>
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue CallBody(BodyInfo body, IMethodSymbol method, AbstractValue? receiver, ImmutableArray<AbstractValue> arguments,
             IOperation call, ImmutableArray<IArgumentOperation> argumentOperations)
         {
@@ -117,7 +122,7 @@ namespace PackedAlloc.Analyzers.Flow
             if (_depthLeft > 0 && ShouldFollow(body, method, receiver, ordered))
             {
                 var key = new CallKey(body, receiver, ordered, _state.Guarded, _depthLeft - 1, _rootHasCallers);
-                result = _flow.AnalyzeCall(key);
+                result = _run.AnalyzeCall(key);
             }
 
             if (result == null)
@@ -153,6 +158,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// when relevant code asks it for a number, which may be a size, flag or direction. Otherwise it cannot touch
         /// a kernel value and is treated as a library call, which is what keeps the cost with the code that uses DMA.
         /// </summary>
+        [MethodImpl(HotPath.Optimized)]
         private bool ShouldFollow(BodyInfo body, IMethodSymbol method, AbstractValue? receiver, ImmutableArray<AbstractValue> arguments) =>
             body.IsRelevant
             || CarriesTrackedValue(receiver)
@@ -165,6 +171,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// Whether an object the value refers to holds, as this method knows it, a tracked value in a field or element:
         /// a holder typed <c>object</c> that a helper touching no kernel type may swap or move.
         /// </summary>
+        [MethodImpl(HotPath.Optimized)]
         private bool HoldsTrackedValue(AbstractValue? value)
         {
             if (value == null || value.Objects.IsEmpty || _state.Heap.IsEmpty)
@@ -183,17 +190,19 @@ namespace PackedAlloc.Analyzers.Flow
             return false;
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private static bool CarriesTrackedValue(AbstractValue? value) =>
             value != null && (!value.Origins.IsEmpty || !value.FlagSites.IsEmpty || value.Guard != GuardPolarity.None);
 
         private static bool HasObjects(AbstractValue? value) => value != null && !value.Objects.IsEmpty;
 
+        [MethodImpl(HotPath.Optimized)]
         private void WidenHeapWithCalleeWrites()
         {
             var heap = _state.Heap;
             foreach (var pair in _state.Heap)
             {
-                if (_flow.ReadGlobalHeap(pair.Key) is { } written)
+                if (_run.ReadGlobalHeap(pair.Key) is { } written)
                 {
                     heap = heap.SetItem(pair.Key, pair.Value.Join(written));
                 }
@@ -207,6 +216,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// whatever its receiver and arguments hold, library collections store what Add/Insert/Push/Enqueue get, and
         /// lambdas it is given are analysed with the elements of what it works on as their arguments.
         /// </summary>
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue ConservativeCall(IMethodSymbol method, AbstractValue? receiver, ImmutableArray<AbstractValue> arguments, IOperation call)
         {
             if (receiver != null && TypeFacts.StoresArgumentsInReceiver(method.Name))
@@ -254,9 +264,11 @@ namespace PackedAlloc.Analyzers.Flow
             return result;
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue Conservative(ITypeSymbol? returnType, AbstractValue? receiver, ImmutableArray<AbstractValue> arguments) =>
             TypeFacts.CannotCarryBuffer(returnType) ? Conservative(returnType, AbstractValue.Bottom) : Conservative(returnType, Reachable(receiver, arguments));
 
+        [MethodImpl(HotPath.Optimized)]
         private static AbstractValue Conservative(ITypeSymbol? returnType, AbstractValue reachable)
         {
             if (TypeFacts.IsIntegralLike(returnType))
@@ -271,6 +283,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// What an unfollowed call can get at: its receiver and arguments (lambdas aside) and their elements. It is
         /// both what such a call may return and what a lambda handed to it (ForEach, Select, Task.Run …) may be called with.
         /// </summary>
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue Reachable(AbstractValue? receiver, ImmutableArray<AbstractValue> arguments)
         {
             var result = receiver == null ? AbstractValue.Bottom : receiver.Join(ReadElements(receiver));
@@ -285,9 +298,11 @@ namespace PackedAlloc.Analyzers.Flow
             return result;
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private ImmutableArray<IParameterSymbol> ParametersOf(Callable callable) =>
             callable.Lambda?.Symbol.Parameters ?? callable.Method?.Parameters ?? ImmutableArray<IParameterSymbol>.Empty;
 
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue InvokeCallables(AbstractValue target, ImmutableArray<AbstractValue> arguments, ITypeSymbol? returnType, IOperation call)
         {
             var result = AbstractValue.Bottom;
@@ -318,6 +333,7 @@ namespace PackedAlloc.Analyzers.Flow
             return returnType == null ? result : Shape(result, returnType, unknownIfNumeric: false);
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue CallLocalFunction(IMethodSymbol method, ImmutableArray<AbstractValue> arguments, IInvocationOperation invocation)
         {
             var graph = FindLocalFunctionGraph(_graph, method);
@@ -329,6 +345,7 @@ namespace PackedAlloc.Analyzers.Flow
             return RunNestedGraph(graph, method.Parameters, ByOrdinal(invocation.Arguments, arguments, method.Parameters.Length), captured: null);
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private ControlFlowGraph? FindLocalFunctionGraph(ControlFlowGraph start, IMethodSymbol method)
         {
             for (var graph = start; graph != null; graph = graph.Parent)
@@ -350,6 +367,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// they were when the lambda was created, for those the caller no longer holds), and what it assigns to them
         /// flows back.
         /// </summary>
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue RunNestedGraph(ControlFlowGraph graph, ImmutableArray<IParameterSymbol> parameters, ImmutableArray<AbstractValue> arguments, FlowState? captured)
         {
             if (_depthLeft <= 0)
@@ -366,7 +384,7 @@ namespace PackedAlloc.Analyzers.Flow
                 initial = initial.WithVariable(parameters[i], i < arguments.Length ? arguments[i] : AbstractValue.Bottom);
             }
 
-            var nested = new MethodFlow(_flow, _body, graph, _this, _depthLeft - 1, _rootHasCallers);
+            var nested = new MethodFlow(_run, _body, graph, _this, _depthLeft - 1, _rootHasCallers);
             nested.Steps = Steps;
             CallResult result;
             try
@@ -393,6 +411,7 @@ namespace PackedAlloc.Analyzers.Flow
             return result.Return;
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private static bool IsParameterOf(ISymbol symbol, ImmutableArray<IParameterSymbol> parameters)
         {
             foreach (var parameter in parameters)

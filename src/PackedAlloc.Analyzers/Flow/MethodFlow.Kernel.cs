@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 using PackedAlloc.Analyzers.Model;
@@ -13,6 +14,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>Member name under which a scatterlist entry remembers the buffer set into it.</summary>
         private const string ScatterListBuffer = "sg.buf";
 
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue KernelCall(KernelFunction function, IInvocationOperation invocation, ImmutableArray<AbstractValue> unordered)
         {
             var method = invocation.TargetMethod;
@@ -69,6 +71,7 @@ namespace PackedAlloc.Analyzers.Flow
         private static ConstSet Known(ConstSet consts) => consts.IsBottom ? ConstSet.Unknown : consts;
 
         /// <summary>A kmalloc-family call is a source when its flags may hold __GFP_PACKED and its size class may share a cache line.</summary>
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue Allocation(IInvocationOperation invocation, ConstSet sizes, AbstractValue flags)
         {
             ulong packed = _flow.Kernel.GfpPacked;
@@ -85,7 +88,7 @@ namespace PackedAlloc.Analyzers.Flow
 
             var origin = new Origin(OriginKind.PackedAllocation, invocation.Syntax.GetLocation(), invocation.TargetMethod.Name,
                 flags.FlagSites.OrderBy(l => l.SourceTree?.FilePath, System.StringComparer.Ordinal).ThenBy(l => l.SourceSpan.Start).ToImmutableArray());
-            _flow.RecordPackedAllocation(origin);
+            _run.RecordPackedAllocation(origin);
             return AbstractValue.ForOrigin(origin);
         }
 
@@ -93,12 +96,14 @@ namespace PackedAlloc.Analyzers.Flow
         /// Whether some value may fail the test: a known value that fails it, anything unknown, or a value that comes
         /// from the root method's parameters when no caller in the compilation decides it.
         /// </summary>
+        [MethodImpl(HotPath.Optimized)]
         private bool MayBeUnsafe(ConstSet values, System.Func<long, bool> isUnsafe) =>
             values.IsBottom
             || values.HasUnknown
             || (values.HasParameter && !_rootHasCallers)
             || values.Values.Any(isUnsafe);
 
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue UnalignedCache(IInvocationOperation invocation, ConstSet sizes, ConstSet aligns, ConstSet slabFlags)
         {
             int minAlign = _flow.Options.DmaMinAlign;
@@ -123,6 +128,7 @@ namespace PackedAlloc.Analyzers.Flow
                 ImmutableArray<Location>.Empty));
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue CacheAllocation(IInvocationOperation invocation, AbstractValue cache)
         {
             var result = AbstractValue.Bottom;
@@ -139,6 +145,7 @@ namespace PackedAlloc.Analyzers.Flow
             return result;
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private void SetScatterListBuffer(IInvocationOperation invocation, AbstractValue entry, AbstractValue buffer)
         {
             var stored = Shape(buffer, invocation.TargetMethod.Parameters.Length > 1 ? invocation.TargetMethod.Parameters[1].Type : null, unknownIfNumeric: false)
@@ -162,6 +169,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// A mapping: every packed allocation that may reach a buffer argument is a hit, unless every path here
         /// checked that no bounce is needed or the direction is DMA_TO_DEVICE (which only cleans cache lines).
         /// </summary>
+        [MethodImpl(HotPath.Optimized)]
         private void CheckSink(IInvocationOperation invocation, ImmutableArray<AbstractValue> values)
         {
             if (_state.Guarded || DoesNotCompile(invocation))
@@ -205,13 +213,16 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>Code with errors is not judged: what it means is not settled, and a warning there is noise.</summary>
+        [MethodImpl(HotPath.Optimized)]
         private bool DoesNotCompile(IOperation operation) =>
             operation.DescendantsAndSelf().Any(o => o is IInvalidOperation) || _flow.StatementHasErrors(operation);
 
+        [MethodImpl(HotPath.Optimized)]
         private static bool IsDirection(ITypeSymbol? type) =>
             type != null && type.Name == "DmaDirection" && type.ContainingNamespace?.ToDisplayString() == "PackedAlloc.Runtime";
 
         /// <summary>The allocations a mapped argument may hold: the value itself, and for scatterlists the buffers set into its entries.</summary>
+        [MethodImpl(HotPath.Optimized)]
         private ImmutableHashSet<Origin> BufferOrigins(AbstractValue value)
         {
             var origins = value.Origins;
@@ -228,6 +239,7 @@ namespace PackedAlloc.Analyzers.Flow
         public const int KmallocMaxCacheSize = 8192;
 
         /// <summary>The packed size class for a request: 8, 16, 32, 64, 96, 128, 192, then powers of two to 8192.</summary>
+        [MethodImpl(HotPath.Optimized)]
         public static long ClassOf(long size)
         {
             if (size <= 8) return 8;
@@ -246,6 +258,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// A request is unsafe when its class is not a multiple of the DMA alignment: the object then shares a
         /// cache line. Zero and negative sizes allocate nothing; above 8 KiB the page allocator hands out whole pages.
         /// </summary>
+        [MethodImpl(HotPath.Optimized)]
         public static System.Func<long, bool> IsUnsafe(int dmaMinAlign) =>
             size => size > 0 && size <= KmallocMaxCacheSize && ClassOf(size) % dmaMinAlign != 0;
 

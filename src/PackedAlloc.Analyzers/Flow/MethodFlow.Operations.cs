@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -15,6 +16,7 @@ namespace PackedAlloc.Analyzers.Flow
         private readonly System.Collections.Generic.Dictionary<CaptureId, IOperation> _captureTargets =
             new System.Collections.Generic.Dictionary<CaptureId, IOperation>();
 
+        [MethodImpl(HotPath.Optimized)]
         private static bool IsStorage(IOperation operation) =>
             operation is ILocalReferenceOperation || operation is IParameterReferenceOperation || operation is IFieldReferenceOperation
             || operation is IArrayElementReferenceOperation || operation is IPropertyReferenceOperation;
@@ -23,6 +25,7 @@ namespace PackedAlloc.Analyzers.Flow
         private readonly System.Collections.Generic.Dictionary<ILocalSymbol, IOperation> _refTargets =
             new System.Collections.Generic.Dictionary<ILocalSymbol, IOperation>(FlowState.LocalComparer);
 
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue Eval(IOperation? operation)
         {
             if (operation == null)
@@ -40,6 +43,7 @@ namespace PackedAlloc.Analyzers.Flow
                 : value;
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue EvalCore(IOperation operation)
         {
             if (operation.ConstantValue.HasValue)
@@ -185,6 +189,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>Anything not modelled: evaluate the parts for their effects; the result may hold what they hold.</summary>
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue EvalChildren(IOperation operation)
         {
             var result = AbstractValue.Bottom;
@@ -197,6 +202,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>Keeps of a value what its type can hold: numbers keep constants, everything else keeps buffers.</summary>
+        [MethodImpl(HotPath.Optimized)]
         private static AbstractValue Shape(AbstractValue value, ITypeSymbol? type, bool unknownIfNumeric)
         {
             if (TypeFacts.IsIntegralLike(type))
@@ -213,6 +219,7 @@ namespace PackedAlloc.Analyzers.Flow
             return value.WithConsts(ConstSet.Bottom).WithGuard(GuardPolarity.None);
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue Constant(IOperation operation)
         {
             var constant = operation.ConstantValue.Value;
@@ -236,6 +243,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>Where <c>__GFP_PACKED</c> is written inside a folded constant: what the code fix edits.</summary>
+        [MethodImpl(HotPath.Optimized)]
         private ImmutableHashSet<Location> PackedFlagReferences(IOperation operation)
         {
             var builder = ImmutableHashSet.CreateBuilder<Location>();
@@ -250,6 +258,7 @@ namespace PackedAlloc.Analyzers.Flow
             return builder.ToImmutable();
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue EvalConversion(IConversionOperation conversion)
         {
             var operand = Eval(conversion.Operand);
@@ -267,6 +276,7 @@ namespace PackedAlloc.Analyzers.Flow
             return Shape(operand, conversion.Type, unknownIfNumeric: false);
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue EvalBinary(IBinaryOperation binary)
         {
             var left = Eval(binary.LeftOperand);
@@ -279,6 +289,7 @@ namespace PackedAlloc.Analyzers.Flow
             return Binary(binary.OperatorKind, left, right, binary.Type);
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private static AbstractValue Binary(BinaryOperatorKind kind, AbstractValue left, AbstractValue right, ITypeSymbol? type)
         {
             var leftConsts = left.Consts.IsBottom ? ConstSet.Unknown : left.Consts;
@@ -319,6 +330,7 @@ namespace PackedAlloc.Analyzers.Flow
             return Shape(left.Join(right), type, unknownIfNumeric: false);
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private static bool IsBoolConstant(AbstractValue value, out bool constant)
         {
             constant = false;
@@ -329,6 +341,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         private static GuardPolarity Flip(GuardPolarity guard) => AbstractValue.FlipGuard(guard);
 
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue EvalUnary(IUnaryOperation unary)
         {
             var operand = Eval(unary.Operand);
@@ -351,18 +364,20 @@ namespace PackedAlloc.Analyzers.Flow
             }
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue ReadField(IFieldReferenceOperation reference)
         {
             var field = reference.Field;
             if (field.IsStatic)
             {
-                return WithSymbolicObject(_state.TryGetVariable(field) ?? _flow.ReadGlobalField(CompilationFlow.SymbolKey(field)), field);
+                return WithSymbolicObject(_state.TryGetVariable(field) ?? _run.ReadGlobalField(CompilationFlow.SymbolKey(field)), field);
             }
 
             var receiver = Eval(reference.Instance);
             return WithSymbolicObject(ReadMember(receiver, MemberKey(field), fieldSummary: !field.ContainingType.IsTupleType), field);
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue ReadProperty(IPropertyReferenceOperation reference)
         {
             var property = reference.Property;
@@ -396,7 +411,7 @@ namespace PackedAlloc.Analyzers.Flow
             if (IsAutoProperty(property))
             {
                 return property.IsStatic
-                    ? WithSymbolicObject(_state.TryGetVariable(property) ?? _flow.ReadGlobalField(CompilationFlow.SymbolKey(property)), property)
+                    ? WithSymbolicObject(_state.TryGetVariable(property) ?? _run.ReadGlobalField(CompilationFlow.SymbolKey(property)), property)
                     : WithSymbolicObject(ReadMember(receiver ?? AbstractValue.Bottom, MemberKey(property), fieldSummary: true), property);
             }
 
@@ -404,6 +419,7 @@ namespace PackedAlloc.Analyzers.Flow
             return Conservative(property.Type, receiver, arguments);
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private static bool IsAutoProperty(IPropertySymbol property) =>
             property.Locations.Any(l => l.IsInSource) && !property.IsAbstract;
 
@@ -412,6 +428,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// <c>Desc d;</c> followed by <c>d.Buf = …</c> has no object from a creation, so it stands for an object named
         /// by its declaration, and two such locals keep their fields apart.
         /// </summary>
+        [MethodImpl(HotPath.Optimized)]
         private static AbstractValue LocalStorage(ILocalSymbol local, AbstractValue value)
         {
             if (!value.Objects.IsEmpty || !TypeFacts.IsCompositeValueType(local.Type) || local.Locations.IsEmpty)
@@ -423,6 +440,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>Values read from fields and properties of reference type stand for an object even when its creation is unseen.</summary>
+        [MethodImpl(HotPath.Optimized)]
         private static AbstractValue WithSymbolicObject(AbstractValue value, ISymbol member)
         {
             var type = member is IFieldSymbol f ? f.Type : ((IPropertySymbol)member).Type;
@@ -434,6 +452,7 @@ namespace PackedAlloc.Analyzers.Flow
             return value.WithObjects(value.Objects.Add(ObjectId.ForMember(member)));
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private static string MemberKey(ISymbol member)
         {
             if (member is IFieldSymbol field && field.ContainingType.IsTupleType)
@@ -445,6 +464,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>A member of every object the receiver may be; what this method wrote wins, then what anyone wrote.</summary>
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue ReadMember(AbstractValue receiver, string member, bool fieldSummary)
         {
             var result = AbstractValue.Bottom;
@@ -458,7 +478,7 @@ namespace PackedAlloc.Analyzers.Flow
                     continue;
                 }
 
-                if (_flow.ReadGlobalHeap(key) is { } global)
+                if (_run.ReadGlobalHeap(key) is { } global)
                 {
                     result = result.Join(global);
                     // What was stored into an object created at a known site is that object's own state; a symbolic
@@ -472,13 +492,14 @@ namespace PackedAlloc.Analyzers.Flow
 
             if (!allKnown && fieldSummary)
             {
-                result = result.Join(_flow.ReadGlobalField(member));
+                result = result.Join(_run.ReadGlobalField(member));
             }
 
             return result;
         }
 
         /// <summary>The elements of an array or collection; a container with unseen elements gets a symbolic element object.</summary>
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue ReadElements(AbstractValue container)
         {
             var result = container.WithObjects(ImmutableHashSet<ObjectId>.Empty).WithConsts(ConstSet.Bottom).WithGuard(GuardPolarity.None)
@@ -490,7 +511,7 @@ namespace PackedAlloc.Analyzers.Flow
                 {
                     result = result.Join(local);
                 }
-                else if (_flow.ReadGlobalHeap(key) is { } global)
+                else if (_run.ReadGlobalHeap(key) is { } global)
                 {
                     result = result.Join(global);
                 }
@@ -504,6 +525,7 @@ namespace PackedAlloc.Analyzers.Flow
             return result;
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private void WriteMember(AbstractValue receiver, string member, AbstractValue value, bool fieldSummary, bool weak)
         {
             var heap = _state.Heap;
@@ -512,19 +534,21 @@ namespace PackedAlloc.Analyzers.Flow
             {
                 var key = new HeapKey(obj, member);
                 heap = heap.SetItem(key, !strong && heap.TryGetValue(key, out var existing) ? existing.Join(value) : value);
-                _flow.WriteGlobalHeap(key, value);
+                _run.WriteGlobalHeap(key, value);
             }
 
             _state = _state.WithHeap(heap);
             if (fieldSummary)
             {
-                _flow.WriteGlobalField(member, value);
+                _run.WriteGlobalField(member, value);
             }
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private void WriteElements(AbstractValue container, AbstractValue value) =>
             WriteMember(container, HeapKey.Elements, value, fieldSummary: false, weak: true);
 
+        [MethodImpl(HotPath.Optimized)]
         private void Assign(IOperation target, AbstractValue value, SyntaxNode step)
         {
             switch (target)
@@ -557,7 +581,7 @@ namespace PackedAlloc.Analyzers.Flow
                         if (field.Field.IsStatic)
                         {
                             _state = _state.WithVariable(field.Field, stored);
-                            _flow.WriteGlobalField(CompilationFlow.SymbolKey(field.Field), stored);
+                            _run.WriteGlobalField(CompilationFlow.SymbolKey(field.Field), stored);
                         }
                         else
                         {
@@ -590,6 +614,7 @@ namespace PackedAlloc.Analyzers.Flow
             }
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private void AssignProperty(IPropertyReferenceOperation reference, AbstractValue value)
         {
             var property = reference.Property;
@@ -624,7 +649,7 @@ namespace PackedAlloc.Analyzers.Flow
             if (property.IsStatic)
             {
                 _state = _state.WithVariable(property, value);
-                _flow.WriteGlobalField(CompilationFlow.SymbolKey(property), value);
+                _run.WriteGlobalField(CompilationFlow.SymbolKey(property), value);
             }
             else if (receiver != null)
             {
@@ -632,6 +657,7 @@ namespace PackedAlloc.Analyzers.Flow
             }
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private void AssignDeconstruction(IOperation target, AbstractValue value, SyntaxNode step)
         {
             if (target is IDeclarationExpressionOperation declaration)
@@ -652,9 +678,10 @@ namespace PackedAlloc.Analyzers.Flow
             }
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue NewTuple(ITupleOperation tuple)
         {
-            var obj = AbstractValue.ForObject(_flow.SiteObject(tuple.Syntax));
+            var obj = AbstractValue.ForObject(_run.SiteObject(tuple.Syntax));
             for (int i = 0; i < tuple.Elements.Length; i++)
             {
                 WriteMember(obj, "Item" + (i + 1), Eval(tuple.Elements[i]), fieldSummary: false, weak: false);
@@ -663,10 +690,11 @@ namespace PackedAlloc.Analyzers.Flow
             return obj;
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue EvalArrayCreation(IArrayCreationOperation creation)
         {
             foreach (var size in creation.DimensionSizes) Eval(size);
-            var array = AbstractValue.ForObject(_flow.SiteObject(creation.Syntax));
+            var array = AbstractValue.ForObject(_run.SiteObject(creation.Syntax));
             if (creation.Initializer != null)
             {
                 InitializeElements(array, creation.Initializer);
@@ -675,6 +703,7 @@ namespace PackedAlloc.Analyzers.Flow
             return array;
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private void InitializeElements(AbstractValue array, IArrayInitializerOperation initializer)
         {
             foreach (var element in initializer.ElementValues)
@@ -690,9 +719,10 @@ namespace PackedAlloc.Analyzers.Flow
             }
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue EvalObjectCreation(IObjectCreationOperation creation)
         {
-            var obj = AbstractValue.ForObject(_flow.SiteObject(creation.Syntax));
+            var obj = AbstractValue.ForObject(_run.SiteObject(creation.Syntax));
             var arguments = EvalArguments(creation.Arguments);
             if (creation.Constructor != null && _flow.TryGetBody(creation.Constructor) is { } body)
             {
@@ -731,6 +761,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// analyse: its parameters are the object's state. Each is stored as a member of the new object, and for a
         /// record also as the positional property the compiler declares for it.
         /// </summary>
+        [MethodImpl(HotPath.Optimized)]
         private void InitializeFromPrimaryConstructor(AbstractValue obj, IMethodSymbol constructor, ImmutableArray<AbstractValue> arguments)
         {
             foreach (var parameter in constructor.Parameters)
@@ -754,15 +785,18 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>Declared on the type itself (its parameter list), not as a constructor with a body.</summary>
+        [MethodImpl(HotPath.Optimized)]
         private static bool IsPrimaryConstructor(IMethodSymbol constructor) =>
             constructor.MethodKind == MethodKind.Constructor
             && constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax);
 
         /// <summary>A primary constructor's parameter used outside the constructor: the object's state, read and written through <c>this</c>.</summary>
+        [MethodImpl(HotPath.Optimized)]
         private bool IsCapturedPrimaryParameter(IParameterSymbol parameter) =>
             parameter.ContainingSymbol is IMethodSymbol constructor && IsPrimaryConstructor(constructor)
             && !SymbolEqualityComparer.Default.Equals(constructor, _body.Method);
 
+        [MethodImpl(HotPath.Optimized)]
         private static string PrimaryParameterKey(IParameterSymbol parameter) =>
             "primary:" + CompilationFlow.SymbolKey(parameter.ContainingSymbol) + ":" + parameter.Name;
 
@@ -771,6 +805,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// assignments: a new object holding what the source's fields, auto-properties and primary constructor
         /// parameters hold, so the assignments that follow change the copy and not the source.
         /// </summary>
+        [MethodImpl(HotPath.Optimized)]
         private AbstractValue CopyObject(AbstractValue source, ITypeSymbol? type, Location site)
         {
             var copy = AbstractValue.ForObject(ObjectId.ForSite(site));
@@ -806,6 +841,7 @@ namespace PackedAlloc.Analyzers.Flow
             return copy;
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private void BindPattern(IPatternOperation pattern, AbstractValue value)
         {
             switch (pattern)
@@ -819,6 +855,7 @@ namespace PackedAlloc.Analyzers.Flow
             }
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private ImmutableArray<AbstractValue> EvalArguments(ImmutableArray<IArgumentOperation> arguments)
         {
             var builder = ImmutableArray.CreateBuilder<AbstractValue>(arguments.Length);

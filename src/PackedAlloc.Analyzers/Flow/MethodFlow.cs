@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -14,6 +15,7 @@ namespace PackedAlloc.Analyzers.Flow
     /// </summary>
     internal sealed partial class MethodFlow
     {
+        private readonly FlowRun _run;
         private readonly CompilationFlow _flow;
         private readonly BodyInfo _body;
         private readonly ControlFlowGraph _graph;
@@ -29,9 +31,10 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>Flow captures of a local or parameter (a switch's governing value): narrowing one narrows the other.</summary>
         private readonly Dictionary<CaptureId, ISymbol> _captureSources = new Dictionary<CaptureId, ISymbol>();
 
-        public MethodFlow(CompilationFlow flow, BodyInfo body, ControlFlowGraph graph, AbstractValue? thisValue, int depthLeft, bool rootHasCallers)
+        public MethodFlow(FlowRun run, BodyInfo body, ControlFlowGraph graph, AbstractValue? thisValue, int depthLeft, bool rootHasCallers)
         {
-            _flow = flow;
+            _run = run;
+            _flow = run.Flow;
             _body = body;
             _graph = graph;
             _this = thisValue;
@@ -43,6 +46,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         /// <summary>Records a hit once per sink and allocation (the first route found is the one kept), however often
         /// the call that found it is evaluated again (each loop iteration, each caller).</summary>
+        [MethodImpl(HotPath.Optimized)]
         private void AddHit(SinkHit hit)
         {
             if (_hitKeys.Add(hit.Key))
@@ -51,6 +55,7 @@ namespace PackedAlloc.Analyzers.Flow
             }
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private void AddHits(IReadOnlyList<SinkHit> hits)
         {
             foreach (var hit in hits)
@@ -60,6 +65,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>Analyses a body whose parameters hold <paramref name="arguments"/> (by ordinal).</summary>
+        [MethodImpl(HotPath.Optimized)]
         public CallResult RunBody(ImmutableArray<AbstractValue> arguments, bool guarded)
         {
             var parameters = _body.Method?.Parameters ?? ImmutableArray<IParameterSymbol>.Empty;
@@ -73,12 +79,14 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>Analyses the graph from <paramref name="initial"/>: a body with its parameters bound, or a lambda or local function.</summary>
+        [MethodImpl(HotPath.Optimized)]
         private CallResult RunNested(FlowState initial, ImmutableArray<IParameterSymbol> parameters)
         {
             Run(initial);
             return new CallResult(_return, FinalValues(parameters), _exitState, _hits);
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private ImmutableArray<AbstractValue> FinalValues(ImmutableArray<IParameterSymbol> parameters)
         {
             var builder = ImmutableArray.CreateBuilder<AbstractValue>(parameters.Length);
@@ -90,6 +98,7 @@ namespace PackedAlloc.Analyzers.Flow
             return builder.MoveToImmutable();
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private void Run(FlowState initial)
         {
             var blocks = _graph.Blocks;
@@ -138,6 +147,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>The state on the edge taken when the branch value is <paramref name="valueIsTrue"/>; null when that edge cannot be taken.</summary>
+        [MethodImpl(HotPath.Optimized)]
         private static FlowState? Edge(FlowState state, AbstractValue condition, bool valueIsTrue)
         {
             var consts = condition.Consts;
@@ -162,6 +172,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// each arm by the direction it maps with. x is a local or parameter, or a flow capture of one (a switch
         /// compares a capture of its governing value).
         /// </summary>
+        [MethodImpl(HotPath.Optimized)]
         private FlowState? Narrow(FlowState? state, IOperation condition, bool valueIsTrue)
         {
             if (state == null)
@@ -253,6 +264,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         /// <summary>The variables a tested operand stands for: the local or parameter, and for a flow capture also the
         /// local or parameter it captured, while that still holds the same value.</summary>
+        [MethodImpl(HotPath.Optimized)]
         private System.Collections.Generic.IEnumerable<object> NarrowedKeys(IOperation tested, FlowState state)
         {
             switch (tested)
@@ -276,6 +288,7 @@ namespace PackedAlloc.Analyzers.Flow
             }
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private static void Propagate(ControlFlowBranch? branch, FlowState? state, FlowState?[] inputs, BlockWorklist worklist)
         {
             var destination = branch?.Destination;
@@ -286,6 +299,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>Joins a state into a block's input and queues the block when its input grew.</summary>
+        [MethodImpl(HotPath.Optimized)]
         private static void JoinInto(int ordinal, FlowState state, FlowState?[] inputs, BlockWorklist worklist)
         {
             var existing = inputs[ordinal];
@@ -301,6 +315,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// Catch and finally blocks have no ordinary predecessors in Roslyn's graph: they are entered from anywhere in
         /// the try region, so they receive the join of every state seen there.
         /// </summary>
+        [MethodImpl(HotPath.Optimized)]
         private void PropagateToHandlers(BasicBlock block, FlowState state, FlowState?[] inputs, BlockWorklist worklist)
         {
             // A lambda's or local function's regions hang below the enclosing method's: stop at this graph's root.
@@ -321,9 +336,10 @@ namespace PackedAlloc.Analyzers.Flow
             }
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private void Step()
         {
-            _flow.CountStep();
+            _run.CountStep();
             Steps++;
             if (Steps > _flow.Options.MaxSteps)
             {

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace PackedAlloc.Analyzers.Flow
 {
@@ -24,12 +25,14 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>An object created at a known place in the code, rather than a symbolic stand-in.</summary>
         public bool IsAllocationSite => Key.StartsWith(SitePrefix, StringComparison.Ordinal);
 
+        [MethodImpl(HotPath.Optimized)]
         public static ObjectId ForSite(Microsoft.CodeAnalysis.Location location) =>
             new ObjectId(SitePrefix + location.SourceTree?.FilePath + ":" + location.SourceSpan.Start + ":" + location.SourceSpan.Length);
 
         public static ObjectId ForSymbol(string kind, string symbolKey) => new ObjectId(kind + ":" + symbolKey);
 
         /// <summary>What a field or property of reference type refers to when its object's creation is unseen; one per member.</summary>
+        [MethodImpl(HotPath.Optimized)]
         public static ObjectId ForMember(Microsoft.CodeAnalysis.ISymbol member) =>
             MemberObjects.GetValue(member.OriginalDefinition, definition => ForSymbol("member", Flow.CompilationFlow.SymbolKey(definition)));
 
@@ -45,6 +48,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>The symbolic object standing for the elements of this one (made once; a benign race makes equal ones).</summary>
         public ObjectId Element => _element ??= ForSymbol("elem", Key);
 
+        [MethodImpl(HotPath.Optimized)]
         public bool Equals(ObjectId? other) =>
             ReferenceEquals(this, other) || (other != null && other._hash == _hash && string.Equals(Key, other.Key, StringComparison.Ordinal));
 

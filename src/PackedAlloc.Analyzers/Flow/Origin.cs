@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 
 namespace PackedAlloc.Analyzers.Flow
@@ -49,6 +50,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>The places the value passed through on the way from <see cref="Site"/>, in order.</summary>
         public ImmutableList<Location> Steps { get; }
 
+        [MethodImpl(HotPath.Optimized)]
         public Origin WithStep(Location step)
         {
             if (Steps.Count >= MaxSteps || step == Site || (Steps.Count > 0 && Steps[Steps.Count - 1] == step))

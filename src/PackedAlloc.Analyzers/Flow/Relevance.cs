@@ -128,11 +128,11 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>Binds and scans candidates; true when they showed a new generic instantiated with kernel values.</summary>
         private bool ScanAll(List<BodyInfo> candidates, List<BodyInfo> bound)
         {
-            if (candidates.Count >= CompilationFlow.ParallelThreshold)
+            if (candidates.Count >= Parallelism.Threshold)
             {
                 // Binding is most of the cost and Roslyn's semantic models are thread-safe: bind on several threads,
                 // then scan in order (the scan updates shared state).
-                System.Threading.Tasks.Parallel.ForEach(candidates, CompilationFlow.ParallelOptions(_cancellationToken), body => body.GetOperation(_cancellationToken));
+                Parallelism.ForEach(candidates, _flow.MaxThreads, _cancellationToken, body => body.GetOperation(_cancellationToken));
             }
 
             bool newGenerics = false;

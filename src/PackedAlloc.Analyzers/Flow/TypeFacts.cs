@@ -1,4 +1,5 @@
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 
 namespace PackedAlloc.Analyzers.Flow
@@ -10,6 +11,7 @@ namespace PackedAlloc.Analyzers.Flow
         private static readonly string[] OpaqueRuntimeTypes = { "DmaAddr", "Device", "Spinlock", "Machine", "MachineOptions", "DebugReport" };
 
         /// <summary>Numbers, enums, bools, strings and runtime handles carry no buffer.</summary>
+        [MethodImpl(HotPath.Optimized)]
         public static bool CannotCarryBuffer(ITypeSymbol? type)
         {
             if (type == null)
@@ -44,6 +46,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>Types whose values the analysis tracks as constants: sizes, flags, directions, bools.</summary>
+        [MethodImpl(HotPath.Optimized)]
         public static bool IsIntegralLike(ITypeSymbol? type)
         {
             if (type == null) return false;
@@ -77,11 +80,13 @@ namespace PackedAlloc.Analyzers.Flow
         public static bool IsReferenceLike(ITypeSymbol? type) => type != null && !CannotCarryBuffer(type);
 
         /// <summary>A struct with fields the analysis tracks: one declared in the compilation, or a tuple.</summary>
+        [MethodImpl(HotPath.Optimized)]
         public static bool IsCompositeValueType(ITypeSymbol? type) =>
             type != null && type.IsValueType && type.TypeKind == TypeKind.Struct && IsReferenceLike(type)
             && (type.IsTupleType || type.Locations.Any(l => l.IsInSource));
 
         /// <summary>Library methods that store their arguments in the receiver collection.</summary>
+        [MethodImpl(HotPath.Optimized)]
         public static bool StoresArgumentsInReceiver(string methodName)
         {
             switch (methodName)
@@ -106,6 +111,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>Of those, the ones that take a collection whose elements are stored.</summary>
+        [MethodImpl(HotPath.Optimized)]
         public static bool StoresElementsOfArgument(string methodName) =>
             methodName == "AddRange" || methodName == "InsertRange";
     }

@@ -1,0 +1,395 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+
+namespace PackedAlloc.Analyzers.Flow
+{
+    /// <summary>
+    /// One analysis of a set of roots to a fixed point, with its own summaries, memo and findings: the mutable half of
+    /// the engine (<see cref="CompilationFlow"/> holds the compilation's bodies, shared and read-only once relevance
+    /// is known). Roots run in source order, round after round, until the summaries of fields and heap members they
+    /// write stop growing; a round re-runs only the roots that read an entry written after they last started.
+    /// Runs over disjoint sets of roots share nothing but the step counter, so they can go on different threads;
+    /// what each read and wrote of the summaries (<see cref="Reads"/>, <see cref="Writes"/>) says whether two of them
+    /// could have seen each other's results (see <see cref="FlowGroups"/>).
+    /// </summary>
+    internal sealed class FlowRun
+    {
+        private readonly Dictionary<string, AbstractValue> _globalFields = new Dictionary<string, AbstractValue>();
+        private readonly Dictionary<HeapKey, AbstractValue> _globalHeap = new Dictionary<HeapKey, AbstractValue>();
+        private readonly Dictionary<CallKey, CallResult?> _memo = new Dictionary<CallKey, CallResult?>();
+        private readonly HashSet<CallKey> _inProgress = new HashSet<CallKey>();
+        private readonly Dictionary<BodyInfo, int> _contextCounts = new Dictionary<BodyInfo, int>();
+        private readonly Dictionary<(Location, Location), SinkHit> _hits = new Dictionary<(Location, Location), SinkHit>();
+        private readonly Dictionary<ISymbol, (BodyInfo Body, string Reason)> _overBudget = new Dictionary<ISymbol, (BodyInfo, string)>(SymbolEqualityComparer.Default);
+        private readonly Dictionary<Location, HashSet<Location>> _allocationsByFlagSite = new Dictionary<Location, HashSet<Location>>();
+        private readonly Dictionary<SyntaxNode, ObjectId> _siteObjects = new Dictionary<SyntaxNode, ObjectId>();
+        private readonly List<BodyInfo> _uncheckedRoots = new List<BodyInfo>();
+        private readonly StepCounter _steps;
+        private int _globalVersion;
+        private BodyInfo? _currentRoot;
+
+        // What each analysis read of the summaries, so that a round re-runs only the roots that read something
+        // written after they started (see Run).
+        private readonly Stack<SummaryReads> _reads = new Stack<SummaryReads>();
+        private readonly Dictionary<CallKey, SummaryReads> _memoReads = new Dictionary<CallKey, SummaryReads>();
+        private readonly Dictionary<BodyInfo, (SummaryReads Reads, int StartVersion)> _rootReads = new Dictionary<BodyInfo, (SummaryReads, int)>();
+        private readonly Dictionary<string, int> _fieldVersions = new Dictionary<string, int>();
+        private readonly Dictionary<HeapKey, int> _heapVersions = new Dictionary<HeapKey, int>();
+
+        public FlowRun(CompilationFlow flow, IReadOnlyList<BodyInfo> roots, StepCounter steps)
+        {
+            Flow = flow;
+            Roots = roots;
+            _steps = steps;
+        }
+
+        public CompilationFlow Flow { get; }
+
+        /// <summary>The roots this run analyses, in source order.</summary>
+        public IReadOnlyList<BodyInfo> Roots { get; }
+
+        /// <summary>Operation visits this run made.</summary>
+        public long Steps { get; private set; }
+
+        public int Rounds { get; private set; }
+
+        /// <summary>Every summary entry this run read, over all its rounds.</summary>
+        public SummaryReads Reads { get; } = new SummaryReads();
+
+        /// <summary>Every summary entry this run wrote, whether or not the write changed it.</summary>
+        public SummaryReads Writes { get; } = new SummaryReads();
+
+        /// <summary>The shared step counter ran out during this run: its findings are partial.</summary>
+        public bool BudgetExceeded => _uncheckedRoots.Count > 0;
+
+        public IReadOnlyList<BodyInfo> UncheckedRoots => _uncheckedRoots;
+
+        public IReadOnlyCollection<SinkHit> Hits => _hits.Values;
+
+        public IEnumerable<(BodyInfo Body, string Reason)> OverBudget => _overBudget.Values;
+
+        public IReadOnlyDictionary<Location, HashSet<Location>> AllocationsByFlagSite => _allocationsByFlagSite;
+
+        [MethodImpl(HotPath.Optimized)]
+        public void Run()
+        {
+            for (int round = 0; round < CompilationFlow.MaxRounds; round++)
+            {
+                Rounds = round + 1;
+                int versionAtStart = _globalVersion;
+                _memo.Clear();
+                _memoReads.Clear();
+                _contextCounts.Clear();
+                for (int i = 0; i < Roots.Count; i++)
+                {
+                    Flow.CancellationToken.ThrowIfCancellationRequested();
+                    if (!NeedsRun(Roots[i]))
+                    {
+                        // Nothing it read has changed since it last ran: it would find the same.
+                        continue;
+                    }
+
+                    try
+                    {
+                        AnalyzeRoot(Roots[i]);
+                    }
+                    catch (CompilationBudgetExceededException)
+                    {
+                        // Every root from this one on was not analysed with the latest summaries (in the first round,
+                        // not at all): they are what the notice names.
+                        _uncheckedRoots.AddRange(Roots.Skip(i));
+                        return;
+                    }
+                }
+
+                if (_globalVersion == versionAtStart)
+                {
+                    break;
+                }
+            }
+        }
+
+        /// <summary>Whether a root has never run, or read a summary entry that changed after its last run started.</summary>
+        [MethodImpl(HotPath.Optimized)]
+        private bool NeedsRun(BodyInfo root)
+        {
+            if (!_rootReads.TryGetValue(root, out var last))
+            {
+                return true;
+            }
+
+            foreach (var field in last.Reads.Fields)
+            {
+                if (_fieldVersions.TryGetValue(field, out int version) && version > last.StartVersion) return true;
+            }
+
+            foreach (var heap in last.Reads.Heap)
+            {
+                if (_heapVersions.TryGetValue(heap, out int version) && version > last.StartVersion) return true;
+            }
+
+            return false;
+        }
+
+        [MethodImpl(HotPath.Optimized)]
+        private void AnalyzeRoot(BodyInfo root)
+        {
+            _currentRoot = root;
+            int startVersion = _globalVersion;
+            _reads.Push(new SummaryReads());
+            try
+            {
+                AnalyzeRootCore(root);
+            }
+            finally
+            {
+                var reads = _reads.Pop();
+                _rootReads[root] = (reads, startVersion);
+                Reads.Add(reads);
+            }
+        }
+
+        [MethodImpl(HotPath.Optimized)]
+        private void AnalyzeRootCore(BodyInfo root)
+        {
+            var method = root.Method;
+            var parameters = method?.Parameters ?? ImmutableArray<IParameterSymbol>.Empty;
+            var args = ImmutableArray.CreateBuilder<AbstractValue>(parameters.Length);
+            foreach (var parameter in parameters)
+            {
+                args.Add(UnknownParameterValue(parameter));
+            }
+
+            AbstractValue? thisValue = root.Owner.IsStatic || root.Owner.ContainingType == null
+                ? null
+                : AbstractValue.ForObject(ObjectId.ForSymbol("this", CompilationFlow.SymbolKey(root.Owner.ContainingType)));
+            var key = new CallKey(root, thisValue, args.MoveToImmutable(), guarded: false, Flow.Options.MaxCallDepth, root.HasCallers);
+            var result = AnalyzeCall(key);
+            if (result != null)
+            {
+                foreach (var hit in result.Hits)
+                {
+                    if (!_hits.ContainsKey(hit.Key))
+                    {
+                        _hits.Add(hit.Key, hit);
+                    }
+                }
+            }
+        }
+
+        /// <summary>A parameter of the method the analysis starts at: unknown, and marked so that its callers decide.</summary>
+        [MethodImpl(HotPath.Optimized)]
+        private static AbstractValue UnknownParameterValue(IParameterSymbol parameter)
+        {
+            var value = AbstractValue.Bottom.WithConsts(ConstSet.Parameter);
+            return TypeFacts.IsReferenceLike(parameter.Type)
+                ? value.WithObjects(ImmutableHashSet.Create(ObjectId.ForSymbol("param", CompilationFlow.SymbolKey(parameter))))
+                : value;
+        }
+
+        /// <summary>Analyses a body in one context; null when it cannot be (recursion, too many contexts, over budget).</summary>
+        [MethodImpl(HotPath.Optimized)]
+        public CallResult? AnalyzeCall(CallKey key)
+        {
+            if (_memo.TryGetValue(key, out var cached))
+            {
+                if (_memoReads.TryGetValue(key, out var cachedReads) && _reads.Count > 0)
+                {
+                    _reads.Peek().Add(cachedReads);
+                }
+
+                return cached;
+            }
+
+            if (_inProgress.Contains(key))
+            {
+                return null;
+            }
+
+            _contextCounts.TryGetValue(key.Body, out int contexts);
+            if (contexts >= CompilationFlow.MaxContextsPerBody)
+            {
+                // Callers past the cap get the conservative treatment (what they pass may come back). That loses
+                // nothing for a body that cannot reach the Kernel API; for one that can, a mapping inside may go
+                // unchecked for those callers, so it is said, not silent.
+                if (key.Body.ReachesKernel)
+                {
+                    RecordOverBudget(key.Body, CompilationFlow.MaxContextsPerBody.ToString(CultureInfo.InvariantCulture) + " calling contexts, the most one method is analysed in");
+                }
+
+                return null;
+            }
+
+            _contextCounts[key.Body] = contexts + 1;
+            var graph = key.Body.GetGraph(Flow.CancellationToken);
+            if (graph == null)
+            {
+                _memo[key] = null;
+                return null;
+            }
+
+            _inProgress.Add(key);
+            CallResult? result;
+            var flow = new MethodFlow(this, key.Body, graph, key.This, key.DepthLeft, key.RootHasCallers);
+            var reads = new SummaryReads();
+            _reads.Push(reads);
+            try
+            {
+                result = flow.RunBody(key.Arguments, key.Guarded);
+            }
+            catch (BudgetExceededException exceeded)
+            {
+                RecordOverBudget(key.Body, string.Format(CultureInfo.InvariantCulture, "{0} steps, budget {1}", exceeded.Steps, Flow.Options.MaxSteps));
+
+                result = null;
+            }
+            finally
+            {
+                _inProgress.Remove(key);
+                _reads.Pop();
+                if (_reads.Count > 0)
+                {
+                    _reads.Peek().Add(reads);
+                }
+            }
+
+            _memo[key] = result;
+            _memoReads[key] = reads;
+            return result;
+        }
+
+        /// <summary>Counts one operation visit against the compilation's budget.</summary>
+        [MethodImpl(HotPath.Optimized)]
+        public void CountStep()
+        {
+            Steps++;
+            if (!_steps.TryTake())
+            {
+                throw new CompilationBudgetExceededException();
+            }
+        }
+
+        /// <summary>The abstract object created at a place in the code, made once per place (it is asked at every visit).</summary>
+        [MethodImpl(HotPath.Optimized)]
+        public ObjectId SiteObject(SyntaxNode site)
+        {
+            if (!_siteObjects.TryGetValue(site, out var obj))
+            {
+                _siteObjects[site] = obj = ObjectId.ForSite(site.GetLocation());
+            }
+
+            return obj;
+        }
+
+        /// <summary>Remembers which allocations a written __GFP_PACKED made packed, so a fix knows when removing it is unambiguous.</summary>
+        [MethodImpl(HotPath.Optimized)]
+        public void RecordPackedAllocation(Origin origin)
+        {
+            foreach (var site in origin.FlagSites)
+            {
+                if (!_allocationsByFlagSite.TryGetValue(site, out var allocations))
+                {
+                    _allocationsByFlagSite[site] = allocations = new HashSet<Location>();
+                }
+
+                allocations.Add(origin.Site);
+            }
+        }
+
+        [MethodImpl(HotPath.Optimized)]
+        private void RecordOverBudget(BodyInfo body, string reason)
+        {
+            // A body outside the relevant code (followed because a tracked value flowed into it) is reported through
+            // the root that led there: diagnostics only go to trees that hold relevant code.
+            if (!body.IsRelevant && _currentRoot != null)
+            {
+                reason = body.Owner.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat) + ", which it calls: " + reason;
+                body = _currentRoot;
+            }
+
+            if (!_overBudget.ContainsKey(body.Owner))
+            {
+                _overBudget.Add(body.Owner, (body, reason));
+            }
+        }
+
+        [MethodImpl(HotPath.Optimized)]
+        public AbstractValue ReadGlobalField(string fieldKey)
+        {
+            if (_reads.Count > 0) _reads.Peek().Fields.Add(fieldKey);
+            return _globalFields.TryGetValue(fieldKey, out var value) ? value : AbstractValue.Bottom;
+        }
+
+        [MethodImpl(HotPath.Optimized)]
+        public AbstractValue? ReadGlobalHeap(HeapKey key)
+        {
+            if (_reads.Count > 0) _reads.Peek().Heap.Add(key);
+            return _globalHeap.TryGetValue(key, out var value) ? value : null;
+        }
+
+        [MethodImpl(HotPath.Optimized)]
+        public void WriteGlobalField(string fieldKey, AbstractValue value)
+        {
+            Writes.Fields.Add(fieldKey);
+            if (Join(_globalFields, fieldKey, value))
+            {
+                _fieldVersions[fieldKey] = ++_globalVersion;
+            }
+        }
+
+        [MethodImpl(HotPath.Optimized)]
+        public void WriteGlobalHeap(HeapKey key, AbstractValue value)
+        {
+            Writes.Heap.Add(key);
+            if (Join(_globalHeap, key, value))
+            {
+                _heapVersions[key] = ++_globalVersion;
+            }
+        }
+
+        [MethodImpl(HotPath.Optimized)]
+        private static bool Join<TKey>(Dictionary<TKey, AbstractValue> map, TKey key, AbstractValue value)
+            where TKey : notnull
+        {
+            // A write of nothing packed still records that the member was written: for an object created at a known
+            // site, "written, nothing packed" is what keeps reads from falling back to the per-field summary.
+            if (!map.TryGetValue(key, out var existing))
+            {
+                map[key] = value;
+                return true;
+            }
+
+            var joined = existing.Join(value);
+            if (joined.Equals(existing))
+            {
+                return false;
+            }
+
+            map[key] = joined;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The compilation's step budget, shared by the runs that spend it (on several threads). Taking a step past the
+    /// budget fails from then on, for every run.
+    /// </summary>
+    internal sealed class StepCounter
+    {
+        private long _taken;
+
+        public StepCounter(long budget) => Budget = budget;
+
+        public long Budget { get; }
+
+        public long Taken => System.Threading.Interlocked.Read(ref _taken);
+
+        public bool Exceeded => Taken > Budget;
+
+        public bool TryTake() => System.Threading.Interlocked.Increment(ref _taken) <= Budget;
+    }
+}
