@@ -86,6 +86,7 @@ namespace PackedAlloc.Benchmarks
                 var result = FlowDiagnostics.Compute(flow);
                 long analysis = phase.ElapsedMilliseconds;
                 long analysisBytes = GC.GetAllocatedBytesForCurrentThread() - allocated;
+                Console.WriteLine($"  flow: {flow.StepsAfterFirstRound} steps after the first round, {flow.Analyses} analyses of a body in a context");
                 Console.WriteLine($"  flow: {(GC.GetTotalAllocatedBytes(precise: false) - allAllocated) >> 20} MB allocated on all threads, GC paused {(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds:F0} ms, CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds:F0} ms, "
                     + $"collections gen0 {GC.CollectionCount(0) - gen0}, gen1 {GC.CollectionCount(1) - gen1}, gen2 {GC.CollectionCount(2) - gen2}");
                 Console.WriteLine($"run {run}: relevance {relevance} ms ({relevanceBytes >> 20} MB allocated), graphs {graphs} ms ({graphBytes >> 20} MB), flow {analysis} ms ({analysisBytes >> 20} MB), total {total.ElapsedMilliseconds} ms; "

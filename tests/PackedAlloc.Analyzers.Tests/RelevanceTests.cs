@@ -344,6 +344,37 @@ class Driver
         }
 
         [Fact]
+        public void LaterRounds_RerunAMethodThatReadAnEntryBeforeItWasWritten()
+        {
+            // Reader comes first and reads the pool before Writer fills it: it must run again, and then finds it.
+            var flow = FlowRunner.Run(@"
+static class Pool { public static KernelPtr Buf; }
+class Reader { void Map(Device dev) => dma_map_single(dev, Pool.Buf, 24, DMA_FROM_DEVICE); }
+class Writer { void Fill() => Pool.Buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED); }");
+
+            Assert.Single(flow.Hits);
+            Assert.True(flow.StepsAfterFirstRound > 0);
+        }
+
+        [Fact]
+        public void LaterRounds_DoNotRerunAMethodThatReadAnEntryAfterItsLastWrite()
+        {
+            // Probe fills the pool (through Fill) before it maps it (through Map): what it read already held the only
+            // write there is, so nothing runs again, though the write came after Probe started.
+            var flow = FlowRunner.Run(@"
+static class Pool { public static KernelPtr Buf; }
+class Driver { void Probe(Device dev) { Setup.Fill(); Setup.Map(dev); } }
+static class Setup
+{
+    public static void Fill() => Pool.Buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+    public static void Map(Device dev) => dma_map_single(dev, Pool.Buf, 24, DMA_FROM_DEVICE);
+}");
+
+            Assert.Single(flow.Hits);
+            Assert.Equal(0, flow.StepsAfterFirstRound);
+        }
+
+        [Fact]
         public void CompilationBudget_StopsTheAnalysisWithOneNotice()
         {
             var sources = Enumerable.Range(0, 40).Select(i => $@"

@@ -81,6 +81,12 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>How many rounds over the roots the last run took.</summary>
         public int Rounds => _runs.Count == 0 ? 0 : _runs.Max(r => r.Rounds);
 
+        /// <summary>Operation visits in rounds after the first, over all groups (see <see cref="FlowRun.StepsAfterFirstRound"/>).</summary>
+        public long StepsAfterFirstRound => _runs.Sum(r => r.StepsAfterFirstRound);
+
+        /// <summary>Analyses of a body in a context, over all groups.</summary>
+        public long Analyses => _runs.Sum(r => r.Analyses);
+
         /// <summary>How many independent groups the roots were analysed in (see <see cref="FlowGroups"/>).</summary>
         public int Groups => _runs.Count;
 
@@ -638,16 +644,32 @@ namespace PackedAlloc.Analyzers.Flow
         public IReadOnlyList<SinkHit> Hits { get; }
     }
 
-    /// <summary>The compilation-wide summary entries one analysis read (directly or through the calls it made).</summary>
+    /// <summary>
+    /// The summary entries one analysis read (directly or through the calls it made), each with the version it had
+    /// when read: the analysis saw every write up to that version, so only a later write can change what it found.
+    /// </summary>
     internal sealed class SummaryReads
     {
-        public HashSet<string> Fields { get; } = new HashSet<string>(StringComparer.Ordinal);
-        public HashSet<HeapKey> Heap { get; } = new HashSet<HeapKey>();
+        public Dictionary<string, int> Fields { get; } = new Dictionary<string, int>(StringComparer.Ordinal);
+        public Dictionary<HeapKey, int> Heap { get; } = new Dictionary<HeapKey, int>();
+
+        public void AddField(string key, int version) => AddOldest(Fields, key, version);
+
+        public void AddHeap(HeapKey key, int version) => AddOldest(Heap, key, version);
 
         public void Add(SummaryReads other)
         {
-            Fields.UnionWith(other.Fields);
-            Heap.UnionWith(other.Heap);
+            foreach (var pair in other.Fields) AddOldest(Fields, pair.Key, pair.Value);
+            foreach (var pair in other.Heap) AddOldest(Heap, pair.Key, pair.Value);
+        }
+
+        private static void AddOldest<TKey>(Dictionary<TKey, int> map, TKey key, int version)
+            where TKey : notnull
+        {
+            if (!map.TryGetValue(key, out int existing) || version < existing)
+            {
+                map[key] = version;
+            }
         }
     }
 

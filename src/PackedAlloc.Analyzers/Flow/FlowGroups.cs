@@ -109,18 +109,18 @@ namespace PackedAlloc.Analyzers.Flow
             var heapWriters = new Dictionary<HeapKey, List<int>>();
             for (int i = 0; i < runs.Count; i++)
             {
-                foreach (var field in runs[i].Writes.Fields) Writers(fieldWriters, field).Add(i);
-                foreach (var heap in runs[i].Writes.Heap) Writers(heapWriters, heap).Add(i);
+                foreach (var field in runs[i].Writes.Fields.Keys) Writers(fieldWriters, field).Add(i);
+                foreach (var heap in runs[i].Writes.Heap.Keys) Writers(heapWriters, heap).Add(i);
             }
 
             for (int i = 0; i < runs.Count; i++)
             {
-                foreach (var field in runs[i].Reads.Fields)
+                foreach (var field in runs[i].Reads.Fields.Keys)
                 {
                     if (fieldWriters.TryGetValue(field, out var writers)) foreach (int writer in writers) Union(i, writer);
                 }
 
-                foreach (var heap in runs[i].Reads.Heap)
+                foreach (var heap in runs[i].Reads.Heap.Keys)
                 {
                     if (heapWriters.TryGetValue(heap, out var writers)) foreach (int writer in writers) Union(i, writer);
                 }

@@ -36,7 +36,7 @@ namespace PackedAlloc.Analyzers.Flow
         // written after they started (see Run).
         private readonly Stack<SummaryReads> _reads = new Stack<SummaryReads>();
         private readonly Dictionary<CallKey, SummaryReads> _memoReads = new Dictionary<CallKey, SummaryReads>();
-        private readonly Dictionary<BodyInfo, (SummaryReads Reads, int StartVersion)> _rootReads = new Dictionary<BodyInfo, (SummaryReads, int)>();
+        private readonly Dictionary<BodyInfo, SummaryReads> _rootReads = new Dictionary<BodyInfo, SummaryReads>();
         private readonly Dictionary<string, int> _fieldVersions = new Dictionary<string, int>();
         private readonly Dictionary<HeapKey, int> _heapVersions = new Dictionary<HeapKey, int>();
 
@@ -57,10 +57,16 @@ namespace PackedAlloc.Analyzers.Flow
 
         public int Rounds { get; private set; }
 
+        /// <summary>Operation visits after the first round (re-runs of roots whose summaries changed), for the benchmark.</summary>
+        public long StepsAfterFirstRound { get; private set; }
+
+        /// <summary>Bodies analysed in a context (memo misses), for the benchmark.</summary>
+        public long Analyses { get; private set; }
+
         /// <summary>Every summary entry this run read, over all its rounds.</summary>
         public SummaryReads Reads { get; } = new SummaryReads();
 
-        /// <summary>Every summary entry this run wrote, whether or not the write changed it.</summary>
+        /// <summary>Every summary entry this run wrote, whether or not the write changed it (versions unused).</summary>
         public SummaryReads Writes { get; } = new SummaryReads();
 
         /// <summary>The shared step counter ran out during this run: its findings are partial.</summary>
@@ -80,6 +86,11 @@ namespace PackedAlloc.Analyzers.Flow
             for (int round = 0; round < CompilationFlow.MaxRounds; round++)
             {
                 Rounds = round + 1;
+                if (round == 1)
+                {
+                    StepsAfterFirstRound = -Steps;
+                }
+
                 int versionAtStart = _globalVersion;
                 _memo.Clear();
                 _memoReads.Clear();
@@ -111,10 +122,11 @@ namespace PackedAlloc.Analyzers.Flow
                     break;
                 }
             }
+
+            StepsAfterFirstRound = Rounds > 1 ? StepsAfterFirstRound + Steps : 0;
         }
 
-        /// <summary>Whether a root has never run, or read a summary entry that changed after its last run started.</summary>
-        [MethodImpl(HotPath.Optimized)]
+        /// <summary>Whether a root has never run, or read a summary entry that was written again after it read it.</summary>
         private bool NeedsRun(BodyInfo root)
         {
             if (!_rootReads.TryGetValue(root, out var last))
@@ -122,24 +134,22 @@ namespace PackedAlloc.Analyzers.Flow
                 return true;
             }
 
-            foreach (var field in last.Reads.Fields)
+            foreach (var field in last.Fields)
             {
-                if (_fieldVersions.TryGetValue(field, out int version) && version > last.StartVersion) return true;
+                if (_fieldVersions.TryGetValue(field.Key, out int version) && version > field.Value) return true;
             }
 
-            foreach (var heap in last.Reads.Heap)
+            foreach (var heap in last.Heap)
             {
-                if (_heapVersions.TryGetValue(heap, out int version) && version > last.StartVersion) return true;
+                if (_heapVersions.TryGetValue(heap.Key, out int version) && version > heap.Value) return true;
             }
 
             return false;
         }
 
-        [MethodImpl(HotPath.Optimized)]
         private void AnalyzeRoot(BodyInfo root)
         {
             _currentRoot = root;
-            int startVersion = _globalVersion;
             _reads.Push(new SummaryReads());
             try
             {
@@ -148,7 +158,7 @@ namespace PackedAlloc.Analyzers.Flow
             finally
             {
                 var reads = _reads.Pop();
-                _rootReads[root] = (reads, startVersion);
+                _rootReads[root] = reads;
                 Reads.Add(reads);
             }
         }
@@ -233,6 +243,7 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             _inProgress.Add(key);
+            Analyses++;
             CallResult? result;
             var flow = new MethodFlow(this, key.Body, graph, key.This, key.DepthLeft, key.RootHasCallers);
             var reads = new SummaryReads();
@@ -320,21 +331,21 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         public AbstractValue ReadGlobalField(string fieldKey)
         {
-            if (_reads.Count > 0) _reads.Peek().Fields.Add(fieldKey);
+            if (_reads.Count > 0) _reads.Peek().AddField(fieldKey, _fieldVersions.TryGetValue(fieldKey, out int version) ? version : 0);
             return _globalFields.TryGetValue(fieldKey, out var value) ? value : AbstractValue.Bottom;
         }
 
         [MethodImpl(HotPath.Optimized)]
         public AbstractValue? ReadGlobalHeap(HeapKey key)
         {
-            if (_reads.Count > 0) _reads.Peek().Heap.Add(key);
+            if (_reads.Count > 0) _reads.Peek().AddHeap(key, _heapVersions.TryGetValue(key, out int version) ? version : 0);
             return _globalHeap.TryGetValue(key, out var value) ? value : null;
         }
 
         [MethodImpl(HotPath.Optimized)]
         public void WriteGlobalField(string fieldKey, AbstractValue value)
         {
-            Writes.Fields.Add(fieldKey);
+            Writes.AddField(fieldKey, 0);
             if (Join(_globalFields, fieldKey, value))
             {
                 _fieldVersions[fieldKey] = ++_globalVersion;
@@ -344,7 +355,7 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         public void WriteGlobalHeap(HeapKey key, AbstractValue value)
         {
-            Writes.Heap.Add(key);
+            Writes.AddHeap(key, 0);
             if (Join(_globalHeap, key, value))
             {
                 _heapVersions[key] = ++_globalVersion;
