@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -20,11 +19,11 @@ namespace PackedAlloc.Analyzers.Flow
         public static readonly IEqualityComparer<ILocalSymbol> LocalComparer = new LocalSymbolComparer();
 
         public static readonly FlowState Empty = new FlowState(
-            ImmutableDictionary.Create<object, AbstractValue>(KeyComparer),
-            ImmutableDictionary<HeapKey, AbstractValue>.Empty,
+            ValueMap<object>.Empty(KeyComparer),
+            ValueMap<HeapKey>.Empty(EqualityComparer<HeapKey>.Default),
             guarded: false);
 
-        public FlowState(ImmutableDictionary<object, AbstractValue> variables, ImmutableDictionary<HeapKey, AbstractValue> heap, bool guarded)
+        public FlowState(ValueMap<object> variables, ValueMap<HeapKey> heap, bool guarded)
         {
             Variables = variables;
             Heap = heap;
@@ -32,14 +31,14 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>Keys: <see cref="ISymbol"/> (locals, parameters, static fields) or <see cref="CaptureId"/>.</summary>
-        public ImmutableDictionary<object, AbstractValue> Variables { get; }
-        public ImmutableDictionary<HeapKey, AbstractValue> Heap { get; }
+        public ValueMap<object> Variables { get; }
+        public ValueMap<HeapKey> Heap { get; }
         public bool Guarded { get; }
 
         [MethodImpl(HotPath.Optimized)]
         public FlowState WithVariable(object key, AbstractValue value) =>
             Variables.TryGetValue(key, out var existing) && ReferenceEquals(existing, value) ? this : new FlowState(Variables.SetItem(key, value), Heap, Guarded);
-        public FlowState WithHeap(ImmutableDictionary<HeapKey, AbstractValue> heap) => ReferenceEquals(heap, Heap) ? this : new FlowState(Variables, heap, Guarded);
+        public FlowState WithHeap(ValueMap<HeapKey> heap) => ReferenceEquals(heap, Heap) ? this : new FlowState(Variables, heap, Guarded);
         public FlowState WithGuarded(bool guarded) => guarded == Guarded ? this : new FlowState(Variables, Heap, guarded);
 
         public AbstractValue? TryGetVariable(object key) => Variables.TryGetValue(key, out var value) ? value : null;
@@ -53,8 +52,8 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         public FlowState Join(FlowState other)
         {
-            var variables = JoinMaps(Variables, other.Variables, IsSharedStorage);
-            var heap = JoinMaps(Heap, other.Heap, _ => true);
+            var variables = Variables.Join(other.Variables, SharedStorage);
+            var heap = Heap.Join(other.Heap, AlwaysShared);
             bool guarded = Guarded && other.Guarded;
             return ReferenceEquals(variables, Variables) && ReferenceEquals(heap, Heap) && guarded == Guarded
                 ? this
@@ -62,64 +61,14 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>Static fields and properties, which live in <see cref="Variables"/> but are written by other methods too.</summary>
-        private static bool IsSharedStorage(object key) => key is IFieldSymbol || key is IPropertySymbol;
+        private static readonly System.Func<object, bool> SharedStorage = key => key is IFieldSymbol || key is IPropertySymbol;
 
-        [MethodImpl(HotPath.Optimized)]
-        private static ImmutableDictionary<TKey, AbstractValue> JoinMaps<TKey>(
-            ImmutableDictionary<TKey, AbstractValue> left, ImmutableDictionary<TKey, AbstractValue> right, System.Func<TKey, bool> missingIsSummary)
-            where TKey : notnull
-        {
-            if (ReferenceEquals(left, right)) return left;
-            var builder = left.ToBuilder();
-            foreach (var pair in right)
-            {
-                if (builder.TryGetValue(pair.Key, out var existing))
-                {
-                    // Join returns the same instance when nothing is added: then the builder is left untouched and
-                    // hands back the original map.
-                    var joined = existing.Join(pair.Value);
-                    if (!ReferenceEquals(joined, existing))
-                    {
-                        builder[pair.Key] = joined;
-                    }
-                }
-                else if (!missingIsSummary(pair.Key))
-                {
-                    builder[pair.Key] = pair.Value;
-                }
-            }
-
-            if (left.Count + right.Count > 0)
-            {
-                foreach (var pair in left)
-                {
-                    if (missingIsSummary(pair.Key) && !right.ContainsKey(pair.Key))
-                    {
-                        builder.Remove(pair.Key);
-                    }
-                }
-            }
-
-            return builder.ToImmutable();
-        }
+        /// <summary>Heap members: one this method has not written holds what the summaries say.</summary>
+        private static readonly System.Func<HeapKey, bool> AlwaysShared = _ => true;
 
         [MethodImpl(HotPath.Optimized)]
         public bool IsSameAs(FlowState other) =>
-            Guarded == other.Guarded && SameMaps(Variables, other.Variables) && SameMaps(Heap, other.Heap);
-
-        [MethodImpl(HotPath.Optimized)]
-        private static bool SameMaps<TKey>(ImmutableDictionary<TKey, AbstractValue> left, ImmutableDictionary<TKey, AbstractValue> right)
-            where TKey : notnull
-        {
-            if (ReferenceEquals(left, right)) return true;
-            if (left.Count != right.Count) return false;
-            foreach (var pair in left)
-            {
-                if (!right.TryGetValue(pair.Key, out var other) || !pair.Value.Equals(other)) return false;
-            }
-
-            return true;
-        }
+            Guarded == other.Guarded && Variables.SameAs(other.Variables) && Heap.SameAs(other.Heap);
 
         private sealed class LocalSymbolComparer : IEqualityComparer<ILocalSymbol>
         {

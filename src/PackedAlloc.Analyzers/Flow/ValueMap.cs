@@ -1,0 +1,264 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+
+namespace PackedAlloc.Analyzers.Flow
+{
+    /// <summary>
+    /// An immutable map from variables or heap members to abstract values, for <see cref="FlowState"/>: entries in
+    /// arrays sorted by hash, so a lookup is a binary search and a join walks both maps without allocating unless the
+    /// result differs. A state holds a few dozen entries at most, where copying an array on write is cheaper than
+    /// the node allocations and pooled enumerators of <c>ImmutableDictionary</c>, which profiles showed as most of
+    /// the join's time.
+    /// </summary>
+    internal sealed class ValueMap<TKey>
+        where TKey : notnull
+    {
+        private readonly IEqualityComparer<TKey> _comparer;
+        private readonly int[] _hashes;
+        private readonly TKey[] _keys;
+        private readonly AbstractValue[] _values;
+
+        private ValueMap(IEqualityComparer<TKey> comparer, int[] hashes, TKey[] keys, AbstractValue[] values)
+        {
+            _comparer = comparer;
+            _hashes = hashes;
+            _keys = keys;
+            _values = values;
+        }
+
+        public static ValueMap<TKey> Empty(IEqualityComparer<TKey> comparer) =>
+            new ValueMap<TKey>(comparer, Array.Empty<int>(), Array.Empty<TKey>(), Array.Empty<AbstractValue>());
+
+        public int Count => _keys.Length;
+
+        public bool IsEmpty => _keys.Length == 0;
+
+        [MethodImpl(HotPath.Optimized)]
+        public bool TryGetValue(TKey key, out AbstractValue value)
+        {
+            int index = IndexOf(key, _comparer.GetHashCode(key));
+            if (index >= 0)
+            {
+                value = _values[index];
+                return true;
+            }
+
+            value = null!;
+            return false;
+        }
+
+        public bool ContainsKey(TKey key) => IndexOf(key, _comparer.GetHashCode(key)) >= 0;
+
+        /// <summary>This map with <paramref name="key"/> bound to <paramref name="value"/>; this instance when it already is.</summary>
+        [MethodImpl(HotPath.Optimized)]
+        public ValueMap<TKey> SetItem(TKey key, AbstractValue value)
+        {
+            int hash = _comparer.GetHashCode(key);
+            int index = IndexOf(key, hash);
+            if (index >= 0)
+            {
+                if (ReferenceEquals(_values[index], value))
+                {
+                    return this;
+                }
+
+                var values = (AbstractValue[])_values.Clone();
+                values[index] = value;
+                return new ValueMap<TKey>(_comparer, _hashes, _keys, values);
+            }
+
+            int at = InsertionPoint(hash);
+            return new ValueMap<TKey>(_comparer, Insert(_hashes, at, hash), Insert(_keys, at, key), Insert(_values, at, value));
+        }
+
+        /// <summary>This map with every entry of <paramref name="other"/> set over it.</summary>
+        public ValueMap<TKey> SetItems(ValueMap<TKey> other)
+        {
+            var result = this;
+            for (int i = 0; i < other._keys.Length; i++)
+            {
+                result = result.SetItem(other._keys[i], other._values[i]);
+            }
+
+            return result;
+        }
+
+        /// <summary>
+        /// The least upper bound of two maps. An entry on one side only is kept when <paramref name="missingIsTop"/>
+        /// says its absence means "nothing" (a local not assigned on that path) and dropped when absence means "whatever
+        /// the summaries say" (the top for it). This instance when the join adds nothing, without allocating.
+        /// </summary>
+        [MethodImpl(HotPath.Optimized)]
+        public ValueMap<TKey> Join(ValueMap<TKey> other, Func<TKey, bool> missingIsTop)
+        {
+            if (ReferenceEquals(this, other))
+            {
+                return this;
+            }
+
+            // A first pass decides whether anything changes; most joins at a loop's head near the fixed point do not.
+            if (!JoinChanges(other, missingIsTop))
+            {
+                return this;
+            }
+
+            var hashes = new List<int>(_keys.Length + other._keys.Length);
+            var keys = new List<TKey>(hashes.Capacity);
+            var values = new List<AbstractValue>(hashes.Capacity);
+            int i = 0, j = 0;
+            while (i < _keys.Length || j < other._keys.Length)
+            {
+                // Walk both in hash order; an entry of the other map is taken when it comes first or is absent here.
+                if (j >= other._keys.Length || (i < _keys.Length && _hashes[i] <= other._hashes[j]))
+                {
+                    var key = _keys[i];
+                    int found = other.IndexOf(key, _hashes[i]);
+                    if (found >= 0)
+                    {
+                        Add(_hashes[i], key, _values[i].Join(other._values[found]));
+                    }
+                    else if (!missingIsTop(key))
+                    {
+                        Add(_hashes[i], key, _values[i]);
+                    }
+
+                    i++;
+                }
+                else
+                {
+                    var key = other._keys[j];
+                    if (IndexOf(key, other._hashes[j]) < 0 && !missingIsTop(key))
+                    {
+                        Add(other._hashes[j], key, other._values[j]);
+                    }
+
+                    j++;
+                }
+            }
+
+            return new ValueMap<TKey>(_comparer, hashes.ToArray(), keys.ToArray(), values.ToArray());
+
+            void Add(int hash, TKey key, AbstractValue value)
+            {
+                hashes.Add(hash);
+                keys.Add(key);
+                values.Add(value);
+            }
+        }
+
+        [MethodImpl(HotPath.Optimized)]
+        private bool JoinChanges(ValueMap<TKey> other, Func<TKey, bool> missingIsTop)
+        {
+            for (int j = 0; j < other._keys.Length; j++)
+            {
+                int found = IndexOf(other._keys[j], other._hashes[j]);
+                if (found < 0)
+                {
+                    if (!missingIsTop(other._keys[j])) return true;
+                }
+                else if (!ReferenceEquals(_values[found], other._values[j]) && !ReferenceEquals(_values[found].Join(other._values[j]), _values[found]))
+                {
+                    return true;
+                }
+            }
+
+            for (int i = 0; i < _keys.Length; i++)
+            {
+                if (missingIsTop(_keys[i]) && other.IndexOf(_keys[i], _hashes[i]) < 0) return true;
+            }
+
+            return false;
+        }
+
+        /// <summary>Same keys, equal values.</summary>
+        [MethodImpl(HotPath.Optimized)]
+        public bool SameAs(ValueMap<TKey> other)
+        {
+            if (ReferenceEquals(this, other)) return true;
+            if (_keys.Length != other._keys.Length) return false;
+            for (int i = 0; i < _keys.Length; i++)
+            {
+                int found = other.IndexOf(_keys[i], _hashes[i]);
+                if (found < 0 || !_values[i].Equals(other._values[found])) return false;
+            }
+
+            return true;
+        }
+
+        public Enumerator GetEnumerator() => new Enumerator(this);
+
+        [MethodImpl(HotPath.Optimized)]
+        private int IndexOf(TKey key, int hash)
+        {
+            int low = 0, high = _hashes.Length - 1;
+            while (low <= high)
+            {
+                int middle = (low + high) >> 1;
+                int candidate = _hashes[middle];
+                if (candidate < hash)
+                {
+                    low = middle + 1;
+                }
+                else if (candidate > hash)
+                {
+                    high = middle - 1;
+                }
+                else
+                {
+                    // Equal hashes sit together: look both ways from here.
+                    for (int i = middle; i >= 0 && _hashes[i] == hash; i--)
+                    {
+                        if (_comparer.Equals(_keys[i], key)) return i;
+                    }
+
+                    for (int i = middle + 1; i < _hashes.Length && _hashes[i] == hash; i++)
+                    {
+                        if (_comparer.Equals(_keys[i], key)) return i;
+                    }
+
+                    return -1;
+                }
+            }
+
+            return -1;
+        }
+
+        private int InsertionPoint(int hash)
+        {
+            int low = 0, high = _hashes.Length;
+            while (low < high)
+            {
+                int middle = (low + high) >> 1;
+                if (_hashes[middle] <= hash) low = middle + 1; else high = middle;
+            }
+
+            return low;
+        }
+
+        private static T[] Insert<T>(T[] array, int at, T item)
+        {
+            var result = new T[array.Length + 1];
+            Array.Copy(array, 0, result, 0, at);
+            result[at] = item;
+            Array.Copy(array, at, result, at + 1, array.Length - at);
+            return result;
+        }
+
+        public struct Enumerator
+        {
+            private readonly ValueMap<TKey> _map;
+            private int _index;
+
+            public Enumerator(ValueMap<TKey> map)
+            {
+                _map = map;
+                _index = -1;
+            }
+
+            public KeyValuePair<TKey, AbstractValue> Current => new KeyValuePair<TKey, AbstractValue>(_map._keys[_index], _map._values[_index]);
+
+            public bool MoveNext() => ++_index < _map._keys.Length;
+        }
+    }
+}

@@ -1,0 +1,117 @@
+using System.Collections.Generic;
+using System.Linq;
+using CsCheck;
+using PackedAlloc.Analyzers.Flow;
+using Xunit;
+
+namespace PackedAlloc.Analyzers.Tests
+{
+    /// <summary>
+    /// The map behind every analysis state, checked against a plain dictionary on random contents: lookups after
+    /// writes, the join (with entries on one side only kept or dropped as the key's kind says), and equality. Keys
+    /// collide on purpose (four hash values for sixteen keys), so entries with equal hashes are exercised.
+    /// </summary>
+    public class ValueMapTests
+    {
+        private sealed class Colliding : IEqualityComparer<int>
+        {
+            public bool Equals(int x, int y) => x == y;
+
+            public int GetHashCode(int obj) => obj % 4;
+        }
+
+        private static readonly Gen<(int Key, int Value)[]> Writes = Gen.Select(Gen.Int[0, 15], Gen.Int[0, 7]).Array[0, 24];
+
+        /// <summary>Odd keys stand for shared storage: absent on one side, they are dropped from the join.</summary>
+        private static bool Shared(int key) => key % 2 == 1;
+
+        private static ValueMap<int> Build((int Key, int Value)[] writes) =>
+            writes.Aggregate(ValueMap<int>.Empty(new Colliding()), (map, w) => map.SetItem(w.Key, AbstractValue.Constant(w.Value)));
+
+        private static Dictionary<int, AbstractValue> Model((int Key, int Value)[] writes)
+        {
+            var model = new Dictionary<int, AbstractValue>();
+            foreach (var (key, value) in writes) model[key] = AbstractValue.Constant(value);
+            return model;
+        }
+
+        private static Dictionary<int, AbstractValue> Contents(ValueMap<int> map)
+        {
+            var contents = new Dictionary<int, AbstractValue>();
+            foreach (var pair in map)
+            {
+                Assert.False(contents.ContainsKey(pair.Key), "a key is held twice");
+                contents.Add(pair.Key, pair.Value);
+            }
+
+            return contents;
+        }
+
+        private static void AssertSame(Dictionary<int, AbstractValue> expected, ValueMap<int> actual)
+        {
+            var contents = Contents(actual);
+            Assert.Equal(expected.Count, actual.Count);
+            Assert.Equal(expected.Keys.OrderBy(k => k), contents.Keys.OrderBy(k => k));
+            foreach (var pair in expected)
+            {
+                Assert.True(actual.TryGetValue(pair.Key, out var value));
+                Assert.Equal(pair.Value, value);
+            }
+
+            for (int key = 0; key < 16; key++)
+            {
+                Assert.Equal(expected.ContainsKey(key), actual.ContainsKey(key));
+            }
+        }
+
+        [Fact]
+        public void Writes_AreReadBackAsADictionaryHoldsThem() =>
+            Writes.Sample(writes => AssertSame(Model(writes), Build(writes)));
+
+        [Fact]
+        public void Join_IsTheDictionaryJoin() =>
+            Gen.Select(Writes, Writes).Sample((left, right) =>
+            {
+                var l = Model(left);
+                var r = Model(right);
+                var expected = new Dictionary<int, AbstractValue>();
+                foreach (var key in l.Keys.Union(r.Keys))
+                {
+                    bool inLeft = l.TryGetValue(key, out var lv), inRight = r.TryGetValue(key, out var rv);
+                    if (inLeft && inRight) expected[key] = lv!.Join(rv!);
+                    else if (!Shared(key)) expected[key] = inLeft ? lv! : rv!;
+                }
+
+                AssertSame(expected, Build(left).Join(Build(right), Shared));
+            });
+
+        [Fact]
+        public void Join_AddingNothing_ReturnsTheSameMap() =>
+            Gen.Select(Writes, Gen.Int[0, 15]).Sample((writes, keep) =>
+            {
+                // What the map already covers: itself, nothing, or some of its own entries (values by the same
+                // instances, as a state that went round a loop unchanged holds them). The join must not even copy.
+                var map = Build(writes);
+                var part = ValueMap<int>.Empty(new Colliding());
+                foreach (var pair in map)
+                {
+                    if (pair.Key <= keep) part = part.SetItem(pair.Key, pair.Value);
+                }
+
+                Assert.Same(map, map.Join(map, Shared));
+                Assert.Same(map, map.Join(ValueMap<int>.Empty(new Colliding()), key => false));
+                Assert.Same(map, map.Join(part, key => false));
+            });
+
+        [Fact]
+        public void SameAs_IsDictionaryEquality() =>
+            Gen.Select(Writes, Writes).Sample((left, right) =>
+            {
+                var l = Model(left);
+                var r = Model(right);
+                bool equal = l.Count == r.Count && l.All(p => r.TryGetValue(p.Key, out var v) && v.Equals(p.Value));
+                Assert.Equal(equal, Build(left).SameAs(Build(right)));
+                Assert.True(Build(left).SameAs(Build(left.ToArray())));
+            });
+    }
+}
