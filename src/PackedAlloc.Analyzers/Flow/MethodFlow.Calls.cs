@@ -89,24 +89,26 @@ namespace PackedAlloc.Analyzers.Flow
                 return values;
             }
 
-            var result = new AbstractValue[parameterCount];
-            for (int i = 0; i < result.Length; i++) result[i] = AbstractValue.Bottom;
+            // Built in place and handed over without the copy ImmutableArray.Create makes: this runs at every call.
+            var result = ImmutableArray.CreateBuilder<AbstractValue>(parameterCount);
+            result.Count = parameterCount;
+            for (int i = 0; i < parameterCount; i++) result[i] = AbstractValue.Bottom;
             for (int i = 0; i < argumentOperations.Length && i < values.Length; i++)
             {
                 var parameter = argumentOperations[i].Parameter;
-                if (parameter != null && parameter.Ordinal < result.Length)
+                if (parameter != null && parameter.Ordinal < parameterCount)
                 {
                     result[parameter.Ordinal] = values[i].WithStep(argumentOperations[i].Value.Syntax);
                 }
             }
 
             // Values past the written arguments are implicit ones in parameter order: an indexer setter's value.
-            for (int i = argumentOperations.Length; i < values.Length && i < result.Length; i++)
+            for (int i = argumentOperations.Length; i < values.Length && i < parameterCount; i++)
             {
                 result[i] = values[i];
             }
 
-            return ImmutableArray.Create(result);
+            return result.MoveToImmutable();
         }
 
         /// <summary>
