@@ -650,17 +650,24 @@ namespace PackedAlloc.Analyzers.Flow
     /// </summary>
     internal sealed class SummaryReads
     {
-        public Dictionary<string, int> Fields { get; } = new Dictionary<string, int>(StringComparer.Ordinal);
-        public Dictionary<HeapKey, int> Heap { get; } = new Dictionary<HeapKey, int>();
+        private static readonly Dictionary<string, int> NoFields = new Dictionary<string, int>();
+        private static readonly Dictionary<HeapKey, int> NoHeap = new Dictionary<HeapKey, int>();
 
-        public void AddField(string key, int version) => AddOldest(Fields, key, version);
+        // Made on the first entry: most analyses of a body in a context read no summary at all.
+        private Dictionary<string, int>? _fields;
+        private Dictionary<HeapKey, int>? _heap;
 
-        public void AddHeap(HeapKey key, int version) => AddOldest(Heap, key, version);
+        public IReadOnlyDictionary<string, int> Fields => _fields ?? NoFields;
+        public IReadOnlyDictionary<HeapKey, int> Heap => _heap ?? NoHeap;
+
+        public void AddField(string key, int version) => AddOldest(_fields ??= new Dictionary<string, int>(StringComparer.Ordinal), key, version);
+
+        public void AddHeap(HeapKey key, int version) => AddOldest(_heap ??= new Dictionary<HeapKey, int>(), key, version);
 
         public void Add(SummaryReads other)
         {
-            foreach (var pair in other.Fields) AddOldest(Fields, pair.Key, pair.Value);
-            foreach (var pair in other.Heap) AddOldest(Heap, pair.Key, pair.Value);
+            if (other._fields != null) foreach (var pair in other._fields) AddField(pair.Key, pair.Value);
+            if (other._heap != null) foreach (var pair in other._heap) AddHeap(pair.Key, pair.Value);
         }
 
         private static void AddOldest<TKey>(Dictionary<TKey, int> map, TKey key, int version)

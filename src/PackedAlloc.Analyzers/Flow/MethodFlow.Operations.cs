@@ -419,9 +419,13 @@ namespace PackedAlloc.Analyzers.Flow
             return Conservative(property.Type, receiver, arguments);
         }
 
+        /// <summary>
+        /// A property of this compilation (asking a symbol for its locations allocates them, and this is asked at every
+        /// property access) that is not abstract.
+        /// </summary>
         [MethodImpl(HotPath.Optimized)]
-        private static bool IsAutoProperty(IPropertySymbol property) =>
-            property.Locations.Any(l => l.IsInSource) && !property.IsAbstract;
+        private bool IsAutoProperty(IPropertySymbol property) =>
+            SymbolEqualityComparer.Default.Equals(property.ContainingAssembly, _flow.Compilation.Assembly) && !property.IsAbstract;
 
         /// <summary>
         /// A local of a struct type declared in source (or a tuple) is storage of its own: <c>Desc d = default;</c> or
