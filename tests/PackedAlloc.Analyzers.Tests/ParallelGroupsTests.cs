@@ -116,6 +116,27 @@ class Driver{i}
         }
 
         [Fact]
+        public void ContextCap_CountsTheCallsOfOneGroup()
+        {
+            // Seventy files, each mapping its own packed buffer through one helper: seventy contexts of the helper,
+            // more than one run analyses it in (PA0001.md, "64 distinct contexts"). Each file is a group of its own
+            // (they share no field), and each group's calls are counted on their own: every mapping is checked.
+            var sources = new List<string> { "static class Shared { public static void MapFor(Device dev, KernelPtr p) => dma_map_single(dev, p, 24, DMA_FROM_DEVICE); }" };
+            sources.AddRange(Enumerable.Range(1, 70).Select(i => $"class C{i} {{ void M(Device dev) => Shared.MapFor(dev, kmalloc(24, GFP_KERNEL | __GFP_PACKED)); }}"));
+
+            var grouped = FlowRunner.Create(sources);
+            var groupedDiagnostics = FlowDiagnostics.Compute(grouped).All.ToList();
+            var single = FlowRunner.Create(sources);
+            single.MaxThreads = 1;
+            var singleDiagnostics = FlowDiagnostics.Compute(single).All.ToList();
+
+            Assert.Equal(70, groupedDiagnostics.Count(d => d.Id == Descriptors.PackedBufferReachesDmaId));
+            Assert.DoesNotContain(groupedDiagnostics, d => d.Id == Descriptors.AnalysisBudgetExceededId);
+            // One run over all of them meets the cap, and says so.
+            Assert.Contains(singleDiagnostics, d => d.Id == Descriptors.AnalysisBudgetExceededId);
+        }
+
+        [Fact]
         public void CompilationBudget_RunningOutInGroups_GivesTheNoticeOneRunGives()
         {
             var options = new Dictionary<string, string> { [AnalysisOptions.MaxTotalStepsName] = "400" };
