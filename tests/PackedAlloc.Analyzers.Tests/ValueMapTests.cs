@@ -113,5 +113,40 @@ namespace PackedAlloc.Analyzers.Tests
                 Assert.Equal(equal, Build(left).SameAs(Build(right)));
                 Assert.True(Build(left).SameAs(Build(left.ToArray())));
             });
+
+        /// <summary>A value's constants: built by joins, checked against sets, and "covers" (asked at every join to skip building it) against the set model.</summary>
+        [Fact]
+        public void ConstSets_JoinAndCoverAsSetsDo() =>
+            Gen.Select(Gen.Int[0, 12].Array[0, 10], Gen.Int[0, 12].Array[0, 10], Gen.Int[0, 15]).Sample((left, right, flags) =>
+            {
+                ConstSet Build(int[] values, bool withUnknown, bool withParameter)
+                {
+                    var set = ConstSet.Bottom;
+                    foreach (var value in values) set = set.Join(ConstSet.Of(value));
+                    if (withUnknown) set = set.Join(ConstSet.Unknown);
+                    if (withParameter) set = set.Join(ConstSet.Parameter);
+                    return set;
+                }
+
+                // The model: more than MaxValues distinct constants widen to unknown, and unknown keeps no constants.
+                (HashSet<long> Values, bool Unknown, bool Parameter) Model(IEnumerable<int> values, bool withUnknown, bool withParameter)
+                {
+                    var set = new HashSet<long>(values.Select(v => (long)v));
+                    bool isUnknown = withUnknown || set.Count > ConstSet.MaxValues;
+                    return (isUnknown ? new HashSet<long>() : set, isUnknown, withParameter);
+                }
+
+                bool unknownA = (flags & 1) != 0, parameterA = (flags & 2) != 0, unknownB = (flags & 4) != 0, parameterB = (flags & 8) != 0;
+                var a = Build(left, unknownA, parameterA);
+                var b = Build(right, unknownB, parameterB);
+                var joined = Model(left.Concat(right), unknownA || unknownB, parameterA || parameterB);
+                var modelA = Model(left, unknownA, parameterA);
+
+                Assert.Equal(joined.Values.OrderBy(v => v).ToList(), a.Join(b).Values.OrderBy(v => v).ToList());
+                Assert.Equal(joined.Unknown, a.Join(b).HasUnknown);
+                Assert.Equal(joined.Parameter, a.Join(b).HasParameter);
+                bool covers = joined.Unknown == modelA.Unknown && joined.Parameter == modelA.Parameter && joined.Values.SetEquals(modelA.Values);
+                Assert.Equal(covers, a.Covers(b));
+            });
     }
 }

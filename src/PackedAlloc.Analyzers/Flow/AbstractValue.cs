@@ -105,10 +105,39 @@ namespace PackedAlloc.Analyzers.Flow
             return WithOrigins(builder.ToImmutable());
         }
 
+        /// <summary>
+        /// Whether joining <paramref name="other"/> into this value would add nothing: answered without building the
+        /// join, which is how most joins end once the analysis nears its fixed point.
+        /// </summary>
+        [MethodImpl(HotPath.Optimized)]
+        public bool Covers(AbstractValue other)
+        {
+            if (ReferenceEquals(this, other) || other.IsBottom) return true;
+            return JoinGuards(Guard, other.Guard) == Guard
+                && Consts.Covers(other.Consts)
+                && Contains(Origins, other.Origins)
+                && Contains(Objects, other.Objects)
+                && Contains(Callables, other.Callables)
+                && Contains(FlagSites, other.FlagSites);
+        }
+
+        [MethodImpl(HotPath.Optimized)]
+        private static bool Contains<T>(ImmutableHashSet<T> set, ImmutableHashSet<T> subset)
+        {
+            if (subset.IsEmpty || ReferenceEquals(set, subset)) return true;
+            if (subset.Count > set.Count) return false;
+            foreach (var item in subset)
+            {
+                if (!set.Contains(item)) return false;
+            }
+
+            return true;
+        }
+
         [MethodImpl(HotPath.Optimized)]
         public AbstractValue Join(AbstractValue other)
         {
-            if (ReferenceEquals(this, other) || other.IsBottom) return this;
+            if (Covers(other)) return this;
             if (IsBottom) return other;
             var origins = Union(Origins, other.Origins);
             var consts = Consts.Join(other.Consts);

@@ -34,10 +34,26 @@ namespace PackedAlloc.Analyzers.Flow
         public static ConstSet Parameter => new ConstSet(null, hasUnknown: false, hasParameter: true);
         public static ConstSet Of(long value) => new ConstSet(ImmutableSortedSet.Create(value), false, false);
 
+        /// <summary>Whether joining <paramref name="other"/> would add nothing: asked without building the join.</summary>
+        [MethodImpl(HotPath.Optimized)]
+        public bool Covers(ConstSet other)
+        {
+            if (other.IsBottom || ReferenceEquals(ValuesOrNull, other.ValuesOrNull) && HasUnknown == other.HasUnknown && HasParameter == other.HasParameter) return true;
+            if ((other.HasUnknown && !HasUnknown) || (other.HasParameter && !HasParameter)) return false;
+            if (HasUnknown) return true;
+            var values = Values;
+            foreach (var value in other.Values)
+            {
+                if (!values.Contains(value)) return false;
+            }
+
+            return true;
+        }
+
         [MethodImpl(HotPath.Optimized)]
         public ConstSet Join(ConstSet other)
         {
-            if (other.IsBottom) return this;
+            if (other.IsBottom || Covers(other)) return this;
             if (IsBottom) return other;
             var values = Values.Union(other.Values);
             bool unknown = HasUnknown || other.HasUnknown || values.Count > MaxValues;
@@ -68,8 +84,22 @@ namespace PackedAlloc.Analyzers.Flow
         public ConstSet Map(Func<long, long?> operation) => Combine(Of(0), (value, _) => operation(value));
 
         [MethodImpl(HotPath.Optimized)]
-        public bool Equals(ConstSet other) =>
-            HasUnknown == other.HasUnknown && HasParameter == other.HasParameter && Values.SequenceEqual(other.Values);
+        public bool Equals(ConstSet other)
+        {
+            if (HasUnknown != other.HasUnknown || HasParameter != other.HasParameter) return false;
+            if (ReferenceEquals(ValuesOrNull, other.ValuesOrNull)) return true;
+            var values = Values;
+            var others = other.Values;
+            if (values.Count != others.Count) return false;
+
+            // By index, not SequenceEqual: that boxes the sets' enumerators, and this is asked at every join.
+            for (int i = 0; i < values.Count; i++)
+            {
+                if (values[i] != others[i]) return false;
+            }
+
+            return true;
+        }
 
         public override bool Equals(object? obj) => obj is ConstSet other && Equals(other);
 

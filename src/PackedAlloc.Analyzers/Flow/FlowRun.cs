@@ -27,6 +27,7 @@ namespace PackedAlloc.Analyzers.Flow
         private readonly Dictionary<ISymbol, (BodyInfo Body, string Reason)> _overBudget = new Dictionary<ISymbol, (BodyInfo, string)>(SymbolEqualityComparer.Default);
         private readonly Dictionary<Location, HashSet<Location>> _allocationsByFlagSite = new Dictionary<Location, HashSet<Location>>();
         private readonly Dictionary<SyntaxNode, ObjectId> _siteObjects = new Dictionary<SyntaxNode, ObjectId>();
+        private readonly Dictionary<ILocalSymbol, ObjectId?> _localObjects = new Dictionary<ILocalSymbol, ObjectId?>(FlowState.LocalComparer);
         private readonly List<BodyInfo> _uncheckedRoots = new List<BodyInfo>();
         private readonly StepCounter _steps;
         private int _globalVersion;
@@ -176,7 +177,7 @@ namespace PackedAlloc.Analyzers.Flow
 
             AbstractValue? thisValue = root.Owner.IsStatic || root.Owner.ContainingType == null
                 ? null
-                : AbstractValue.ForObject(ObjectId.ForSymbol("this", CompilationFlow.SymbolKey(root.Owner.ContainingType)));
+                : AbstractValue.ForObject(ObjectId.ForThis(root.Owner.ContainingType));
             var key = new CallKey(root, thisValue, args.MoveToImmutable(), guarded: false, Flow.Options.MaxCallDepth, root.HasCallers);
             var result = AnalyzeCall(key);
             if (result != null)
@@ -197,7 +198,7 @@ namespace PackedAlloc.Analyzers.Flow
         {
             var value = AbstractValue.Bottom.WithConsts(ConstSet.Parameter);
             return TypeFacts.IsReferenceLike(parameter.Type)
-                ? value.WithObjects(ImmutableHashSet.Create(ObjectId.ForSymbol("param", CompilationFlow.SymbolKey(parameter))))
+                ? value.WithObjects(ObjectId.ForParameter(parameter).Value.Objects)
                 : value;
         }
 
@@ -291,6 +292,17 @@ namespace PackedAlloc.Analyzers.Flow
             if (!_siteObjects.TryGetValue(site, out var obj))
             {
                 _siteObjects[site] = obj = ObjectId.ForSite(site.GetLocation());
+            }
+
+            return obj;
+        }
+
+        /// <summary>The object a local of a struct type stands for, named by its declaration; made once per local (it is asked at every read).</summary>
+        public ObjectId? LocalObject(ILocalSymbol local)
+        {
+            if (!_localObjects.TryGetValue(local, out var obj))
+            {
+                _localObjects[local] = obj = local.Locations.IsEmpty ? null : ObjectId.ForSite(local.Locations[0]);
             }
 
             return obj;

@@ -433,14 +433,15 @@ namespace PackedAlloc.Analyzers.Flow
         /// by its declaration, and two such locals keep their fields apart.
         /// </summary>
         [MethodImpl(HotPath.Optimized)]
-        private static AbstractValue LocalStorage(ILocalSymbol local, AbstractValue value)
+        private AbstractValue LocalStorage(ILocalSymbol local, AbstractValue value)
         {
-            if (!value.Objects.IsEmpty || !TypeFacts.IsCompositeValueType(local.Type) || local.Locations.IsEmpty)
+            if (!value.Objects.IsEmpty || !TypeFacts.IsCompositeValueType(local.Type))
             {
                 return value;
             }
 
-            return value.WithObjects(ImmutableHashSet.Create(ObjectId.ForSite(local.Locations[0])));
+            var storage = _run.LocalObject(local);
+            return storage == null ? value : value.WithObjects(storage.Value.Objects);
         }
 
         /// <summary>Values read from fields and properties of reference type stand for an object even when its creation is unseen.</summary>

@@ -39,6 +39,20 @@ namespace PackedAlloc.Analyzers.Flow
         private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Microsoft.CodeAnalysis.ISymbol, ObjectId> MemberObjects =
             new System.Runtime.CompilerServices.ConditionalWeakTable<Microsoft.CodeAnalysis.ISymbol, ObjectId>();
 
+        /// <summary>What <c>this</c> refers to in a method of <paramref name="type"/> analysed on its own; one per type.</summary>
+        public static ObjectId ForThis(Microsoft.CodeAnalysis.ITypeSymbol type) =>
+            ThisObjects.GetValue(type.OriginalDefinition, definition => ForSymbol("this", Flow.CompilationFlow.SymbolKey(definition)));
+
+        /// <summary>What a parameter of a method analysed on its own refers to; one per parameter (made at every root's run).</summary>
+        public static ObjectId ForParameter(Microsoft.CodeAnalysis.IParameterSymbol parameter) =>
+            ParameterObjects.GetValue(parameter, p => ForSymbol("param", Flow.CompilationFlow.SymbolKey(p)));
+
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Microsoft.CodeAnalysis.ISymbol, ObjectId> ThisObjects =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<Microsoft.CodeAnalysis.ISymbol, ObjectId>();
+
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Microsoft.CodeAnalysis.ISymbol, ObjectId> ParameterObjects =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<Microsoft.CodeAnalysis.ISymbol, ObjectId>();
+
         private ObjectId? _element;
         private AbstractValue? _value;
 

@@ -103,24 +103,39 @@ namespace PackedAlloc.Analyzers.Flow
                 return this;
             }
 
-            var hashes = new List<int>(_keys.Length + other._keys.Length);
-            var keys = new List<TKey>(hashes.Capacity);
-            var values = new List<AbstractValue>(hashes.Capacity);
-            int i = 0, j = 0;
+            // Two walks in hash order: the first counts the entries, the second fills arrays of exactly that size.
+            int count = Merge(other, missingIsTop, null, null, null);
+            var hashes = new int[count];
+            var keys = new TKey[count];
+            var values = new AbstractValue[count];
+            Merge(other, missingIsTop, hashes, keys, values);
+            return new ValueMap<TKey>(_comparer, hashes, keys, values);
+        }
+
+        /// <summary>
+        /// Walks both maps in hash order and writes the join's entries (when given arrays to write to); returns how
+        /// many there are. An entry of the other map is taken when it comes first or is absent here.
+        /// </summary>
+        [MethodImpl(HotPath.Optimized)]
+        private int Merge(ValueMap<TKey> other, Func<TKey, bool> missingIsTop, int[]? hashes, TKey[]? keys, AbstractValue[]? values)
+        {
+            int i = 0, j = 0, k = 0;
             while (i < _keys.Length || j < other._keys.Length)
             {
-                // Walk both in hash order; an entry of the other map is taken when it comes first or is absent here.
                 if (j >= other._keys.Length || (i < _keys.Length && _hashes[i] <= other._hashes[j]))
                 {
                     var key = _keys[i];
                     int found = other.IndexOf(key, _hashes[i]);
-                    if (found >= 0)
+                    if (found >= 0 || !missingIsTop(key))
                     {
-                        Add(_hashes[i], key, _values[i].Join(other._values[found]));
-                    }
-                    else if (!missingIsTop(key))
-                    {
-                        Add(_hashes[i], key, _values[i]);
+                        if (values != null)
+                        {
+                            hashes![k] = _hashes[i];
+                            keys![k] = key;
+                            values[k] = found >= 0 ? _values[i].Join(other._values[found]) : _values[i];
+                        }
+
+                        k++;
                     }
 
                     i++;
@@ -130,21 +145,21 @@ namespace PackedAlloc.Analyzers.Flow
                     var key = other._keys[j];
                     if (IndexOf(key, other._hashes[j]) < 0 && !missingIsTop(key))
                     {
-                        Add(other._hashes[j], key, other._values[j]);
+                        if (values != null)
+                        {
+                            hashes![k] = other._hashes[j];
+                            keys![k] = key;
+                            values[k] = other._values[j];
+                        }
+
+                        k++;
                     }
 
                     j++;
                 }
             }
 
-            return new ValueMap<TKey>(_comparer, hashes.ToArray(), keys.ToArray(), values.ToArray());
-
-            void Add(int hash, TKey key, AbstractValue value)
-            {
-                hashes.Add(hash);
-                keys.Add(key);
-                values.Add(value);
-            }
+            return k;
         }
 
         [MethodImpl(HotPath.Optimized)]
@@ -157,7 +172,7 @@ namespace PackedAlloc.Analyzers.Flow
                 {
                     if (!missingIsTop(other._keys[j])) return true;
                 }
-                else if (!ReferenceEquals(_values[found], other._values[j]) && !ReferenceEquals(_values[found].Join(other._values[j]), _values[found]))
+                else if (!_values[found].Covers(other._values[j]))
                 {
                     return true;
                 }
