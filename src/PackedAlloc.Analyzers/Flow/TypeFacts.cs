@@ -34,15 +34,10 @@ namespace PackedAlloc.Analyzers.Flow
                     return true;
             }
 
-            if (type.ContainingNamespace?.ToDisplayString() == "PackedAlloc.Runtime")
-            {
-                foreach (var name in OpaqueRuntimeTypes)
-                {
-                    if (type.Name == name) return true;
-                }
-            }
-
-            return false;
+            // The name first, then the namespace by its parts: ToDisplayString would make a string at every call, and
+            // this is asked for nearly every value the analysis meets.
+            return System.Array.IndexOf(OpaqueRuntimeTypes, type.Name) >= 0
+                && type.ContainingNamespace is { Name: "Runtime", ContainingNamespace: { Name: "PackedAlloc", ContainingNamespace.IsGlobalNamespace: true } };
         }
 
         /// <summary>Types whose values the analysis tracks as constants: sizes, flags, directions, bools.</summary>
