@@ -51,8 +51,10 @@ namespace PackedAlloc.Analyzers.Rules
         /// Computes the result once per compilation, in two steps. First, cheaply, which trees hold code that can
         /// touch kernel values; a request for any other tree is answered at once, without waiting for the flow
         /// analysis (no diagnostic can be located there). Then, on the first request for a relevant tree, the flow
-        /// analysis itself. A cancelled computation is not stored, so the next request starts again; an unexpected
-        /// failure gives an empty result rather than an AD0001 that would hide every diagnostic.
+        /// analysis itself. One request computes; the others wait for it blocked, not spinning on a lock (a spinning
+        /// waiter took CPU from the analysis it waited for), and are woken when relevance is known and when the result
+        /// is. A cancelled computation is not stored, so the next request starts it again; an unexpected failure gives
+        /// an empty result rather than an AD0001 that would hide every diagnostic.
         /// </summary>
         private sealed class ResultCache
         {
@@ -65,6 +67,9 @@ namespace PackedAlloc.Analyzers.Rules
             private CompilationFlow? _flow;
             private FlowDiagnostics? _result;
 
+            // Set while a request computes; signalled at the end of each step (a fresh one is made for the next).
+            private ManualResetEventSlim? _working;
+
             public ResultCache(Compilation compilation, KernelSymbols kernel, AnalysisOptions options)
             {
                 _compilation = compilation;
@@ -74,43 +79,86 @@ namespace PackedAlloc.Analyzers.Rules
 
             public IReadOnlyList<Diagnostic> For(SyntaxTree tree, CancellationToken cancellationToken)
             {
-                lock (_gate)
+                while (true)
                 {
-                    if (_result != null)
+                    ManualResetEventSlim? running;
+                    lock (_gate)
                     {
-                        return _result.For(tree);
-                    }
-
-                    try
-                    {
-                        if (_flow == null)
+                        if (_result != null)
                         {
-                            var flow = new CompilationFlow(_compilation, _kernel, _options, cancellationToken);
-                            flow.FindRelevantBodies();
-                            _flow = flow;
+                            return _result.For(tree);
                         }
 
-                        if (!_flow.IsRelevantTree(tree))
+                        if (_flow != null && !_flow.IsRelevantTree(tree))
                         {
                             return None;
                         }
 
-                        _flow.CancellationToken = cancellationToken;
-                        _result = FlowDiagnostics.Compute(_flow);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        // The flow may have stopped half-way: the next request starts from scratch.
-                        _flow = null;
-                        throw;
-                    }
-                    catch (Exception exception)
-                    {
-                        FailureObserver?.Invoke(exception);
-                        _result = FlowDiagnostics.Empty;
+                        running = _working;
+                        if (running == null)
+                        {
+                            _working = new ManualResetEventSlim(initialState: false, spinCount: 1);
+                        }
                     }
 
-                    return _result.For(tree);
+                    if (running == null)
+                    {
+                        Compute(cancellationToken);
+                    }
+                    else
+                    {
+                        running.Wait(cancellationToken);
+                    }
+                }
+            }
+
+            private void Compute(CancellationToken cancellationToken)
+            {
+                try
+                {
+                    if (_flow == null)
+                    {
+                        var flow = new CompilationFlow(_compilation, _kernel, _options, cancellationToken);
+                        flow.FindRelevantBodies();
+                        lock (_gate)
+                        {
+                            // Relevance is known: requests for other trees can be answered now.
+                            _flow = flow;
+                            var relevanceDone = _working!;
+                            _working = new ManualResetEventSlim(initialState: false, spinCount: 1);
+                            relevanceDone.Set();
+                        }
+                    }
+
+                    // A request cancelled during the flow leaves the relevance, which is complete; the next request
+                    // runs the flow again from it (each run starts from fresh state).
+                    _flow.CancellationToken = cancellationToken;
+                    var result = FlowDiagnostics.Compute(_flow);
+                    lock (_gate)
+                    {
+                        _result = result;
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    throw;
+                }
+                catch (Exception exception)
+                {
+                    FailureObserver?.Invoke(exception);
+                    lock (_gate)
+                    {
+                        _result = FlowDiagnostics.Empty;
+                    }
+                }
+                finally
+                {
+                    lock (_gate)
+                    {
+                        var working = _working;
+                        _working = null;
+                        working?.Set();
+                    }
                 }
             }
         }
