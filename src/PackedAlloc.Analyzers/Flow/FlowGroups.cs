@@ -14,7 +14,9 @@ namespace PackedAlloc.Analyzers.Flow
     /// work). So the roots start grouped by syntax tree (driver code keeps its DMA paths in a file or two), each
     /// group runs with its own summaries, and then any two groups where one read an entry the other wrote are merged
     /// and run again, until no group reads what another writes. Every step depends only on the groups' own
-    /// (deterministic) runs, never on thread timing, so the diagnostics are the same from build to build.
+    /// (deterministic) runs, never on thread timing, so the diagnostics are the same from build to build. One
+    /// difference from one run, by design: the cap on the contexts a method is analysed in counts per group, so a
+    /// helper that many files call is checked for each of them (PA0001.md, "What it does not follow").
     /// </para>
     /// <para>
     /// If the compilation's step budget runs out during the groups' runs, which groups got how far would depend on
