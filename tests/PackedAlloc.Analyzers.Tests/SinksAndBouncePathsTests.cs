@@ -330,6 +330,53 @@ class Driver
     }
 }");
 
+        [Theory]
+        [InlineData("if (dev_is_dma_coherent(dev) is true)")]
+        [InlineData("if (dev_is_dma_coherent(dev) is not false)")]
+        [InlineData("if (!(dev_is_dma_coherent(dev) is false))")]
+        public Task CoherentCheckAsPattern_DoesNotWarn(string check) =>
+            Verify.Analyzer(@"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        " + check + @"
+            dma_map_single(dev, buf, 24, DMA_FROM_DEVICE);
+    }
+}");
+
+        [Theory]
+        [InlineData("if (dev_is_dma_coherent(dev) is false)")]
+        [InlineData("if (dev_is_dma_coherent(dev) is not true)")]
+        public Task MappingWhereThePatternSaysNotCoherent_Warns(string check) =>
+            Verify.Analyzer(@"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        " + check + @"
+            dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE);
+    }
+}", Verify.Diagnostic());
+
+        [Fact]
+        public Task CoherentCheckAsSwitchExpression_GuardsItsArm() =>
+            Verify.Analyzer(@"
+class Driver
+{
+    DmaAddr Receive(Device dev)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        return dev_is_dma_coherent(dev) switch
+        {
+            true => dma_map_single(dev, buf, 24, DMA_FROM_DEVICE),
+            false => dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE),
+        };
+    }
+}", Verify.Diagnostic());
+
         [Fact]
         public Task CoherentCheckStoredInLocal_DoesNotWarn() =>
             Verify.Analyzer(@"

@@ -180,12 +180,37 @@ namespace PackedAlloc.Analyzers.Flow
                     {
                         var value = Eval(isPattern.Value);
                         BindPattern(isPattern.Pattern, value);
-                        return AbstractValue.UnknownConstant;
+                        var guard = BoolPatternGuard(isPattern.Pattern, value.Guard);
+                        return guard == GuardPolarity.None ? AbstractValue.UnknownConstant : AbstractValue.UnknownConstant.WithGuard(guard);
                     }
 
                 default:
                     return EvalChildren(operation);
             }
+        }
+
+        /// <summary>
+        /// A check written as a pattern on a bool (<c>dev_is_dma_coherent(dev) is true</c>, <c>is false</c>,
+        /// <c>is not true</c>, or a switch expression's <c>true =&gt;</c> arm, which the graph turns into such a test)
+        /// guards as the bool does: safe on the same outcome when the pattern matches true, on the other when it
+        /// matches false.
+        /// </summary>
+        [MethodImpl(HotPath.Optimized)]
+        private static GuardPolarity BoolPatternGuard(IPatternOperation pattern, GuardPolarity guard)
+        {
+            bool negated = false;
+            while (pattern is INegatedPatternOperation not)
+            {
+                negated = !negated;
+                pattern = not.Pattern;
+            }
+
+            if (guard == GuardPolarity.None || pattern is not IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: bool matched } })
+            {
+                return GuardPolarity.None;
+            }
+
+            return matched != negated ? guard : AbstractValue.FlipGuard(guard);
         }
 
         /// <summary>Anything not modelled: evaluate the parts for their effects; the result may hold what they hold.</summary>
