@@ -378,6 +378,26 @@ class Driver
 }", Verify.Diagnostic());
 
         [Fact]
+        public Task CoherentCheckInWhenClause_GuardsItsArm() =>
+            Verify.Analyzer(@"
+class Driver
+{
+    DmaAddr Receive(Device dev, int kind)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        switch (kind)
+        {
+            case 1 when dev_is_dma_coherent(dev):
+                return dma_map_single(dev, buf, 24, DMA_FROM_DEVICE);
+            case 2 when dma_kmalloc_needs_bounce(dev, 24, DMA_FROM_DEVICE) is false:
+                return dma_map_single(dev, buf, 24, DMA_FROM_DEVICE);
+            default:
+                return dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE);
+        }
+    }
+}", Verify.Diagnostic());
+
+        [Fact]
         public Task CoherentCheckStoredInLocal_DoesNotWarn() =>
             Verify.Analyzer(@"
 class Driver
