@@ -183,18 +183,24 @@ namespace PackedAlloc.Analyzers.Flow
             Parallelism.ForEach(roots, MaxThreads, CancellationToken, root => root.GetGraph(CancellationToken));
         }
 
-        public BodyInfo? TryGetBody(IMethodSymbol method)
+        /// <summary>
+        /// A lookup in the index of bodies: under the lock while trees may still be collected, without it once the
+        /// index is frozen (see the lock's comment). The lookups pass no captured state, so no delegate is made per call.
+        /// </summary>
+        private TResult Indexed<TArg, TResult>(TArg argument, Func<CompilationFlow, TArg, TResult> lookup)
         {
             if (_frozen)
             {
-                return TryGetBodyCore(method);
+                return lookup(this, argument);
             }
 
             lock (_gate)
             {
-                return TryGetBodyCore(method);
+                return lookup(this, argument);
             }
         }
+
+        public BodyInfo? TryGetBody(IMethodSymbol method) => Indexed(method, (self, x) => self.TryGetBodyCore(x));
 
         private BodyInfo? TryGetBodyCore(IMethodSymbol method)
         {
@@ -230,18 +236,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// method, every override and implementation the compilation has (class hierarchy analysis), plus its own
         /// body. Empty when there is none, or too many to follow.
         /// </summary>
-        public IReadOnlyList<BodyInfo> DispatchTargets(IMethodSymbol method)
-        {
-            if (_frozen)
-            {
-                return DispatchTargetsCore(method);
-            }
-
-            lock (_gate)
-            {
-                return DispatchTargetsCore(method);
-            }
-        }
+        public IReadOnlyList<BodyInfo> DispatchTargets(IMethodSymbol method) => Indexed(method, (self, x) => self.DispatchTargetsCore(x));
 
         private IReadOnlyList<BodyInfo> DispatchTargetsCore(IMethodSymbol method)
         {
@@ -280,18 +275,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// every auto-property in the compilation that overrides or implements it (an interface or abstract property
         /// has no storage of its own; a read or write through it reaches the implementing object's).
         /// </summary>
-        public IReadOnlyList<IPropertySymbol> PropertyStorage(IPropertySymbol property)
-        {
-            if (_frozen)
-            {
-                return PropertyStorageCore(property);
-            }
-
-            lock (_gate)
-            {
-                return PropertyStorageCore(property);
-            }
-        }
+        public IReadOnlyList<IPropertySymbol> PropertyStorage(IPropertySymbol property) => Indexed(property, (self, x) => self.PropertyStorageCore(x));
 
         private IReadOnlyList<IPropertySymbol> PropertyStorageCore(IPropertySymbol property)
         {
@@ -412,9 +396,16 @@ namespace PackedAlloc.Analyzers.Flow
         {
             // Not under the lock: asking the semantic model for diagnostics binds, and two threads asking for the
             // same statement at once just compute the same answer.
+            // Looked up before anything is made: a GetOrAdd with a lambda over the operation would allocate at every call.
             var statement = operation.Syntax.FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.StatementSyntax>() ?? operation.Syntax;
-            return _statementErrors.GetOrAdd(statement, s => s.ContainsDiagnostics
-                || operation.SemanticModel?.GetDiagnostics(s.Span, CancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error) == true);
+            if (!_statementErrors.TryGetValue(statement, out bool hasErrors))
+            {
+                hasErrors = statement.ContainsDiagnostics
+                    || operation.SemanticModel?.GetDiagnostics(statement.Span, CancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error) == true;
+                _statementErrors[statement] = hasErrors;
+            }
+
+            return hasErrors;
         }
 
         /// <summary>Names a symbol's definition for heap keys; computed once per symbol (it is asked at every field access).</summary>
@@ -429,18 +420,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// indexed: methods by symbol, overrides and implementations, auto-properties. Trees are collected only when
         /// relevance or a call leads to them, so code far from DMA is never looked at. Null for a tree not in the compilation.
         /// </summary>
-        public IReadOnlyList<BodyInfo>? CollectTree(SyntaxTree tree)
-        {
-            if (_frozen)
-            {
-                return CollectTreeCore(tree);
-            }
-
-            lock (_gate)
-            {
-                return CollectTreeCore(tree);
-            }
-        }
+        public IReadOnlyList<BodyInfo>? CollectTree(SyntaxTree tree) => Indexed(tree, (self, x) => self.CollectTreeCore(x));
 
         private IReadOnlyList<BodyInfo>? CollectTreeCore(SyntaxTree tree)
         {
@@ -645,10 +625,11 @@ namespace PackedAlloc.Analyzers.Flow
     }
 
     /// <summary>
-    /// The summary entries one analysis read (directly or through the calls it made), each with the version it had
-    /// when read: the analysis saw every write up to that version, so only a later write can change what it found.
+    /// Summary entries (fields and heap members). For what an analysis read, directly or through the calls it made,
+    /// each with the version it had when read: the analysis saw every write up to that version, so only a later
+    /// write can change what it found. For what a run wrote (<see cref="FlowRun.Writes"/>), the keys alone matter.
     /// </summary>
-    internal sealed class SummaryReads
+    internal sealed class SummaryEntries
     {
         private static readonly Dictionary<string, int> NoFields = new Dictionary<string, int>();
         private static readonly Dictionary<HeapKey, int> NoHeap = new Dictionary<HeapKey, int>();
@@ -664,7 +645,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         public void AddHeap(HeapKey key, int version) => AddOldest(_heap ??= new Dictionary<HeapKey, int>(), key, version);
 
-        public void Add(SummaryReads other)
+        public void Add(SummaryEntries other)
         {
             if (other._fields != null) foreach (var pair in other._fields) AddField(pair.Key, pair.Value);
             if (other._heap != null) foreach (var pair in other._heap) AddHeap(pair.Key, pair.Value);

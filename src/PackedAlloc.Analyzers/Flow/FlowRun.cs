@@ -11,7 +11,7 @@ namespace PackedAlloc.Analyzers.Flow
     /// One analysis of a set of roots to a fixed point, with its own summaries, memo and findings: the mutable half of
     /// the engine (<see cref="CompilationFlow"/> holds the compilation's bodies, shared and read-only once relevance
     /// is known). Roots run in source order, round after round, until the summaries of fields and heap members they
-    /// write stop growing; a round re-runs only the roots that read an entry written after they last started.
+    /// write stop growing; a round re-runs only the roots that read an entry which was written again after they read it.
     /// Runs over disjoint sets of roots share nothing but the step counter, so they can go on different threads;
     /// what each read and wrote of the summaries (<see cref="Reads"/>, <see cref="Writes"/>) says whether two of them
     /// could have seen each other's results (see <see cref="FlowGroups"/>).
@@ -33,11 +33,11 @@ namespace PackedAlloc.Analyzers.Flow
         private int _globalVersion;
         private BodyInfo? _currentRoot;
 
-        // What each analysis read of the summaries, so that a round re-runs only the roots that read something
-        // written after they started (see Run).
-        private readonly Stack<SummaryReads> _reads = new Stack<SummaryReads>();
-        private readonly Dictionary<CallKey, SummaryReads> _memoReads = new Dictionary<CallKey, SummaryReads>();
-        private readonly Dictionary<BodyInfo, SummaryReads> _rootReads = new Dictionary<BodyInfo, SummaryReads>();
+        // What each analysis read of the summaries, and at which version, so that a round re-runs only the roots
+        // that read something written again afterwards (see NeedsRun).
+        private readonly Stack<SummaryEntries> _reads = new Stack<SummaryEntries>();
+        private readonly Dictionary<CallKey, SummaryEntries> _memoReads = new Dictionary<CallKey, SummaryEntries>();
+        private readonly Dictionary<BodyInfo, SummaryEntries> _rootReads = new Dictionary<BodyInfo, SummaryEntries>();
         private readonly Dictionary<string, int> _fieldVersions = new Dictionary<string, int>();
         private readonly Dictionary<HeapKey, int> _heapVersions = new Dictionary<HeapKey, int>();
 
@@ -59,19 +59,19 @@ namespace PackedAlloc.Analyzers.Flow
         public int Rounds { get; private set; }
 
         /// <summary>Operation visits after the first round (re-runs of roots whose summaries changed), for the benchmark.</summary>
-        public long StepsAfterFirstRound { get; private set; }
+        public long StepsAfterFirstRound => _stepsInFirstRound < 0 ? 0 : Steps - _stepsInFirstRound;
+
+        // The steps the first round took, once a second round starts; -1 while there is none.
+        private long _stepsInFirstRound = -1;
 
         /// <summary>Bodies analysed in a context (memo misses), for the benchmark.</summary>
         public long Analyses { get; private set; }
 
         /// <summary>Every summary entry this run read, over all its rounds.</summary>
-        public SummaryReads Reads { get; } = new SummaryReads();
+        public SummaryEntries Reads { get; } = new SummaryEntries();
 
-        /// <summary>Every summary entry this run wrote, whether or not the write changed it (versions unused).</summary>
-        public SummaryReads Writes { get; } = new SummaryReads();
-
-        /// <summary>The shared step counter ran out during this run: its findings are partial.</summary>
-        public bool BudgetExceeded => _uncheckedRoots.Count > 0;
+        /// <summary>Every summary entry this run wrote, whether or not the write changed it.</summary>
+        public SummaryEntries Writes { get; } = new SummaryEntries();
 
         public IReadOnlyList<BodyInfo> UncheckedRoots => _uncheckedRoots;
 
@@ -89,7 +89,7 @@ namespace PackedAlloc.Analyzers.Flow
                 Rounds = round + 1;
                 if (round == 1)
                 {
-                    StepsAfterFirstRound = -Steps;
+                    _stepsInFirstRound = Steps;
                 }
 
                 int versionAtStart = _globalVersion;
@@ -123,8 +123,6 @@ namespace PackedAlloc.Analyzers.Flow
                     break;
                 }
             }
-
-            StepsAfterFirstRound = Rounds > 1 ? StepsAfterFirstRound + Steps : 0;
         }
 
         /// <summary>Whether a root has never run, or read a summary entry that was written again after it read it.</summary>
@@ -151,7 +149,7 @@ namespace PackedAlloc.Analyzers.Flow
         private void AnalyzeRoot(BodyInfo root)
         {
             _currentRoot = root;
-            _reads.Push(new SummaryReads());
+            _reads.Push(new SummaryEntries());
             try
             {
                 AnalyzeRootCore(root);
@@ -247,7 +245,7 @@ namespace PackedAlloc.Analyzers.Flow
             Analyses++;
             CallResult? result;
             var flow = new MethodFlow(this, key.Body, graph, key.This, key.DepthLeft, key.RootHasCallers);
-            var reads = new SummaryReads();
+            var reads = new SummaryEntries();
             _reads.Push(reads);
             try
             {
