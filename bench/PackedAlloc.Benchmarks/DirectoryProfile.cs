@@ -19,7 +19,7 @@ namespace PackedAlloc.Benchmarks
     /// </summary>
     internal static class DirectoryProfile
     {
-        public static int Run(string directory, string defines, int runs = 3, bool phasesOnly = false, bool allocations = false, bool edits = false, int threads = Parallelism.DefaultMaxThreads)
+        public static int Run(string directory, string defines, int runs = 3, bool phasesOnly = false, bool allocations = false, bool edits = false, int threads = 0)
         {
             System.Diagnostics.Trace.Listeners.Add(new System.Diagnostics.TextWriterTraceListener(Console.Error));
             var parseOptions = new CSharpParseOptions(LanguageVersion.Latest, preprocessorSymbols: defines.Split(';', StringSplitOptions.RemoveEmptyEntries));
@@ -60,7 +60,7 @@ namespace PackedAlloc.Benchmarks
 
                 var total = Stopwatch.StartNew();
                 var options = AnalysisOptions.Read(new EmptyOptions(), fresh, kernel.ArchDmaMinAlign);
-                var flow = new CompilationFlow(fresh, kernel, options, CancellationToken.None) { MaxThreads = threads };
+                var flow = new CompilationFlow(fresh, kernel, options, CancellationToken.None) { MaxThreads = threads > 0 ? threads : Parallelism.DefaultMaxThreads };
                 var phase = Stopwatch.StartNew();
                 long allocated = GC.GetAllocatedBytesForCurrentThread();
                 flow.FindRelevantBodies();

@@ -9,7 +9,7 @@ using Xunit;
 namespace PackedAlloc.Analyzers.Tests
 {
     /// <summary>
-    /// Driver-dense code is analysed as independent groups of roots on several threads (issue 14, FlowGroups). The
+    /// Driver-dense code is analysed as independent groups of roots, on several threads where there are cores to spare (issue 14, FlowGroups). The
     /// groups must give what one run over all roots gives: same warnings, same notices, every time, including where
     /// one file's method writes what another file's maps (the groups that see each other are merged).
     /// </summary>
@@ -60,9 +60,10 @@ class Driver{i}
                 .OrderBy(s => s, System.StringComparer.Ordinal)
                 .ToList();
 
-        private static (CompilationFlow Flow, List<string> Diagnostics) Analyse(int threads, IReadOnlyDictionary<string, string>? options = null)
+        private static (CompilationFlow Flow, List<string> Diagnostics) Analyse(bool singleRun, int threads = 4, IReadOnlyDictionary<string, string>? options = null)
         {
             var flow = FlowRunner.Create(DriverFiles(), options);
+            flow.SingleRun = singleRun;
             flow.MaxThreads = threads;
             var diagnostics = Describe(FlowDiagnostics.Compute(flow));
             return (flow, diagnostics);
@@ -71,8 +72,8 @@ class Driver{i}
         [Fact]
         public void Groups_FindWhatOneRunFinds()
         {
-            var (single, expected) = Analyse(threads: 1);
-            var (parallel, actual) = Analyse(threads: 4);
+            var (single, expected) = Analyse(singleRun: true);
+            var (parallel, actual) = Analyse(singleRun: false);
 
             Assert.Equal(1, single.Groups);
             Assert.True(parallel.Groups > 1, "the files should have been analysed as separate groups");
@@ -89,7 +90,7 @@ class Driver{i}
         [Fact]
         public void GroupsThatReadWhatOthersWrite_AreMerged()
         {
-            var (parallel, _) = Analyse(threads: 4);
+            var (parallel, _) = Analyse(singleRun: false);
 
             // Each file's MapPool reads the field another file's Fill writes: that chain ties every driver file into
             // one group; only the shared helper's file, which writes and reads no summary, stays apart.
@@ -108,11 +109,24 @@ class Driver{i}
         [Fact]
         public void Groups_GiveTheSameResultEveryTime()
         {
-            var first = Analyse(threads: 4).Diagnostics;
+            var first = Analyse(singleRun: false).Diagnostics;
             for (int run = 0; run < 5; run++)
             {
-                Assert.Equal(first, Analyse(threads: 4).Diagnostics);
+                Assert.Equal(first, Analyse(singleRun: false).Diagnostics);
             }
+        }
+
+        [Fact]
+        public void Groups_OnOneThread_AreTheGroupsOfSeveral()
+        {
+            // The thread count follows the machine's cores; the groups, and so the diagnostics and notices, must not.
+            var (oneThread, expected) = Analyse(singleRun: false, threads: 1);
+            var (fourThreads, actual) = Analyse(singleRun: false, threads: 4);
+
+            Assert.Equal(2, oneThread.Groups);
+            Assert.Equal(fourThreads.Groups, oneThread.Groups);
+            Assert.Equal(fourThreads.TotalSteps, oneThread.TotalSteps);
+            Assert.Equal(expected, actual);
         }
 
         [Fact]
@@ -127,7 +141,7 @@ class Driver{i}
             var grouped = FlowRunner.Create(sources);
             var groupedDiagnostics = FlowDiagnostics.Compute(grouped).All.ToList();
             var single = FlowRunner.Create(sources);
-            single.MaxThreads = 1;
+            single.SingleRun = true;
             var singleDiagnostics = FlowDiagnostics.Compute(single).All.ToList();
 
             Assert.Equal(70, groupedDiagnostics.Count(d => d.Id == Descriptors.PackedBufferReachesDmaId));
@@ -140,8 +154,8 @@ class Driver{i}
         public void CompilationBudget_RunningOutInGroups_GivesTheNoticeOneRunGives()
         {
             var options = new Dictionary<string, string> { [AnalysisOptions.MaxTotalStepsName] = "400" };
-            var (single, expected) = Analyse(threads: 1, options);
-            var (parallel, actual) = Analyse(threads: 4, options);
+            var (single, expected) = Analyse(singleRun: true, options: options);
+            var (parallel, actual) = Analyse(singleRun: false, options: options);
 
             Assert.Single(actual, d => d.StartsWith(Descriptors.AnalysisBudgetExceededId, System.StringComparison.Ordinal));
             Assert.Equal(expected, actual);

@@ -8,7 +8,8 @@ namespace PackedAlloc.Analyzers.Tests
 {
     /// <summary>
     /// The map behind every analysis state, checked against a plain dictionary on random contents: lookups after
-    /// writes, the join (with entries on one side only kept or dropped as the key's kind says), and equality. Keys
+    /// writes, the join (with entries on one side only kept or dropped as the key's kind says), overwriting, and
+    /// equality; and the set behind every value's members, against HashSet. Keys
     /// collide on purpose (four hash values for sixteen keys), so entries with equal hashes are exercised.
     /// </summary>
     public class ValueMapTests
@@ -83,6 +84,69 @@ namespace PackedAlloc.Analyzers.Tests
                 }
 
                 AssertSame(expected, Build(left).Join(Build(right), Shared));
+            });
+
+        [Fact]
+        public void SetItems_IsTheDictionaryOverwrite() =>
+            Gen.Select(Writes, Writes).Sample((under, over) =>
+            {
+                var expected = Model(under);
+                foreach (var pair in Model(over)) expected[pair.Key] = pair.Value;
+
+                var map = Build(under);
+                AssertSame(expected, map.SetItems(Build(over)));
+                Assert.Same(map, map.SetItems(ValueMap<int>.Empty(new Colliding())));
+            });
+
+        /// <summary>An element whose hash collides with three others in sixteen, and whose equality ignores its tag.</summary>
+        private sealed class Item : System.IEquatable<Item>
+        {
+            public Item(int key, int tag)
+            {
+                Key = key;
+                Tag = tag;
+            }
+
+            public int Key { get; }
+            public int Tag { get; }
+
+            public bool Equals(Item? other) => other != null && other.Key == Key;
+
+            public override bool Equals(object? obj) => Equals(obj as Item);
+
+            public override int GetHashCode() => Key % 4;
+        }
+
+        private static readonly Gen<int[]> Keys = Gen.Int[0, 15].Array[0, 12];
+
+        private static ValueSet<Item> Set(int[] keys, int tag) => ValueSet<Item>.CreateRange(keys.Select(k => new Item(k, tag)));
+
+        /// <summary>The set of every value's members (origins, objects, callables, flag sites), against HashSet.</summary>
+        [Fact]
+        public void ValueSets_UnionContainAndCompareAsHashSetsDo() =>
+            Gen.Select(Keys, Keys).Sample((left, right) =>
+            {
+                var l = Set(left, tag: 1);
+                var r = Set(right, tag: 2);
+                var union = l.Union(r);
+                var expected = new HashSet<int>(left.Concat(right));
+
+                Assert.Equal(expected.Count, union.Count);
+                Assert.Equal(expected.OrderBy(k => k), union.Select(i => i.Key).OrderBy(k => k));
+                for (int key = 0; key < 16; key++)
+                {
+                    Assert.Equal(expected.Contains(key), union.Contains(new Item(key, 0)));
+                }
+
+                // The left side's instance is kept for equal elements: an origin keeps the route it was first found with.
+                Assert.All(union, item => Assert.Equal(left.Contains(item.Key) ? 1 : 2, item.Tag));
+                Assert.Equal(new HashSet<int>(right).IsSubsetOf(left), l.IsSupersetOf(r));
+                Assert.Equal(new HashSet<int>(left).SetEquals(right), l.SetEquals(r));
+
+                // Nothing new: the same instance, so a join that adds nothing allocates nothing.
+                Assert.Same(union, union.Union(l));
+                Assert.Same(union, union.Union(r));
+                Assert.Same(r, ValueSet<Item>.Empty.Union(r));
             });
 
         [Fact]

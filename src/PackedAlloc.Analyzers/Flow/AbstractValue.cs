@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 
@@ -14,16 +13,16 @@ namespace PackedAlloc.Analyzers.Flow
     internal sealed class AbstractValue : IEquatable<AbstractValue>
     {
         public static readonly AbstractValue Bottom = new AbstractValue(
-            ImmutableHashSet<Origin>.Empty, ConstSet.Bottom, ImmutableHashSet<ObjectId>.Empty,
-            ImmutableHashSet<Callable>.Empty, ImmutableHashSet<Location>.Empty, GuardPolarity.None);
+            ValueSet<Origin>.Empty, ConstSet.Bottom, ValueSet<ObjectId>.Empty,
+            ValueSet<Callable>.Empty, ValueSet<Location>.Empty, GuardPolarity.None);
 
         public static readonly AbstractValue UnknownConstant = Bottom.WithConsts(ConstSet.Unknown);
 
         private int _hash;
 
         private AbstractValue(
-            ImmutableHashSet<Origin> origins, ConstSet consts, ImmutableHashSet<ObjectId> objects,
-            ImmutableHashSet<Callable> callables, ImmutableHashSet<Location> flagSites, GuardPolarity guard)
+            ValueSet<Origin> origins, ConstSet consts, ValueSet<ObjectId> objects,
+            ValueSet<Callable> callables, ValueSet<Location> flagSites, GuardPolarity guard)
         {
             Origins = origins;
             Consts = consts;
@@ -33,11 +32,11 @@ namespace PackedAlloc.Analyzers.Flow
             Guard = guard;
         }
 
-        public ImmutableHashSet<Origin> Origins { get; }
+        public ValueSet<Origin> Origins { get; }
         public ConstSet Consts { get; }
-        public ImmutableHashSet<ObjectId> Objects { get; }
-        public ImmutableHashSet<Callable> Callables { get; }
-        public ImmutableHashSet<Location> FlagSites { get; }
+        public ValueSet<ObjectId> Objects { get; }
+        public ValueSet<Callable> Callables { get; }
+        public ValueSet<Location> FlagSites { get; }
         public GuardPolarity Guard { get; }
 
         public bool IsBottom => ReferenceEquals(this, Bottom)
@@ -58,27 +57,27 @@ namespace PackedAlloc.Analyzers.Flow
             return SmallConstants[value] ??= Bottom.WithConsts(ConstSet.Of(value));
         }
 
-        public static AbstractValue ForOrigin(Origin origin) => Bottom.WithOrigins(ImmutableHashSet.Create(origin));
+        public static AbstractValue ForOrigin(Origin origin) => Bottom.WithOrigins(ValueSet<Origin>.Create(origin));
 
         public static AbstractValue ForObject(ObjectId obj) => obj.Value;
 
         [MethodImpl(HotPath.Optimized)]
         public static AbstractValue ForCallable(Callable callable) =>
-            new AbstractValue(ImmutableHashSet<Origin>.Empty, ConstSet.Bottom, ImmutableHashSet<ObjectId>.Empty,
-                ImmutableHashSet.Create(callable), ImmutableHashSet<Location>.Empty, GuardPolarity.None);
+            new AbstractValue(ValueSet<Origin>.Empty, ConstSet.Bottom, ValueSet<ObjectId>.Empty,
+                ValueSet<Callable>.Create(callable), ValueSet<Location>.Empty, GuardPolarity.None);
 
         // Each returns this instance when nothing changes: they run at nearly every operation visit.
         [MethodImpl(HotPath.Optimized)]
-        public AbstractValue WithOrigins(ImmutableHashSet<Origin> origins) =>
+        public AbstractValue WithOrigins(ValueSet<Origin> origins) =>
             ReferenceEquals(origins, Origins) ? this : new AbstractValue(origins, Consts, Objects, Callables, FlagSites, Guard);
         [MethodImpl(HotPath.Optimized)]
         public AbstractValue WithConsts(ConstSet consts) =>
             consts.Equals(Consts) ? this : new AbstractValue(Origins, consts, Objects, Callables, FlagSites, Guard);
         [MethodImpl(HotPath.Optimized)]
-        public AbstractValue WithObjects(ImmutableHashSet<ObjectId> objects) =>
+        public AbstractValue WithObjects(ValueSet<ObjectId> objects) =>
             ReferenceEquals(objects, Objects) ? this : new AbstractValue(Origins, Consts, objects, Callables, FlagSites, Guard);
         [MethodImpl(HotPath.Optimized)]
-        public AbstractValue WithFlagSites(ImmutableHashSet<Location> sites) =>
+        public AbstractValue WithFlagSites(ValueSet<Location> sites) =>
             ReferenceEquals(sites, FlagSites) ? this : new AbstractValue(Origins, Consts, Objects, Callables, sites, Guard);
         [MethodImpl(HotPath.Optimized)]
         public AbstractValue WithGuard(GuardPolarity guard) =>
@@ -96,13 +95,7 @@ namespace PackedAlloc.Analyzers.Flow
                 return this;
             }
 
-            var builder = ImmutableHashSet.CreateBuilder<Origin>();
-            foreach (var origin in Origins)
-            {
-                builder.Add(origin.WithStep(step));
-            }
-
-            return WithOrigins(builder.ToImmutable());
+            return WithOrigins(Origins.MapEqual((origin, location) => origin.WithStep(location), step));
         }
 
         /// <summary>
@@ -115,23 +108,10 @@ namespace PackedAlloc.Analyzers.Flow
             if (ReferenceEquals(this, other) || other.IsBottom) return true;
             return JoinGuards(Guard, other.Guard) == Guard
                 && Consts.Covers(other.Consts)
-                && Contains(Origins, other.Origins)
-                && Contains(Objects, other.Objects)
-                && Contains(Callables, other.Callables)
-                && Contains(FlagSites, other.FlagSites);
-        }
-
-        [MethodImpl(HotPath.Optimized)]
-        private static bool Contains<T>(ImmutableHashSet<T> set, ImmutableHashSet<T> subset)
-        {
-            if (subset.IsEmpty || ReferenceEquals(set, subset)) return true;
-            if (subset.Count > set.Count) return false;
-            foreach (var item in subset)
-            {
-                if (!set.Contains(item)) return false;
-            }
-
-            return true;
+                && Origins.IsSupersetOf(other.Origins)
+                && Objects.IsSupersetOf(other.Objects)
+                && Callables.IsSupersetOf(other.Callables)
+                && FlagSites.IsSupersetOf(other.FlagSites);
         }
 
         [MethodImpl(HotPath.Optimized)]
@@ -139,11 +119,12 @@ namespace PackedAlloc.Analyzers.Flow
         {
             if (Covers(other)) return this;
             if (IsBottom) return other;
-            var origins = Union(Origins, other.Origins);
+            // Each union keeps this side's instances, so the first route found to an allocation is the one kept.
+            var origins = Origins.Union(other.Origins);
             var consts = Consts.Join(other.Consts);
-            var objects = Union(Objects, other.Objects);
-            var callables = Union(Callables, other.Callables);
-            var flagSites = Union(FlagSites, other.FlagSites);
+            var objects = Objects.Union(other.Objects);
+            var callables = Callables.Union(other.Callables);
+            var flagSites = FlagSites.Union(other.FlagSites);
             var guard = JoinGuards(Guard, other.Guard);
 
             // Nothing new: keep this instance, so that states whose join changed nothing are recognised by reference
@@ -176,15 +157,6 @@ namespace PackedAlloc.Analyzers.Flow
             guard == GuardPolarity.SafeWhenTrue ? GuardPolarity.SafeWhenFalse
             : guard == GuardPolarity.SafeWhenFalse ? GuardPolarity.SafeWhenTrue
             : guard;
-
-        /// <summary>Union that keeps this side's instances, so the first route found to an allocation is the one kept.</summary>
-        [MethodImpl(HotPath.Optimized)]
-        private static ImmutableHashSet<T> Union<T>(ImmutableHashSet<T> left, ImmutableHashSet<T> right)
-        {
-            if (right.IsEmpty || ReferenceEquals(left, right)) return left;
-            if (left.IsEmpty) return right;
-            return left.Union(right);
-        }
 
         [MethodImpl(HotPath.Optimized)]
         public bool Equals(AbstractValue? other)

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace PackedAlloc.Analyzers.Flow
 {
@@ -12,8 +13,8 @@ namespace PackedAlloc.Analyzers.Flow
         private readonly SemanticModel _model;
         private readonly object _gate = new object();
         private IOperation? _operation;
-        private bool _bound;
-        private ControlFlowGraph? _graph;
+        private volatile bool _bound;
+        private volatile ControlFlowGraph? _graph;
         private bool _graphFailed;
 
         public BodyInfo(ISymbol owner, SyntaxNode node, SemanticModel model, int order)
@@ -60,8 +61,15 @@ namespace PackedAlloc.Analyzers.Flow
         private BodyInfo[]? _asOnlyTarget;
 
         /// <summary>The body's operation tree, bound on first use; null for code Roslyn gives none for.</summary>
+        [MethodImpl(HotPath.Optimized)]
         public IOperation? GetOperation(CancellationToken cancellationToken)
         {
+            // Asked at every analysis of the body: once bound, without the lock (_bound is written after _operation).
+            if (_bound)
+            {
+                return _operation;
+            }
+
             // Bodies are bound on several threads (see Parallelism), and a body two groups of roots call may be
             // asked by both at once.
             lock (_gate)
@@ -77,8 +85,14 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>The control flow graph, built on first use; null for code Roslyn cannot build one for (broken code).</summary>
+        [MethodImpl(HotPath.Optimized)]
         public ControlFlowGraph? GetGraph(CancellationToken cancellationToken)
         {
+            if (_graph is { } graph)
+            {
+                return graph;
+            }
+
             lock (_gate)
             {
                 return GetGraphCore(cancellationToken);

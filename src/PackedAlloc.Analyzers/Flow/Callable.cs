@@ -2,6 +2,7 @@ using System;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using System.Runtime.CompilerServices;
 
 namespace PackedAlloc.Analyzers.Flow
 {
@@ -29,11 +30,13 @@ namespace PackedAlloc.Analyzers.Flow
         public static Callable ForMethod(IMethodSymbol method, ControlFlowGraph? owner, FlowState? captured) =>
             new Callable(null, owner, method, captured);
 
+        [MethodImpl(HotPath.Optimized)]
         public bool Equals(Callable? other) =>
             other != null && ReferenceEquals(Lambda, other.Lambda) && SymbolEqualityComparer.Default.Equals(Method, other.Method);
 
         public override bool Equals(object? obj) => Equals(obj as Callable);
 
+        [MethodImpl(HotPath.Optimized)]
         public override int GetHashCode() =>
             Lambda != null ? Lambda.GetHashCode() : SymbolEqualityComparer.Default.GetHashCode(Method);
     }

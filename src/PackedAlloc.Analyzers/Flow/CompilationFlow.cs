@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
@@ -8,6 +9,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 using PackedAlloc.Analyzers.Model;
+using System.Runtime.CompilerServices;
 
 namespace PackedAlloc.Analyzers.Flow
 {
@@ -70,10 +72,16 @@ namespace PackedAlloc.Analyzers.Flow
         public CancellationToken CancellationToken { get; set; }
 
         /// <summary>
-        /// The most threads the analysis uses for binding, graphs and groups of roots. One means one run over all
-        /// roots, in source order, on the calling thread: tests and benchmarks compare the two.
+        /// The most threads the analysis uses for binding, graphs and groups of roots. It changes only the speed: the
+        /// groups, and so the diagnostics, are the same on one thread and on several (see <see cref="FlowGroups"/>).
         /// </summary>
         public int MaxThreads { get; set; } = Parallelism.DefaultMaxThreads;
+
+        /// <summary>
+        /// One run over all roots in source order instead of groups of roots: what tests and benchmarks compare the
+        /// groups with. Never set by the analyzer.
+        /// </summary>
+        public bool SingleRun { get; set; }
 
         /// <summary>Total operation visits, for the benchmark and for tests that check the work stays bounded.</summary>
         public long TotalSteps => _runs.Sum(r => r.Steps);
@@ -200,8 +208,10 @@ namespace PackedAlloc.Analyzers.Flow
             }
         }
 
+        [MethodImpl(HotPath.Optimized)]
         public BodyInfo? TryGetBody(IMethodSymbol method) => Indexed(method, (self, x) => self.TryGetBodyCore(x));
 
+        [MethodImpl(HotPath.Optimized)]
         private BodyInfo? TryGetBodyCore(IMethodSymbol method)
         {
             var definition = method.ReducedFrom ?? method.OriginalDefinition;
@@ -236,8 +246,29 @@ namespace PackedAlloc.Analyzers.Flow
         /// method, every override and implementation the compilation has (class hierarchy analysis), plus its own
         /// body. Empty when there is none, or too many to follow.
         /// </summary>
-        public IReadOnlyList<BodyInfo> DispatchTargets(IMethodSymbol method) => Indexed(method, (self, x) => self.DispatchTargetsCore(x));
+        [MethodImpl(HotPath.Optimized)]
+        public IReadOnlyList<BodyInfo> DispatchTargets(IMethodSymbol method)
+        {
+            if (!_frozen)
+            {
+                return Indexed(method, (self, x) => self.DispatchTargetsCore(x));
+            }
 
+            // Asked at every call the analysis evaluates, and building the list of a virtual method's targets
+            // allocates: once the index is frozen the answer cannot change, so it is kept.
+            if (!_dispatchTargets.TryGetValue(method, out var targets))
+            {
+                targets = DispatchTargetsCore(method);
+                _dispatchTargets.TryAdd(method, targets);
+            }
+
+            return targets;
+        }
+
+        private readonly ConcurrentDictionary<IMethodSymbol, IReadOnlyList<BodyInfo>> _dispatchTargets =
+            new ConcurrentDictionary<IMethodSymbol, IReadOnlyList<BodyInfo>>(SymbolEqualityComparer.Default);
+
+        [MethodImpl(HotPath.Optimized)]
         private IReadOnlyList<BodyInfo> DispatchTargetsCore(IMethodSymbol method)
         {
             var own = TryGetBody(method);
@@ -385,6 +416,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>Whether the __GFP_PACKED written at <paramref name="site"/> makes more than one allocation packed.</summary>
+        [MethodImpl(HotPath.Optimized)]
         public bool FlagSiteShared(Location site) =>
             _runs.SelectMany(r => r.AllocationsByFlagSite.TryGetValue(site, out var allocations) ? allocations : Enumerable.Empty<Location>()).Distinct().Count() > 1;
 
@@ -392,6 +424,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// Whether the statement holding an allocation or mapping has compile errors. Asked once per statement: the
         /// same call is evaluated in every loop iteration, context and round, and binding diagnostics is not cheap.
         /// </summary>
+        [MethodImpl(HotPath.Optimized)]
         public bool StatementHasErrors(IOperation operation)
         {
             // Not under the lock: asking the semantic model for diagnostics binds, and two threads asking for the
@@ -409,6 +442,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>Names a symbol's definition for heap keys; computed once per symbol (it is asked at every field access).</summary>
+        [MethodImpl(HotPath.Optimized)]
         public static string SymbolKey(ISymbol symbol) =>
             SymbolKeys.GetValue(symbol.OriginalDefinition, definition => definition.GetDocumentationCommentId() ?? definition.ToDisplayString());
 
@@ -577,6 +611,7 @@ namespace PackedAlloc.Analyzers.Flow
         public int DepthLeft { get; }
         public bool RootHasCallers { get; }
 
+        [MethodImpl(HotPath.Optimized)]
         public bool Equals(CallKey? other)
         {
             if (other == null || other.Body != Body || other.Guarded != Guarded || other.DepthLeft != DepthLeft
@@ -595,6 +630,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         public override bool Equals(object? obj) => Equals(obj as CallKey);
 
+        [MethodImpl(HotPath.Optimized)]
         public override int GetHashCode()
         {
             int hash = Body.Order * 31 + DepthLeft * 7 + (Guarded ? 1 : 0) + (RootHasCallers ? 2 : 0);
@@ -628,6 +664,12 @@ namespace PackedAlloc.Analyzers.Flow
     /// Summary entries (fields and heap members). For what an analysis read, directly or through the calls it made,
     /// each with the version it had when read: the analysis saw every write up to that version, so only a later
     /// write can change what it found. For what a run wrote (<see cref="FlowRun.Writes"/>), the keys alone matter.
+    /// <para>
+    /// What the calls read is kept by reference (<see cref="Add"/>), not copied: a callee's reads, or a memoised
+    /// analysis's, reach every caller up to the root, and copying them at each level was a growing dictionary per
+    /// analysis (the largest allocation after the states). The entries are gathered only when asked for, which is
+    /// once per root per round and once per run.
+    /// </para>
     /// </summary>
     internal sealed class SummaryEntries
     {
@@ -638,19 +680,86 @@ namespace PackedAlloc.Analyzers.Flow
         private Dictionary<string, int>? _fields;
         private Dictionary<HeapKey, int>? _heap;
 
-        public IReadOnlyDictionary<string, int> Fields => _fields ?? NoFields;
-        public IReadOnlyDictionary<HeapKey, int> Heap => _heap ?? NoHeap;
+        // Complete entries of the calls made (each added once); their entries count as this one's.
+        private List<SummaryEntries>? _included;
 
-        public void AddField(string key, int version) => AddOldest(_fields ??= new Dictionary<string, int>(StringComparer.Ordinal), key, version);
+        // This one's entries with the included ones', gathered on the first ask after a change.
+        private SummaryEntries? _gathered;
 
-        public void AddHeap(HeapKey key, int version) => AddOldest(_heap ??= new Dictionary<HeapKey, int>(), key, version);
+        /// <summary>Every field entry, the included ones' too, each with its oldest version.</summary>
+        public IReadOnlyDictionary<string, int> Fields => Gathered()._fields ?? NoFields;
 
-        public void Add(SummaryEntries other)
+        /// <summary>Every heap entry, the included ones' too, each with its oldest version.</summary>
+        public IReadOnlyDictionary<HeapKey, int> Heap => Gathered()._heap ?? NoHeap;
+
+        private bool IsEmpty => _fields == null && _heap == null && _included == null;
+
+        [MethodImpl(HotPath.Optimized)]
+        public void AddField(string key, int version)
         {
-            if (other._fields != null) foreach (var pair in other._fields) AddField(pair.Key, pair.Value);
-            if (other._heap != null) foreach (var pair in other._heap) AddHeap(pair.Key, pair.Value);
+            _gathered = null;
+            AddOldest(_fields ??= new Dictionary<string, int>(StringComparer.Ordinal), key, version);
         }
 
+        [MethodImpl(HotPath.Optimized)]
+        public void AddHeap(HeapKey key, int version)
+        {
+            _gathered = null;
+            AddOldest(_heap ??= new Dictionary<HeapKey, int>(), key, version);
+        }
+
+        /// <summary>Counts <paramref name="other"/>'s entries as this one's; <paramref name="other"/> must not change after.</summary>
+        [MethodImpl(HotPath.Optimized)]
+        public void Add(SummaryEntries other)
+        {
+            if (other.IsEmpty || ReferenceEquals(other, this))
+            {
+                return;
+            }
+
+            _included ??= new List<SummaryEntries>();
+            if (_included.Count > 0 && ReferenceEquals(_included[_included.Count - 1], other))
+            {
+                return;
+            }
+
+            _gathered = null;
+            _included.Add(other);
+        }
+
+        private SummaryEntries Gathered()
+        {
+            if (_included == null)
+            {
+                return this;
+            }
+
+            if (_gathered != null)
+            {
+                return _gathered;
+            }
+
+            var gathered = new SummaryEntries();
+            var visited = new HashSet<SummaryEntries>();
+            var pending = new Stack<SummaryEntries>();
+            pending.Push(this);
+            while (pending.Count > 0)
+            {
+                var entries = pending.Pop();
+                if (!visited.Add(entries))
+                {
+                    continue;
+                }
+
+                if (entries._fields != null) foreach (var pair in entries._fields) AddOldest(gathered._fields ??= new Dictionary<string, int>(StringComparer.Ordinal), pair.Key, pair.Value);
+                if (entries._heap != null) foreach (var pair in entries._heap) AddOldest(gathered._heap ??= new Dictionary<HeapKey, int>(), pair.Key, pair.Value);
+                if (entries._included != null) foreach (var included in entries._included) pending.Push(included);
+            }
+
+            return _gathered = gathered;
+        }
+
+        [MethodImpl(HotPath.Optimized)]
         private static void AddOldest<TKey>(Dictionary<TKey, int> map, TKey key, int version)
             where TKey : notnull
         {

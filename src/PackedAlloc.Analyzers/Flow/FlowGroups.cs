@@ -6,8 +6,8 @@ using Microsoft.CodeAnalysis;
 namespace PackedAlloc.Analyzers.Flow
 {
     /// <summary>
-    /// Runs the roots of a compilation as independent groups, on several threads, and gives the result one run over
-    /// all of them would give where the groups cannot influence each other.
+    /// Runs the roots of a compilation as independent groups, on several threads where the machine has cores to
+    /// spare, and gives the result one run over all of them would give where the groups cannot influence each other.
     /// <para>
     /// Roots influence each other only through the summaries: what one writes to a field or heap member, another
     /// reads. Calls do not (a callee is analysed again in each caller's context, and a shared memo only saves
@@ -29,7 +29,7 @@ namespace PackedAlloc.Analyzers.Flow
         public static IReadOnlyList<FlowRun> Run(CompilationFlow flow, IReadOnlyList<BodyInfo> roots, long budget)
         {
             var groups = roots.GroupBy(r => r.Node.SyntaxTree).Select(g => (IReadOnlyList<BodyInfo>)g.ToList()).ToList();
-            if (roots.Count < Parallelism.Threshold || groups.Count < 2 || flow.MaxThreads <= 1)
+            if (roots.Count < Parallelism.Threshold || groups.Count < 2 || flow.SingleRun)
             {
                 return new[] { RunOne(flow, roots, new StepCounter(budget)) };
             }

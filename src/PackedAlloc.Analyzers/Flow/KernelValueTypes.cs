@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace PackedAlloc.Analyzers.Flow
 {
@@ -25,6 +26,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         public KernelValueTypes(IAssemblySymbol runtime) => _runtime = runtime;
 
+        [MethodImpl(HotPath.Optimized)]
         public bool IsRuntimeAssembly(IAssemblySymbol? assembly) => SymbolEqualityComparer.Default.Equals(assembly, _runtime);
 
         /// <summary>
@@ -43,9 +45,11 @@ namespace PackedAlloc.Analyzers.Flow
             return true;
         }
 
+        [MethodImpl(HotPath.Optimized)]
         public bool IsInstantiatedGeneric(ISymbol definition) => _instantiatedGenerics.Contains(definition.OriginalDefinition);
 
         /// <summary>Whether a constructed generic's type arguments (its own or its containing types') hold kernel values.</summary>
+        [MethodImpl(HotPath.Optimized)]
         public bool HasKernelTypeArguments(ISymbol symbol)
         {
             switch (symbol)
@@ -72,6 +76,7 @@ namespace PackedAlloc.Analyzers.Flow
             }
         }
 
+        [MethodImpl(HotPath.Optimized)]
         public bool IsKernelValue(ITypeSymbol? type)
         {
             if (type == null)

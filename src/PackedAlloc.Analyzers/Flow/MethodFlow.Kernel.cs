@@ -149,7 +149,7 @@ namespace PackedAlloc.Analyzers.Flow
         private void SetScatterListBuffer(IInvocationOperation invocation, AbstractValue entry, AbstractValue buffer)
         {
             var stored = Shape(buffer, invocation.TargetMethod.Parameters.Length > 1 ? invocation.TargetMethod.Parameters[1].Type : null, unknownIfNumeric: false)
-                .WithObjects(ImmutableHashSet<ObjectId>.Empty)
+                .WithObjects(ValueSet<ObjectId>.Empty)
                 .WithStep(invocation.Syntax.GetLocation());
             if (stored.Origins.IsEmpty)
             {
@@ -223,7 +223,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         /// <summary>The allocations a mapped argument may hold: the value itself, and for scatterlists the buffers set into its entries.</summary>
         [MethodImpl(HotPath.Optimized)]
-        private ImmutableHashSet<Origin> BufferOrigins(AbstractValue value)
+        private ValueSet<Origin> BufferOrigins(AbstractValue value)
         {
             var origins = value.Origins;
             var entries = value.Join(ReadElements(value));

@@ -269,18 +269,18 @@ namespace PackedAlloc.Analyzers.Flow
 
         /// <summary>Where <c>__GFP_PACKED</c> is written inside a folded constant: what the code fix edits.</summary>
         [MethodImpl(HotPath.Optimized)]
-        private ImmutableHashSet<Location> PackedFlagReferences(IOperation operation)
+        private ValueSet<Location> PackedFlagReferences(IOperation operation)
         {
-            var builder = ImmutableHashSet.CreateBuilder<Location>();
+            var sites = ValueSet<Location>.Empty;
             foreach (var node in operation.DescendantsAndSelf())
             {
                 if (node is IFieldReferenceOperation reference && _flow.Kernel.IsGfpPackedField(reference.Field))
                 {
-                    builder.Add(reference.Syntax.GetLocation());
+                    sites = sites.Add(reference.Syntax.GetLocation());
                 }
             }
 
-            return builder.ToImmutable();
+            return sites;
         }
 
         [MethodImpl(HotPath.Optimized)]
@@ -338,7 +338,7 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             // "flags & ~__GFP_PACKED" clears the flag: the sites it came from no longer matter.
-            var flagSites = kind == BinaryOperatorKind.And ? ImmutableHashSet<Location>.Empty : left.FlagSites.Union(right.FlagSites);
+            var flagSites = kind == BinaryOperatorKind.And ? ValueSet<Location>.Empty : left.FlagSites.Union(right.FlagSites);
             var guard = GuardPolarity.None;
             if ((kind == BinaryOperatorKind.Equals || kind == BinaryOperatorKind.NotEquals) && IsBoolConstant(right, out bool constant))
             {
@@ -532,8 +532,8 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         private AbstractValue ReadElements(AbstractValue container)
         {
-            var result = container.WithObjects(ImmutableHashSet<ObjectId>.Empty).WithConsts(ConstSet.Bottom).WithGuard(GuardPolarity.None)
-                .WithFlagSites(ImmutableHashSet<Location>.Empty);
+            var result = container.WithObjects(ValueSet<ObjectId>.Empty).WithConsts(ConstSet.Bottom).WithGuard(GuardPolarity.None)
+                .WithFlagSites(ValueSet<Location>.Empty);
             foreach (var obj in container.Objects)
             {
                 var key = new HeapKey(obj, HeapKey.Elements);

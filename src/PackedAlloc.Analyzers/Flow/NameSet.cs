@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using Microsoft.CodeAnalysis.Text;
+using System.Runtime.CompilerServices;
 
 namespace PackedAlloc.Analyzers.Flow
 {
@@ -40,6 +41,7 @@ namespace PackedAlloc.Analyzers.Flow
         public int Count => _names.Count + _prefixes.Count;
 
         /// <summary>Whether <paramref name="span"/> of <paramref name="text"/> contains one of the names as a whole identifier.</summary>
+        [MethodImpl(HotPath.Optimized)]
         public bool OccursIn(SourceText text, TextSpan span)
         {
             if (Count == 0)
@@ -75,6 +77,7 @@ namespace PackedAlloc.Analyzers.Flow
             return false;
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private bool OccursIn(char[] chars, int length)
         {
             int position = 0;

@@ -57,7 +57,7 @@ namespace PackedAlloc.Analyzers.Flow
         private AbstractValue? _value;
 
         /// <summary>A value that refers to this object only (made once: it is asked at every visit of a creation).</summary>
-        public AbstractValue Value => _value ??= AbstractValue.Bottom.WithObjects(System.Collections.Immutable.ImmutableHashSet.Create(this));
+        public AbstractValue Value => _value ??= AbstractValue.Bottom.WithObjects(ValueSet<ObjectId>.Create(this));
 
         /// <summary>The symbolic object standing for the elements of this one (made once; a benign race makes equal ones).</summary>
         public ObjectId Element => _element ??= ForSymbol("elem", Key);

@@ -61,10 +61,12 @@ namespace PackedAlloc.Analyzers.Flow
             return new Origin(Kind, Site, Allocator, FlagSites, Steps.Add(step));
         }
 
+        [MethodImpl(HotPath.Optimized)]
         public bool Equals(Origin? other) => other != null && Kind == other.Kind && Site == other.Site;
 
         public override bool Equals(object? obj) => Equals(obj as Origin);
 
+        [MethodImpl(HotPath.Optimized)]
         public override int GetHashCode() => (Site.GetHashCode() * 397) ^ (int)Kind;
 
         public override string ToString() => Allocator + "@" + Site.GetLineSpan();

@@ -5,6 +5,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Text;
+using System.Runtime.CompilerServices;
 
 namespace PackedAlloc.Analyzers.Flow
 {
@@ -257,6 +258,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>A field, property, event or method whose type, return type or parameters can hold a kernel value.</summary>
+        [MethodImpl(HotPath.Optimized)]
         private bool SignatureHoldsKernelValue(ISymbol member)
         {
             switch (member)
@@ -275,6 +277,7 @@ namespace PackedAlloc.Analyzers.Flow
             }
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private bool InInstantiatedGeneric(ISymbol owner)
         {
             for (ISymbol? current = owner; current != null; current = current.ContainingSymbol)
@@ -295,6 +298,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>Binds a candidate and records what it touches; true when it showed a new generic instantiated with kernel values.</summary>
+        [MethodImpl(HotPath.Optimized)]
         private bool Scan(BodyInfo body)
         {
             _cancellationToken.ThrowIfCancellationRequested();
@@ -356,6 +360,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>A constructed generic of the compilation's own with kernel type arguments: its code handles kernel values.</summary>
+        [MethodImpl(HotPath.Optimized)]
         private bool NoteInstantiation(ISymbol symbol)
         {
             bool added = false;
@@ -481,6 +486,7 @@ namespace PackedAlloc.Analyzers.Flow
         };
 
         /// <summary>The symbols an operation refers to: what it calls, creates, reads or writes.</summary>
+        [MethodImpl(HotPath.Optimized)]
         private static IEnumerable<ISymbol> TargetsOf(IOperation operation)
         {
             switch (operation)

@@ -72,16 +72,50 @@ namespace PackedAlloc.Analyzers.Flow
             return new ValueMap<TKey>(_comparer, Insert(_hashes, at, hash), Insert(_keys, at, key), Insert(_values, at, value));
         }
 
-        /// <summary>This map with every entry of <paramref name="other"/> set over it.</summary>
+        /// <summary>
+        /// This map with every entry of <paramref name="other"/> set over it, in one walk of both (a lambda's state is
+        /// its creator's captured state with the caller's set over it, at every call of it).
+        /// </summary>
+        [MethodImpl(HotPath.Optimized)]
         public ValueMap<TKey> SetItems(ValueMap<TKey> other)
         {
-            var result = this;
-            for (int i = 0; i < other._keys.Length; i++)
+            if (other.IsEmpty || ReferenceEquals(this, other)) return this;
+            if (IsEmpty) return other;
+
+            int count = _keys.Length;
+            for (int j = 0; j < other._keys.Length; j++)
             {
-                result = result.SetItem(other._keys[i], other._values[i]);
+                if (IndexOf(other._keys[j], other._hashes[j]) < 0) count++;
             }
 
-            return result;
+            var hashes = new int[count];
+            var keys = new TKey[count];
+            var values = new AbstractValue[count];
+            int mine = 0, theirs = 0, k = 0;
+            while (mine < _keys.Length || theirs < other._keys.Length)
+            {
+                if (theirs >= other._keys.Length || (mine < _keys.Length && _hashes[mine] <= other._hashes[theirs]))
+                {
+                    int found = other.IndexOf(_keys[mine], _hashes[mine]);
+                    hashes[k] = _hashes[mine];
+                    keys[k] = _keys[mine];
+                    values[k++] = found >= 0 ? other._values[found] : _values[mine];
+                    mine++;
+                }
+                else
+                {
+                    if (IndexOf(other._keys[theirs], other._hashes[theirs]) < 0)
+                    {
+                        hashes[k] = other._hashes[theirs];
+                        keys[k] = other._keys[theirs];
+                        values[k++] = other._values[theirs];
+                    }
+
+                    theirs++;
+                }
+            }
+
+            return new ValueMap<TKey>(_comparer, hashes, keys, values);
         }
 
         /// <summary>

@@ -1,5 +1,7 @@
 using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using PackedAlloc.Analyzers.Flow;
 
 namespace PackedAlloc.Analyzers.Model
 {
@@ -138,6 +140,7 @@ namespace PackedAlloc.Analyzers.Model
             return null;
         }
 
+        [MethodImpl(HotPath.Optimized)]
         public KernelFunction Classify(IMethodSymbol method)
         {
             if (!SymbolEqualityComparer.Default.Equals(method.ContainingType, Kernel))
@@ -154,8 +157,10 @@ namespace PackedAlloc.Analyzers.Model
             return method.Name.StartsWith("dma_map_", System.StringComparison.Ordinal) ? KernelFunction.MapSingle : KernelFunction.None;
         }
 
+        [MethodImpl(HotPath.Optimized)]
         public bool IsKernelMember(ISymbol symbol) => SymbolEqualityComparer.Default.Equals(symbol.ContainingType, Kernel);
 
+        [MethodImpl(HotPath.Optimized)]
         public bool IsGfpPackedField(ISymbol symbol) => GfpPackedField != null && SymbolEqualityComparer.Default.Equals(symbol, GfpPackedField);
 
         private static ulong ReadConstant(INamedTypeSymbol kernel, string name, ulong fallback)

@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using PackedAlloc.Analyzers.Flow;
 
 namespace PackedAlloc.Analyzers.Model
 {
@@ -71,6 +73,7 @@ namespace PackedAlloc.Analyzers.Model
             }
         }
 
+        [MethodImpl(HotPath.Optimized)]
         public bool Matches(IMethodSymbol method)
         {
             if (_entries.IsEmpty)
