@@ -26,7 +26,7 @@ namespace PackedAlloc.Analyzers.Flow
         private readonly Dictionary<(Location, Location), SinkHit> _hits = new Dictionary<(Location, Location), SinkHit>();
         private readonly Dictionary<ISymbol, (BodyInfo Body, string Reason)> _overBudget = new Dictionary<ISymbol, (BodyInfo, string)>(SymbolEqualityComparer.Default);
         private readonly Dictionary<Location, HashSet<Location>> _allocationsByFlagSite = new Dictionary<Location, HashSet<Location>>();
-        private readonly Dictionary<SyntaxNode, ObjectId> _siteObjects = new Dictionary<SyntaxNode, ObjectId>();
+        private readonly Dictionary<(SyntaxNode Site, int Context), ObjectId> _siteObjects = new Dictionary<(SyntaxNode Site, int Context), ObjectId>();
         private readonly Dictionary<ILocalSymbol, ObjectId?> _localObjects = new Dictionary<ILocalSymbol, ObjectId?>(FlowState.LocalComparer);
         private readonly List<BodyInfo> _uncheckedRoots = new List<BodyInfo>();
         private readonly StepCounter _steps;
@@ -244,7 +244,7 @@ namespace PackedAlloc.Analyzers.Flow
             _inProgress.Add(key);
             Analyses++;
             CallResult? result;
-            var flow = new MethodFlow(this, key.Body, graph, key.This, key.DepthLeft, key.RootHasCallers);
+            var flow = new MethodFlow(this, key.Body, graph, key.This, key.DepthLeft, key.RootHasCallers, HeapContext(key));
             var reads = new SummaryEntries();
             _reads.Push(reads);
             try
@@ -283,13 +283,46 @@ namespace PackedAlloc.Analyzers.Flow
             }
         }
 
-        /// <summary>The abstract object created at a place in the code, made once per place (it is asked at every visit).</summary>
+        /// <summary>
+        /// What objects created in an analysis of a body in <paramref name="key"/>'s context are qualified by (heap
+        /// cloning): the packed allocations its arguments and receiver may hold. A helper that builds a scatterlist
+        /// or a request around the buffer it is given then builds a distinct one for each packed buffer, and one for
+        /// all callers that pass none, so a packed buffer's object is not the safe buffers' object. Only the
+        /// origins, not the whole context: qualifying by every argument made objects distinct where nothing
+        /// tracked differed, and contexts multiplied downstream (the runtime's own sources passed the cap of 64).
+        /// Roots (and contexts with no packed allocation) qualify nothing. Origins are named by their hash, which
+        /// is the same in every group of one compilation; two sets whose hashes collide share their objects, which
+        /// loses precision, never a warning.
+        /// </summary>
         [MethodImpl(HotPath.Optimized)]
-        public ObjectId SiteObject(SyntaxNode site)
+        private int HeapContext(CallKey key)
         {
-            if (!_siteObjects.TryGetValue(site, out var obj))
+            if (key.DepthLeft >= Flow.Options.MaxCallDepth)
             {
-                _siteObjects[site] = obj = ObjectId.ForSite(site.GetLocation());
+                return 0;
+            }
+
+            int hash = 0;
+            if (key.This != null)
+            {
+                foreach (var origin in key.This.Origins) hash += origin.GetHashCode();
+            }
+
+            foreach (var argument in key.Arguments)
+            {
+                foreach (var origin in argument.Origins) hash += origin.GetHashCode();
+            }
+
+            return hash;
+        }
+
+        /// <summary>The abstract object created at a place in the code in a context, made once per both (it is asked at every visit).</summary>
+        [MethodImpl(HotPath.Optimized)]
+        public ObjectId SiteObject(SyntaxNode site, int context)
+        {
+            if (!_siteObjects.TryGetValue((site, context), out var obj))
+            {
+                _siteObjects[(site, context)] = obj = ObjectId.ForSite(site.GetLocation(), context);
             }
 
             return obj;

@@ -386,7 +386,7 @@ namespace PackedAlloc.Analyzers.Flow
                 initial = initial.WithVariable(parameters[i], i < arguments.Length ? arguments[i] : AbstractValue.Bottom);
             }
 
-            var nested = new MethodFlow(_run, _body, graph, _this, _depthLeft - 1, _rootHasCallers);
+            var nested = new MethodFlow(_run, _body, graph, _this, _depthLeft - 1, _rootHasCallers, _heapContext);
             nested.Steps = Steps;
             CallResult result;
             try

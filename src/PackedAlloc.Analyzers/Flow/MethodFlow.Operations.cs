@@ -711,7 +711,7 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         private AbstractValue NewTuple(ITupleOperation tuple)
         {
-            var obj = AbstractValue.ForObject(_run.SiteObject(tuple.Syntax));
+            var obj = AbstractValue.ForObject(_run.SiteObject(tuple.Syntax, _heapContext));
             for (int i = 0; i < tuple.Elements.Length; i++)
             {
                 WriteMember(obj, "Item" + (i + 1), Eval(tuple.Elements[i]), fieldSummary: false, weak: false);
@@ -724,7 +724,7 @@ namespace PackedAlloc.Analyzers.Flow
         private AbstractValue EvalArrayCreation(IArrayCreationOperation creation)
         {
             foreach (var size in creation.DimensionSizes) Eval(size);
-            var array = AbstractValue.ForObject(_run.SiteObject(creation.Syntax));
+            var array = AbstractValue.ForObject(_run.SiteObject(creation.Syntax, _heapContext));
             if (creation.Initializer != null)
             {
                 InitializeElements(array, creation.Initializer);
@@ -752,7 +752,7 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         private AbstractValue EvalObjectCreation(IObjectCreationOperation creation)
         {
-            var obj = AbstractValue.ForObject(_run.SiteObject(creation.Syntax));
+            var obj = AbstractValue.ForObject(_run.SiteObject(creation.Syntax, _heapContext));
             var arguments = EvalArguments(creation.Arguments);
             if (creation.Constructor != null && _flow.TryGetBody(creation.Constructor) is { } body)
             {

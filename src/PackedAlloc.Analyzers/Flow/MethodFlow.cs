@@ -31,8 +31,9 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>Flow captures of a local or parameter (a switch's governing value): narrowing one narrows the other.</summary>
         private readonly Dictionary<CaptureId, ISymbol> _captureSources = new Dictionary<CaptureId, ISymbol>();
 
-        public MethodFlow(FlowRun run, BodyInfo body, ControlFlowGraph graph, AbstractValue? thisValue, int depthLeft, bool rootHasCallers)
+        public MethodFlow(FlowRun run, BodyInfo body, ControlFlowGraph graph, AbstractValue? thisValue, int depthLeft, bool rootHasCallers, int heapContext)
         {
+            _heapContext = heapContext;
             _run = run;
             _flow = run.Flow;
             _body = body;
@@ -41,6 +42,9 @@ namespace PackedAlloc.Analyzers.Flow
             _depthLeft = depthLeft;
             _rootHasCallers = rootHasCallers;
         }
+
+        // Qualifies the objects this analysis creates (see FlowRun.HeapContext); lambdas it runs create theirs in it too.
+        private readonly int _heapContext;
 
         public int Steps { get; private set; }
 

@@ -25,9 +25,11 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>An object created at a known place in the code, rather than a symbolic stand-in.</summary>
         public bool IsAllocationSite => Key.StartsWith(SitePrefix, StringComparison.Ordinal);
 
+        /// <summary>The object created at <paramref name="location"/>; in a callee's analysis, one per calling context (0: none).</summary>
         [MethodImpl(HotPath.Optimized)]
-        public static ObjectId ForSite(Microsoft.CodeAnalysis.Location location) =>
-            new ObjectId(SitePrefix + location.SourceTree?.FilePath + ":" + location.SourceSpan.Start + ":" + location.SourceSpan.Length);
+        public static ObjectId ForSite(Microsoft.CodeAnalysis.Location location, int context = 0) =>
+            new ObjectId(SitePrefix + location.SourceTree?.FilePath + ":" + location.SourceSpan.Start + ":" + location.SourceSpan.Length
+                + (context == 0 ? "" : "@" + context.ToString("x", System.Globalization.CultureInfo.InvariantCulture)));
 
         public static ObjectId ForSymbol(string kind, string symbolKey) => new ObjectId(kind + ":" + symbolKey);
 
