@@ -302,6 +302,61 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>
+        /// The field a property's getter returns when that is all it does (<c>get { return _buf; }</c>,
+        /// <c>get => _buf;</c>) and the property cannot be overridden: reading the property is reading the field,
+        /// so what the caller's state knows of the field (a later write through the setter replacing an earlier
+        /// one) is what the read gives. Null for any other property, or a getter not bound for the analysis.
+        /// </summary>
+        [MethodImpl(HotPath.Optimized)]
+        public IFieldSymbol? BackingField(IPropertySymbol property)
+        {
+            if (_backingFields.TryGetValue(property, out var known))
+            {
+                return known;
+            }
+
+            var field = FindBackingField(property);
+            _backingFields.TryAdd(property, field);
+            return field;
+        }
+
+        private readonly ConcurrentDictionary<IPropertySymbol, IFieldSymbol?> _backingFields =
+            new ConcurrentDictionary<IPropertySymbol, IFieldSymbol?>(SymbolEqualityComparer.Default);
+
+        private IFieldSymbol? FindBackingField(IPropertySymbol property)
+        {
+            if (property.IsStatic || property.IsIndexer || property.IsVirtual || property.IsAbstract || property.IsOverride
+                || property.ContainingType?.TypeKind != TypeKind.Class && property.ContainingType?.TypeKind != TypeKind.Struct
+                || property.GetMethod == null || TryGetBody(property.GetMethod) is not { } getter || !(getter.IsBound || getter.IsRelevant)
+                || getter.GetOperation(CancellationToken) is not { } body)
+            {
+                return null;
+            }
+
+            IFieldSymbol? field = null;
+            foreach (var operation in body.DescendantsAndSelf())
+            {
+                switch (operation)
+                {
+                    case IMethodBodyBaseOperation:
+                    case IBlockOperation:
+                    case IReturnOperation:
+                    case IInstanceReferenceOperation:
+                        break;
+                    case IFieldReferenceOperation reference when field == null && !reference.Field.IsStatic
+                        && reference.Instance is IInstanceReferenceOperation
+                        && SymbolEqualityComparer.Default.Equals(reference.Field.Type, property.Type):
+                        field = reference.Field;
+                        break;
+                    default:
+                        return null;
+                }
+            }
+
+            return field;
+        }
+
+        /// <summary>
         /// The member keys under which a property's value is stored: its own when it is an auto-property, and those of
         /// every auto-property in the compilation that overrides or implements it (an interface or abstract property
         /// has no storage of its own; a read or write through it reaches the implementing object's).

@@ -149,6 +149,7 @@ namespace PackedAlloc.Analyzers.Flow
             if (HasObjects(receiver) || ordered.Any(HasObjects))
             {
                 WidenHeapWithCalleeWrites();
+                TakeCalleeExitHeap(result, receiver, ordered);
             }
 
             return result.Return.WithStep(location);
@@ -204,7 +205,9 @@ namespace PackedAlloc.Analyzers.Flow
             var heap = _state.Heap;
             foreach (var pair in _state.Heap)
             {
-                if (_run.ReadGlobalHeap(pair.Key) is { } written)
+                // An element known by its index may have been written as any element.
+                var written = _run.ReadGlobalHeap(pair.Key.IsSlot ? new HeapKey(pair.Key.Object, HeapKey.Elements) : pair.Key);
+                if (written != null)
                 {
                     heap = heap.SetItem(pair.Key, pair.Value.Join(written));
                 }
@@ -212,6 +215,36 @@ namespace PackedAlloc.Analyzers.Flow
 
             _state = _state.WithHeap(heap);
         }
+
+        /// <summary>
+        /// What the callee's state held at its exit for the fields of the objects it was given: a field there was
+        /// written on every path through it (a field written on some paths only is dropped where they join), and
+        /// a weak write there kept what the field held before, so the caller takes that value as it is (a field
+        /// reset inside a callee replaces what the caller's object held, as a write in the caller would). Elements
+        /// are not taken: they are only ever written weakly, and the widening above already gave them the callee's.
+        /// </summary>
+        [MethodImpl(HotPath.Optimized)]
+        private void TakeCalleeExitHeap(CallResult result, AbstractValue? receiver, ImmutableArray<AbstractValue> arguments)
+        {
+            var exit = result.ExitState;
+            if (exit == null || exit.Heap.IsEmpty)
+            {
+                return;
+            }
+
+            var heap = _state.Heap;
+            foreach (var pair in exit.Heap)
+            {
+                if (pair.Key.Member[0] != '[' && (Refers(receiver, pair.Key.Object) || arguments.Any(a => Refers(a, pair.Key.Object))))
+                {
+                    heap = heap.SetItem(pair.Key, pair.Value);
+                }
+            }
+
+            _state = _state.WithHeap(heap);
+        }
+
+        private static bool Refers(AbstractValue? value, ObjectId obj) => value != null && value.Objects.Contains(obj);
 
         /// <summary>
         /// A call the analysis does not follow (a library method, a virtual call, depth exhausted): its result may hold

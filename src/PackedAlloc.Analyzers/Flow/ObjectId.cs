@@ -92,6 +92,12 @@ namespace PackedAlloc.Analyzers.Flow
         public ObjectId Object { get; }
         public string Member { get; }
 
+        /// <summary>One element of an array at a known index ("[3]"), as opposed to its elements as a whole ("[]").</summary>
+        public bool IsSlot => Member.Length > 2 && Member[0] == '[';
+
+        public static HeapKey Slot(ObjectId array, int index) =>
+            new HeapKey(array, "[" + index.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]");
+
         public bool Equals(HeapKey other) => _hash == other._hash && Object.Equals(other.Object) && string.Equals(Member, other.Member, StringComparison.Ordinal);
 
         public override bool Equals(object? obj) => obj is HeapKey other && Equals(other);
