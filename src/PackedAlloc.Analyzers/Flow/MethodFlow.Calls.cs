@@ -358,6 +358,12 @@ namespace PackedAlloc.Analyzers.Flow
                             result = result.Join(RunNestedGraph(graph, method.Parameters, arguments, callable.Captured));
                         }
                     }
+                    else if (_flow.Kernel.Classify(method) is var function && function != KernelFunction.None && call is IInvocationOperation invocation)
+                    {
+                        // A delegate to a Kernel API function (Func<int, GfpFlags, KernelPtr> alloc = kmalloc): the
+                        // call through it is that function's call, with the delegate's arguments in its order.
+                        result = result.Join(KernelCall(function, invocation, arguments));
+                    }
                     else
                     {
                         result = result.Join(CallDispatch(method, null, arguments, call, ImmutableArray<IArgumentOperation>.Empty) ?? AbstractValue.Bottom);

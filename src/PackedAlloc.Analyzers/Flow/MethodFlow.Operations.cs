@@ -12,6 +12,9 @@ namespace PackedAlloc.Analyzers.Flow
     {
         private AbstractValue? _implicitReceiver;
 
+        // The value a pattern is matched against, while its property subpatterns' members are read.
+        private AbstractValue? _patternInput;
+
         /// <summary>Flow captures of a storage location (an element, field, property, local): assigning the capture assigns it.</summary>
         private readonly System.Collections.Generic.Dictionary<CaptureId, IOperation> _captureTargets =
             new System.Collections.Generic.Dictionary<CaptureId, IOperation>();
@@ -83,6 +86,8 @@ namespace PackedAlloc.Analyzers.Flow
                 case IInstanceReferenceOperation instance:
                     return instance.ReferenceKind == InstanceReferenceKind.ImplicitReceiver && _implicitReceiver != null
                         ? _implicitReceiver
+                        : instance.ReferenceKind == InstanceReferenceKind.PatternInput && _patternInput != null
+                        ? _patternInput
                         : _this ?? AbstractValue.Bottom;
                 case IFieldReferenceOperation field:
                     return ReadField(field);
@@ -131,7 +136,7 @@ namespace PackedAlloc.Analyzers.Flow
                 case IDeconstructionAssignmentOperation deconstruction:
                     {
                         var value = Eval(deconstruction.Value);
-                        AssignDeconstruction(deconstruction.Target, value, deconstruction.Syntax);
+                        AssignDeconstruction(deconstruction.Target, value, deconstruction.Value.Type, deconstruction.Syntax);
                         return value;
                     }
 
@@ -695,7 +700,7 @@ namespace PackedAlloc.Analyzers.Flow
                     Assign(declaration.Expression, value, step);
                     break;
                 case ITupleOperation tuple:
-                    AssignDeconstruction(tuple, value, step);
+                    AssignDeconstruction(tuple, value, null, step);
                     break;
                 case IConversionOperation conversion:
                     Assign(conversion.Operand, value, step);
@@ -747,7 +752,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         [MethodImpl(HotPath.Optimized)]
-        private void AssignDeconstruction(IOperation target, AbstractValue value, SyntaxNode step)
+        private void AssignDeconstruction(IOperation target, AbstractValue value, ITypeSymbol? sourceType, SyntaxNode step)
         {
             if (target is IDeclarationExpressionOperation declaration)
             {
@@ -760,11 +765,58 @@ namespace PackedAlloc.Analyzers.Flow
                 return;
             }
 
+            var deconstruct = sourceType is INamedTypeSymbol { IsTupleType: true } ? null : DeconstructMethod(sourceType, tuple.Elements.Length);
             for (int i = 0; i < tuple.Elements.Length; i++)
             {
-                var element = ReadMember(value, "Item" + (i + 1), fieldSummary: false);
-                AssignDeconstruction(tuple.Elements[i], element, step);
+                var (element, elementType) = Deconstructed(value, sourceType, deconstruct, i);
+                AssignDeconstruction(tuple.Elements[i], element, elementType, step);
             }
+        }
+
+        private static IMethodSymbol? DeconstructMethod(ITypeSymbol? type, int arity)
+        {
+            foreach (var member in type?.GetMembers("Deconstruct") ?? ImmutableArray<ISymbol>.Empty)
+            {
+                if (member is IMethodSymbol method && method.Parameters.Length == arity)
+                {
+                    return method;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>
+        /// What deconstructing a value gives at a position, in an assignment (<c>var (buf, len) = transfer;</c>) or a
+        /// positional pattern: a tuple's element; a positional record's property (its generated Deconstruct hands
+        /// them out in order, under their own names); for any other Deconstruct, whatever the value holds.
+        /// </summary>
+        [MethodImpl(HotPath.Optimized)]
+        private (AbstractValue Value, ITypeSymbol? Type) Deconstructed(AbstractValue value, ITypeSymbol? type, IMethodSymbol? deconstruct, int index)
+        {
+            if (deconstruct == null && type is INamedTypeSymbol { IsTupleType: true } tuple && index < tuple.TupleElements.Length)
+            {
+                return (ReadMember(value, MemberKey(tuple.TupleElements[index]), fieldSummary: false), tuple.TupleElements[index].Type);
+            }
+
+            if (deconstruct is { ContainingType.IsRecord: true } && index < deconstruct.Parameters.Length)
+            {
+                foreach (var member in deconstruct.ContainingType.GetMembers(deconstruct.Parameters[index].Name))
+                {
+                    if (member is IPropertySymbol property)
+                    {
+                        return (WithSymbolicObject(ReadMember(value, MemberKey(property), fieldSummary: true), property), property.Type);
+                    }
+                }
+            }
+
+            // No Deconstruct found (the type is not known here, or it is an extension): by element, as for a tuple.
+            if (deconstruct == null)
+            {
+                return (ReadMember(value, "Item" + (index + 1), fieldSummary: false), null);
+            }
+
+            return (Reachable(value, ImmutableArray<AbstractValue>.Empty), null);
         }
 
         [MethodImpl(HotPath.Optimized)]
@@ -930,6 +982,12 @@ namespace PackedAlloc.Analyzers.Flow
             return copy;
         }
 
+        /// <summary>
+        /// Gives every variable a pattern declares the value it matches: the whole value for a top-level designation,
+        /// a member's value for a property subpattern (<c>{ Buf: var buf }</c>, also <c>{ Req.Buf: var buf }</c>),
+        /// a tuple element or a positional record's property for a positional subpattern, an element for a list
+        /// pattern, at any depth and on both sides of <c>and</c>/<c>or</c>.
+        /// </summary>
         [MethodImpl(HotPath.Optimized)]
         private void BindPattern(IPatternOperation pattern, AbstractValue value)
         {
@@ -938,11 +996,61 @@ namespace PackedAlloc.Analyzers.Flow
                 case IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol local }:
                     _state = _state.WithVariable(local, value);
                     break;
-                case IRecursivePatternOperation { DeclaredSymbol: ILocalSymbol recursiveLocal }:
-                    _state = _state.WithVariable(recursiveLocal, value);
+                case IRecursivePatternOperation recursive:
+                    if (recursive.DeclaredSymbol is ILocalSymbol recursiveLocal)
+                    {
+                        _state = _state.WithVariable(recursiveLocal, value);
+                    }
+
+                    for (int i = 0; i < recursive.DeconstructionSubpatterns.Length; i++)
+                    {
+                        BindPattern(recursive.DeconstructionSubpatterns[i], PositionalElement(recursive, value, i));
+                    }
+
+                    foreach (var subpattern in recursive.PropertySubpatterns)
+                    {
+                        BindPattern(subpattern.Pattern, PatternMember(subpattern.Member, value));
+                    }
+
+                    break;
+                case IBinaryPatternOperation binary:
+                    BindPattern(binary.LeftPattern, value);
+                    BindPattern(binary.RightPattern, value);
+                    break;
+                case IListPatternOperation list:
+                    var elements = ReadElements(value);
+                    foreach (var element in list.Patterns)
+                    {
+                        BindPattern(element, element is ISlicePatternOperation ? value : elements);
+                    }
+
+                    break;
+                case ISlicePatternOperation { Pattern: { } slice }:
+                    BindPattern(slice, value);
                     break;
             }
         }
+
+        /// <summary>The member a property subpattern names, read from the matched value (the pattern's input).</summary>
+        [MethodImpl(HotPath.Optimized)]
+        private AbstractValue PatternMember(IOperation member, AbstractValue input)
+        {
+            var saved = _patternInput;
+            _patternInput = input;
+            try
+            {
+                return Eval(member);
+            }
+            finally
+            {
+                _patternInput = saved;
+            }
+        }
+
+        /// <summary>What a positional subpattern matches: a tuple's element, a positional record's property, or, for any other Deconstruct, whatever the value holds.</summary>
+        [MethodImpl(HotPath.Optimized)]
+        private AbstractValue PositionalElement(IRecursivePatternOperation recursive, AbstractValue value, int index) =>
+            Deconstructed(value, recursive.MatchedType, recursive.DeconstructSymbol as IMethodSymbol, index).Value;
 
         [MethodImpl(HotPath.Optimized)]
         private ImmutableArray<AbstractValue> EvalArguments(ImmutableArray<IArgumentOperation> arguments)

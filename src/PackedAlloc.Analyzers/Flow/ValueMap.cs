@@ -63,7 +63,7 @@ namespace PackedAlloc.Analyzers.Flow
                     return this;
                 }
 
-                var values = (AbstractValue[])_values.Clone();
+                var values = ArrayCopy.Of(_values);
                 values[index] = value;
                 return new ValueMap<TKey>(_comparer, _hashes, _keys, values);
             }

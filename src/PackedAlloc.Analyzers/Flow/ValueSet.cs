@@ -128,7 +128,7 @@ namespace PackedAlloc.Analyzers.Flow
                 var mapped = map(_items[i], argument);
                 if (!ReferenceEquals(mapped, _items[i]))
                 {
-                    items ??= (T[])_items.Clone();
+                    items ??= ArrayCopy.Of(_items);
                     items[i] = mapped;
                 }
             }
