@@ -328,6 +328,17 @@ namespace PackedAlloc.Analyzers.Flow
             return obj;
         }
 
+        /// <summary>The device created coherent at a place in the code, made once per place.</summary>
+        public ObjectId CoherentDevice(SyntaxNode site)
+        {
+            if (!_siteObjects.TryGetValue((site, -1), out var obj))
+            {
+                _siteObjects[(site, -1)] = obj = ObjectId.ForCoherentDevice(site.GetLocation());
+            }
+
+            return obj;
+        }
+
         /// <summary>The object a local of a struct type stands for, named by its declaration; made once per local (it is asked at every read).</summary>
         public ObjectId? LocalObject(ILocalSymbol local)
         {

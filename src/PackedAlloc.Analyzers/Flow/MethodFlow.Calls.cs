@@ -29,6 +29,15 @@ namespace PackedAlloc.Analyzers.Flow
                 return Shape(AbstractValue.Bottom, method.ReturnType, unknownIfNumeric: true);
             }
 
+            if (_flow.Kernel.IsCreateDevice(method))
+            {
+                // A device created coherent needs no bounce, as dma_kmalloc_needs_bounce would answer; any other is a
+                // device of its own, so that a value that may be either is not taken for coherent.
+                return AbstractValue.ForObject(CreatedCoherent(invocation, arguments)
+                    ? _run.CoherentDevice(invocation.Syntax)
+                    : _run.SiteObject(invocation.Syntax, _heapContext));
+            }
+
             if (_flow.Options.BounceMethods.Matches(method))
             {
                 // A user's bounce helper: what it maps is bounced, what it returns is a clean copy.
@@ -109,6 +118,22 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             return result.MoveToImmutable();
+        }
+
+        /// <summary>Whether a <c>CreateDevice</c> call's <c>coherent</c> argument is true on every path (a constant the analysis pins down).</summary>
+        [MethodImpl(HotPath.Optimized)]
+        private static bool CreatedCoherent(IInvocationOperation invocation, ImmutableArray<AbstractValue> arguments)
+        {
+            for (int i = 0; i < invocation.Arguments.Length && i < arguments.Length; i++)
+            {
+                if (invocation.Arguments[i].Parameter?.Name == "coherent")
+                {
+                    var consts = arguments[i].Consts;
+                    return !consts.HasUnknown && !consts.HasParameter && consts.Values.Count > 0 && consts.Values.All(v => v != 0);
+                }
+            }
+
+            return false;
         }
 
         /// <summary>
@@ -309,6 +334,13 @@ namespace PackedAlloc.Analyzers.Flow
             if (TypeFacts.IsIntegralLike(returnType))
             {
                 return AbstractValue.UnknownConstant;
+            }
+
+            if (IsDevice(returnType))
+            {
+                // A device from code the analysis does not see is a device of unknown coherence: it carries an object
+                // that says so, so that joined with a device created coherent it does not pass for coherent.
+                return reachable.WithObjects(reachable.Objects.Add(ObjectId.UnknownDevice));
             }
 
             return TypeFacts.CannotCarryBuffer(returnType) ? AbstractValue.Bottom : Shape(reachable, returnType, unknownIfNumeric: false);

@@ -194,6 +194,15 @@ namespace PackedAlloc.Analyzers.Flow
                 return;
             }
 
+            // A device known to be coherent (created so, on every path that reaches here) needs no bounce.
+            for (int i = 0; i < arguments.Length && i < values.Length; i++)
+            {
+                if (IsDevice(arguments[i].Parameter?.Type) && !values[i].Objects.IsEmpty && values[i].Objects.All(o => o.IsCoherentDevice))
+                {
+                    return;
+                }
+            }
+
             for (int i = 0; i < arguments.Length && i < values.Length; i++)
             {
                 var parameterType = arguments[i].Parameter?.Type;
@@ -216,6 +225,11 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         private bool DoesNotCompile(IOperation operation) =>
             operation.DescendantsAndSelf().Any(o => o is IInvalidOperation) || _flow.StatementHasErrors(operation);
+
+        /// <summary>The runtime's Device type.</summary>
+        [MethodImpl(HotPath.Optimized)]
+        internal static bool IsDevice(ITypeSymbol? type) =>
+            type != null && type.Name == "Device" && type.ContainingNamespace?.ToDisplayString() == "PackedAlloc.Runtime";
 
         [MethodImpl(HotPath.Optimized)]
         private static bool IsDirection(ITypeSymbol? type) =>

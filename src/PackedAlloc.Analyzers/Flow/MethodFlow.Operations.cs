@@ -441,7 +441,10 @@ namespace PackedAlloc.Analyzers.Flow
 
             if (property.IsIndexer || !reference.Arguments.IsEmpty)
             {
-                return Shape(ReadElements(receiver ?? AbstractValue.Bottom), property.Type, unknownIfNumeric: true);
+                var element = Shape(ReadElements(receiver ?? AbstractValue.Bottom), property.Type, unknownIfNumeric: true);
+
+                // A library collection's device (Machine.Current.Devices[0]) was created where the analysis cannot see.
+                return IsDevice(property.Type) && !IsAutoProperty(property) ? element.WithObjects(element.Objects.Add(ObjectId.UnknownDevice)) : element;
             }
 
             if (IsAutoProperty(property))

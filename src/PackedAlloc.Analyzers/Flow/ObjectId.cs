@@ -22,8 +22,20 @@ namespace PackedAlloc.Analyzers.Flow
 
         public string Key { get; }
 
+        private const string CoherentDevicePrefix = "new:coherent-device:";
+
         /// <summary>An object created at a known place in the code, rather than a symbolic stand-in.</summary>
         public bool IsAllocationSite => Key.StartsWith(SitePrefix, StringComparison.Ordinal);
+
+        /// <summary>A device created coherent (<c>CreateDevice(name, coherent: true)</c>): no mapping for it needs a bounce.</summary>
+        public bool IsCoherentDevice => Key.StartsWith(CoherentDevicePrefix, StringComparison.Ordinal);
+
+        /// <summary>A device whose creation the analysis does not see (a library call returned it).</summary>
+        public static ObjectId UnknownDevice { get; } = ForSymbol("device", "unknown");
+
+        /// <summary>The device created coherent at <paramref name="location"/> (an allocation site of its own kind).</summary>
+        public static ObjectId ForCoherentDevice(Microsoft.CodeAnalysis.Location location) =>
+            new ObjectId(CoherentDevicePrefix + location.SourceTree?.FilePath + ":" + location.SourceSpan.Start + ":" + location.SourceSpan.Length);
 
         /// <summary>The object created at <paramref name="location"/>; in a callee's analysis, one per calling context (0: none).</summary>
         [MethodImpl(HotPath.Optimized)]

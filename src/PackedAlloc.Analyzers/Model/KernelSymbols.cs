@@ -113,8 +113,19 @@ namespace PackedAlloc.Analyzers.Model
                 kernel,
                 runtime.GetTypeByMetadataName("PackedAlloc.Runtime.ScatterList"),
                 runtime.GetTypeByMetadataName("PackedAlloc.Runtime.KernelPtr"),
-                packed);
+                packed)
+            {
+                Machine = runtime.GetTypeByMetadataName("PackedAlloc.Runtime.Machine"),
+            };
         }
+
+        /// <summary>The emulated machine, whose <c>CreateDevice(name, coherent)</c> plugs in a device.</summary>
+        public INamedTypeSymbol? Machine { get; private set; }
+
+        /// <summary>Whether a call creates a device (<c>Machine.CreateDevice</c>): its <c>coherent</c> argument says whether a mapping for it needs a bounce.</summary>
+        [MethodImpl(HotPath.Optimized)]
+        public bool IsCreateDevice(IMethodSymbol method) =>
+            method.Name == "CreateDevice" && Machine != null && SymbolEqualityComparer.Default.Equals(method.ContainingType, Machine);
 
         /// <summary>
         /// The assembly that defines the runtime: the compilation's own when it does, else the referenced one named
