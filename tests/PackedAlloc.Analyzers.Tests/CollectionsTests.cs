@@ -6,10 +6,10 @@ namespace PackedAlloc.Analyzers.Tests
     /// <summary>Collection APIs the rule page names: each one carries a packed buffer (warning) and a safe one (silent).</summary>
     public class CollectionsTests
     {
-        private static Task Check(string body, bool packed)
+        private static Task Check(string body, bool packed, string usings = "")
         {
             var alloc = packed ? "kmalloc(24, GFP_KERNEL | __GFP_PACKED)" : "kmalloc(24, GFP_KERNEL)";
-            var source = @"
+            var source = usings + @"
 class Driver
 {
     void Receive(Device dev)
@@ -88,5 +88,23 @@ class Driver
         dma_map_single(dev, safe[0], 24, DMA_FROM_DEVICE);
     }
 }");
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task LinqSelect_ResultHoldsWhatTheSelectorReturns(bool packed) => Check(@"
+        var packedOnes = new List<KernelPtr> { kmalloc(24, GFP_KERNEL | __GFP_PACKED) };
+        // kmemdup copies: the packed sources do not flow on, only what the selector returns.
+        var copies = packedOnes.Select(p => kmemdup(p, 24, " + (packed ? "GFP_KERNEL | __GFP_PACKED" : "GFP_KERNEL") + @")).ToList();
+        foreach (var buf in copies)
+            dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE);", packed, "using System.Linq;\n");
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public Task LinqPassThrough_WhereOrderByToArrayFirst(bool packed) => Check(@"
+        var bufs = new List<KernelPtr> { ALLOC };
+        var first = bufs.Where(b => b.Address != 0).OrderBy(b => b.Address).ToArray().First();
+        dma_map_single(dev, {|#0:first|}, 24, DMA_FROM_DEVICE);", packed, "using System.Linq;\n");
     }
 }

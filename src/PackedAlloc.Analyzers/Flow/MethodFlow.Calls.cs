@@ -288,6 +288,11 @@ namespace PackedAlloc.Analyzers.Flow
                 }
             }
 
+            if (IsLinqProjection(method) && arguments.Length == 2 && !arguments[1].Callables.IsEmpty)
+            {
+                return Projection(method, arguments[0], arguments[1], call);
+            }
+
             var reachable = Reachable(receiver, arguments);
             var result = Conservative(method.ReturnType, reachable);
             var lambdaArguments = reachable.WithConsts(ConstSet.Unknown);
@@ -322,6 +327,43 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             return result;
+        }
+
+        /// <summary>LINQ's Select and SelectMany (on enumerables and queryables), with a selector the analysis can run.</summary>
+        private static bool IsLinqProjection(IMethodSymbol method) =>
+            (method.Name == "Select" || method.Name == "SelectMany")
+            && method.ContainingType is { Name: "Enumerable" or "Queryable" } type
+            && type.ContainingNamespace?.ToDisplayString() == "System.Linq";
+
+        /// <summary>
+        /// <c>source.Select(selector)</c>: a new sequence whose elements are what the selector returns for the
+        /// source's elements (for SelectMany, the elements of what it returns); the source's own elements do not
+        /// flow on, so <c>packed.Select(p => kmemdup(p, n, GFP_KERNEL))</c> holds only the copies. Other LINQ
+        /// operators (Where, OrderBy, ToList, First …) pass the elements through, as any unseen call does.
+        /// </summary>
+        [MethodImpl(HotPath.Optimized)]
+        private AbstractValue Projection(IMethodSymbol method, AbstractValue source, AbstractValue selector, IOperation call)
+        {
+            var element = ReadElements(source).WithConsts(ConstSet.Unknown);
+            int parameterCount = 0;
+            foreach (var callable in selector.Callables)
+            {
+                parameterCount = System.Math.Max(parameterCount, ParametersOf(callable).Length);
+            }
+
+            // The selector's second parameter, where it has one, is the element's index.
+            var selectorArguments = parameterCount >= 2
+                ? ImmutableArray.Create(element, AbstractValue.UnknownConstant)
+                : ImmutableArray.Create(element);
+            var selected = InvokeCallables(selector, selectorArguments, null, call);
+            if (method.Name == "SelectMany")
+            {
+                selected = ReadElements(selected);
+            }
+
+            var sequence = AbstractValue.ForObject(_run.SiteObject(call.Syntax, _heapContext));
+            WriteElements(sequence, selected.WithStep(call.Syntax));
+            return sequence;
         }
 
         [MethodImpl(HotPath.Optimized)]
