@@ -5,7 +5,8 @@ namespace PackedAlloc.Analyzers.Tests
 {
     /// <summary>
     /// A device created coherent (<c>CreateDevice(name, coherent: true)</c>) needs no bounce: mapping a packed buffer
-    /// for it is safe, as <c>dma_kmalloc_needs_bounce</c> would answer (issue 10 family 6).
+    /// for it is safe, as <c>dma_kmalloc_needs_bounce</c> would answer (issue 10 family 6). A check on a device
+    /// guards the mappings for that device only (family 11).
     /// </summary>
     public class KnownDevicesTests
     {
@@ -88,6 +89,79 @@ class Driver
         var dev = fresh ? Machine.Current.CreateDevice(""eth0"", coherent: true) : Machine.Current.Devices[0];
         var p = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
         dma_map_single(dev, {|#0:p|}, 24, DMA_FROM_DEVICE);
+    }
+}", Verify.Diagnostic());
+
+        [Theory]
+        [InlineData("dev", false)]
+        [InlineData("other", true)]
+        public Task CoherenceCheck_GuardsOnlyMappingsForItsDevice(string checkedDevice, bool warns) => Verify.Analyzer($@"
+class Driver
+{{
+    void Run(Device dev, Device other)
+    {{
+        var p = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        if (dev_is_dma_coherent({checkedDevice}))
+        {{
+            dma_map_single(dev, {(warns ? "{|#0:p|}" : "p")}, 24, DMA_FROM_DEVICE);
+        }}
+    }}
+}}", warns ? new[] { Verify.Diagnostic() } : System.Array.Empty<Microsoft.CodeAnalysis.Testing.DiagnosticResult>());
+
+        [Theory]
+        [InlineData("dev", false)]
+        [InlineData("other", true)]
+        public Task NeedsBounceCheck_GuardsOnlyMappingsForItsDevice(string checkedDevice, bool warns) => Verify.Analyzer($@"
+class Driver
+{{
+    void Run(Device dev, Device other)
+    {{
+        var p = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        if (dma_kmalloc_needs_bounce({checkedDevice}, 24, DMA_FROM_DEVICE))
+        {{
+            return;
+        }}
+
+        dma_map_single(dev, {(warns ? "{|#0:p|}" : "p")}, 24, DMA_FROM_DEVICE);
+    }}
+}}", warns ? new[] { Verify.Diagnostic() } : System.Array.Empty<Microsoft.CodeAnalysis.Testing.DiagnosticResult>());
+
+        [Fact]
+        public Task BothDevicesChecked_GuardsBoth_AndTheCheckReachesAHelper() => Verify.Analyzer(@"
+static class Io
+{
+    public static void Receive(Device dev, KernelPtr p) => dma_map_single(dev, p, 24, DMA_FROM_DEVICE);
+}
+
+class Driver
+{
+    void Run(Device dev, Device other)
+    {
+        var p = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        if (dev_is_dma_coherent(dev) && dev_is_dma_coherent(other))
+        {
+            Io.Receive(dev, p);
+            Io.Receive(other, p);
+        }
+    }
+}");
+
+        [Fact]
+        public Task CheckOnOneDevice_HelperMappingForAnother_Warns() => Verify.Analyzer(@"
+static class Io
+{
+    public static void Receive(Device dev, KernelPtr p) => dma_map_single(dev, {|#0:p|}, 24, DMA_FROM_DEVICE);
+}
+
+class Driver
+{
+    void Run(Device dev, Device other)
+    {
+        var p = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        if (dev_is_dma_coherent(other))
+        {
+            Io.Receive(dev, p);
+        }
     }
 }", Verify.Diagnostic());
     }

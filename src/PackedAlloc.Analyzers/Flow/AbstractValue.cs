@@ -22,7 +22,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         private AbstractValue(
             ValueSet<Origin> origins, ConstSet consts, ValueSet<ObjectId> objects,
-            ValueSet<Callable> callables, ValueSet<Location> flagSites, GuardPolarity guard)
+            ValueSet<Callable> callables, ValueSet<Location> flagSites, GuardPolarity guard, ValueSet<ObjectId>? guardSubject = null)
         {
             Origins = origins;
             Consts = consts;
@@ -30,6 +30,7 @@ namespace PackedAlloc.Analyzers.Flow
             Callables = callables;
             FlagSites = flagSites;
             Guard = guard;
+            GuardSubject = guard == GuardPolarity.None ? ValueSet<ObjectId>.Empty : guardSubject ?? ValueSet<ObjectId>.Empty;
         }
 
         public ValueSet<Origin> Origins { get; }
@@ -38,6 +39,9 @@ namespace PackedAlloc.Analyzers.Flow
         public ValueSet<Callable> Callables { get; }
         public ValueSet<Location> FlagSites { get; }
         public GuardPolarity Guard { get; }
+
+        /// <summary>The device the check that made <see cref="Guard"/> asked about (its objects); empty: any device.</summary>
+        public ValueSet<ObjectId> GuardSubject { get; }
 
         public bool IsBottom => ReferenceEquals(this, Bottom)
             || (Origins.IsEmpty && Objects.IsEmpty && Callables.IsEmpty && FlagSites.IsEmpty && Guard == GuardPolarity.None && Consts.IsBottom);
@@ -69,19 +73,22 @@ namespace PackedAlloc.Analyzers.Flow
         // Each returns this instance when nothing changes: they run at nearly every operation visit.
         [MethodImpl(HotPath.Optimized)]
         public AbstractValue WithOrigins(ValueSet<Origin> origins) =>
-            ReferenceEquals(origins, Origins) ? this : new AbstractValue(origins, Consts, Objects, Callables, FlagSites, Guard);
+            ReferenceEquals(origins, Origins) ? this : new AbstractValue(origins, Consts, Objects, Callables, FlagSites, Guard, GuardSubject);
         [MethodImpl(HotPath.Optimized)]
         public AbstractValue WithConsts(ConstSet consts) =>
-            consts.Equals(Consts) ? this : new AbstractValue(Origins, consts, Objects, Callables, FlagSites, Guard);
+            consts.Equals(Consts) ? this : new AbstractValue(Origins, consts, Objects, Callables, FlagSites, Guard, GuardSubject);
         [MethodImpl(HotPath.Optimized)]
         public AbstractValue WithObjects(ValueSet<ObjectId> objects) =>
-            ReferenceEquals(objects, Objects) ? this : new AbstractValue(Origins, Consts, objects, Callables, FlagSites, Guard);
+            ReferenceEquals(objects, Objects) ? this : new AbstractValue(Origins, Consts, objects, Callables, FlagSites, Guard, GuardSubject);
         [MethodImpl(HotPath.Optimized)]
         public AbstractValue WithFlagSites(ValueSet<Location> sites) =>
-            ReferenceEquals(sites, FlagSites) ? this : new AbstractValue(Origins, Consts, Objects, Callables, sites, Guard);
+            ReferenceEquals(sites, FlagSites) ? this : new AbstractValue(Origins, Consts, Objects, Callables, sites, Guard, GuardSubject);
         [MethodImpl(HotPath.Optimized)]
         public AbstractValue WithGuard(GuardPolarity guard) =>
-            guard == Guard ? this : new AbstractValue(Origins, Consts, Objects, Callables, FlagSites, guard);
+            guard == Guard ? this : new AbstractValue(Origins, Consts, Objects, Callables, FlagSites, guard, GuardSubject);
+        [MethodImpl(HotPath.Optimized)]
+        public AbstractValue WithGuard(GuardPolarity guard, ValueSet<ObjectId> subject) =>
+            guard == Guard && subject.SetEquals(GuardSubject) ? this : new AbstractValue(Origins, Consts, Objects, Callables, FlagSites, guard, subject);
 
         /// <summary>As <see cref="WithStep(Location)"/>, making the location only when there is a route to extend.</summary>
         public AbstractValue WithStep(SyntaxNode step) => Origins.IsEmpty ? this : WithStep(step.GetLocation());
@@ -106,7 +113,8 @@ namespace PackedAlloc.Analyzers.Flow
         public bool Covers(AbstractValue other)
         {
             if (ReferenceEquals(this, other) || other.IsBottom) return true;
-            return JoinGuards(Guard, other.Guard) == Guard
+            var (guard, subject) = JoinGuards(Guard, GuardSubject, other.Guard, other.GuardSubject);
+            return guard == Guard && ReferenceEquals(subject, GuardSubject)
                 && Consts.Covers(other.Consts)
                 && Origins.IsSupersetOf(other.Origins)
                 && Objects.IsSupersetOf(other.Objects)
@@ -125,17 +133,40 @@ namespace PackedAlloc.Analyzers.Flow
             var objects = Objects.Union(other.Objects);
             var callables = Callables.Union(other.Callables);
             var flagSites = FlagSites.Union(other.FlagSites);
-            var guard = JoinGuards(Guard, other.Guard);
+            var (guard, subject) = JoinGuards(Guard, GuardSubject, other.Guard, other.GuardSubject);
 
             // Nothing new: keep this instance, so that states whose join changed nothing are recognised by reference
             // and nothing is allocated (the worklist's common case once a loop has stabilised).
             if (ReferenceEquals(origins, Origins) && ReferenceEquals(objects, Objects) && ReferenceEquals(callables, Callables)
-                && ReferenceEquals(flagSites, FlagSites) && guard == Guard && consts.Equals(Consts))
+                && ReferenceEquals(flagSites, FlagSites) && guard == Guard && ReferenceEquals(subject, GuardSubject) && consts.Equals(Consts))
             {
                 return this;
             }
 
-            return new AbstractValue(origins, consts, objects, callables, flagSites, guard);
+            return new AbstractValue(origins, consts, objects, callables, flagSites, guard, subject);
+        }
+
+        /// <summary>
+        /// The join of two guards with the devices their checks asked about: safe only for the devices both say
+        /// (a check on any device says it for every one); about no common device, no guard. This side's subject
+        /// instance is returned whenever it is the answer, so that joins that change nothing are seen by reference.
+        /// </summary>
+        [MethodImpl(HotPath.Optimized)]
+        private static (GuardPolarity Guard, ValueSet<ObjectId> Subject) JoinGuards(
+            GuardPolarity left, ValueSet<ObjectId> leftSubject, GuardPolarity right, ValueSet<ObjectId> rightSubject)
+        {
+            var guard = JoinGuards(left, right);
+            if (guard == GuardPolarity.None) return (GuardPolarity.None, ValueSet<ObjectId>.Empty);
+            if (right == GuardPolarity.None) return (guard, leftSubject);
+            if (rightSubject.IsEmpty || leftSubject.SetEquals(rightSubject)) return (guard, leftSubject);
+            if (leftSubject.IsEmpty) return (guard, rightSubject);
+            var common = ValueSet<ObjectId>.Empty;
+            foreach (var device in leftSubject)
+            {
+                if (rightSubject.Contains(device)) common = common.Add(device);
+            }
+
+            return common.IsEmpty ? (GuardPolarity.None, ValueSet<ObjectId>.Empty) : (guard, common);
         }
 
         /// <summary>
@@ -164,6 +195,7 @@ namespace PackedAlloc.Analyzers.Flow
             if (ReferenceEquals(this, other)) return true;
             return other != null
                 && Guard == other.Guard
+                && GuardSubject.SetEquals(other.GuardSubject)
                 && Consts.Equals(other.Consts)
                 && Origins.SetEquals(other.Origins)
                 && Objects.SetEquals(other.Objects)

@@ -649,12 +649,12 @@ namespace PackedAlloc.Analyzers.Flow
     /// <summary>The context a body is analysed in; equal contexts share one analysis.</summary>
     internal sealed class CallKey : System.IEquatable<CallKey>
     {
-        public CallKey(BodyInfo body, AbstractValue? thisValue, ImmutableArray<AbstractValue> arguments, bool guarded, int depthLeft, bool rootHasCallers)
+        public CallKey(BodyInfo body, AbstractValue? thisValue, ImmutableArray<AbstractValue> arguments, GuardScope? guard, int depthLeft, bool rootHasCallers)
         {
             Body = body;
             This = thisValue;
             Arguments = arguments;
-            Guarded = guarded;
+            Guard = guard;
             DepthLeft = depthLeft;
             RootHasCallers = rootHasCallers;
         }
@@ -662,14 +662,15 @@ namespace PackedAlloc.Analyzers.Flow
         public BodyInfo Body { get; }
         public AbstractValue? This { get; }
         public ImmutableArray<AbstractValue> Arguments { get; }
-        public bool Guarded { get; }
+        /// <summary>The devices the caller checked on every path to the call (null: none).</summary>
+        public GuardScope? Guard { get; }
         public int DepthLeft { get; }
         public bool RootHasCallers { get; }
 
         [MethodImpl(HotPath.Optimized)]
         public bool Equals(CallKey? other)
         {
-            if (other == null || other.Body != Body || other.Guarded != Guarded || other.DepthLeft != DepthLeft
+            if (other == null || other.Body != Body || !GuardScope.Same(other.Guard, Guard) || other.DepthLeft != DepthLeft
                 || other.RootHasCallers != RootHasCallers || !Equals(This, other.This) || Arguments.Length != other.Arguments.Length)
             {
                 return false;
@@ -688,7 +689,7 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         public override int GetHashCode()
         {
-            int hash = Body.Order * 31 + DepthLeft * 7 + (Guarded ? 1 : 0) + (RootHasCallers ? 2 : 0);
+            int hash = Body.Order * 31 + DepthLeft * 7 + (Guard?.GetHashCode() ?? 0) + (RootHasCallers ? 2 : 0);
             hash = hash * 31 + (This?.GetHashCode() ?? 0);
             foreach (var argument in Arguments) hash = hash * 31 + argument.GetHashCode();
             return hash;

@@ -176,7 +176,7 @@ namespace PackedAlloc.Analyzers.Flow
             AbstractValue? thisValue = root.Owner.IsStatic || root.Owner.ContainingType == null
                 ? null
                 : AbstractValue.ForObject(ObjectId.ForThis(root.Owner.ContainingType));
-            var key = new CallKey(root, thisValue, args.MoveToImmutable(), guarded: false, Flow.Options.MaxCallDepth, root.HasCallers);
+            var key = new CallKey(root, thisValue, args.MoveToImmutable(), guard: null, Flow.Options.MaxCallDepth, root.HasCallers);
             var result = AnalyzeCall(key);
             if (result != null)
             {
@@ -195,7 +195,10 @@ namespace PackedAlloc.Analyzers.Flow
         private static AbstractValue UnknownParameterValue(IParameterSymbol parameter)
         {
             var value = AbstractValue.Bottom.WithConsts(ConstSet.Parameter);
-            return TypeFacts.IsReferenceLike(parameter.Type)
+
+            // A device parameter is named too (though a device carries no buffer), so that a check on one device is
+            // told apart from a mapping for another.
+            return TypeFacts.IsReferenceLike(parameter.Type) || MethodFlow.IsDevice(parameter.Type)
                 ? value.WithObjects(ObjectId.ForParameter(parameter).Value.Objects)
                 : value;
         }
@@ -249,7 +252,7 @@ namespace PackedAlloc.Analyzers.Flow
             _reads.Push(reads);
             try
             {
-                result = flow.RunBody(key.Arguments, key.Guarded);
+                result = flow.RunBody(key.Arguments, key.Guard);
             }
             catch (BudgetExceededException exceeded)
             {

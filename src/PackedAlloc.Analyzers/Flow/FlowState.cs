@@ -8,8 +8,8 @@ namespace PackedAlloc.Analyzers.Flow
     /// <summary>
     /// The analysis state at one program point: values of locals, parameters, flow captures and static fields
     /// (<see cref="Variables"/>), the fields and elements of abstract objects as this method last wrote them
-    /// (<see cref="Heap"/>; reads it has not written fall back to the compilation-wide summaries), and whether every
-    /// path to this point went through a check that no bounce is needed (<see cref="Guarded"/>).
+    /// (<see cref="Heap"/>; reads it has not written fall back to the compilation-wide summaries), and for which
+    /// devices every path to this point went through a check that no bounce is needed (<see cref="Guard"/>).
     /// </summary>
     internal sealed class FlowState
     {
@@ -21,30 +21,34 @@ namespace PackedAlloc.Analyzers.Flow
         public static readonly FlowState Empty = new FlowState(
             ValueMap<object>.Empty(KeyComparer),
             ValueMap<HeapKey>.Empty(EqualityComparer<HeapKey>.Default),
-            guarded: false);
+            guard: null);
 
-        public FlowState(ValueMap<object> variables, ValueMap<HeapKey> heap, bool guarded)
+        public FlowState(ValueMap<object> variables, ValueMap<HeapKey> heap, GuardScope? guard)
         {
             Variables = variables;
             Heap = heap;
-            Guarded = guarded;
+            Guard = guard;
         }
 
         /// <summary>Keys: <see cref="ISymbol"/> (locals, parameters, static fields) or <see cref="CaptureId"/>.</summary>
         public ValueMap<object> Variables { get; }
         public ValueMap<HeapKey> Heap { get; }
-        public bool Guarded { get; }
+
+        /// <summary>The devices checked on every path here; null where a path made no check.</summary>
+        public GuardScope? Guard { get; }
+
+        public bool Guarded => Guard != null;
 
         [MethodImpl(HotPath.Optimized)]
         public FlowState WithVariable(object key, AbstractValue value) =>
-            Variables.TryGetValue(key, out var existing) && ReferenceEquals(existing, value) ? this : new FlowState(Variables.SetItem(key, value), Heap, Guarded);
-        public FlowState WithHeap(ValueMap<HeapKey> heap) => ReferenceEquals(heap, Heap) ? this : new FlowState(Variables, heap, Guarded);
-        public FlowState WithGuarded(bool guarded) => guarded == Guarded ? this : new FlowState(Variables, Heap, guarded);
+            Variables.TryGetValue(key, out var existing) && ReferenceEquals(existing, value) ? this : new FlowState(Variables.SetItem(key, value), Heap, Guard);
+        public FlowState WithHeap(ValueMap<HeapKey> heap) => ReferenceEquals(heap, Heap) ? this : new FlowState(Variables, heap, Guard);
+        public FlowState WithGuard(GuardScope? guard) => GuardScope.Same(guard, Guard) ? this : new FlowState(Variables, Heap, guard);
 
         public AbstractValue? TryGetVariable(object key) => Variables.TryGetValue(key, out var value) ? value : null;
 
         /// <summary>
-        /// Least upper bound; "guarded" holds only where it held on every incoming path. A local missing on one side
+        /// Least upper bound; a device is guarded only where it was on every incoming path. A local missing on one side
         /// was not assigned there (nothing). A static field or heap member missing on one side was not written there
         /// by this method, so it holds whatever the compilation-wide summary says: that is the top for it, and the
         /// join drops the entry, so a read after <c>if (c) _rx = safe;</c> still sees what other methods stored.
@@ -54,10 +58,10 @@ namespace PackedAlloc.Analyzers.Flow
         {
             var variables = Variables.Join(other.Variables, SharedStorage);
             var heap = Heap.Join(other.Heap, AlwaysShared);
-            bool guarded = Guarded && other.Guarded;
-            return ReferenceEquals(variables, Variables) && ReferenceEquals(heap, Heap) && guarded == Guarded
+            var guard = GuardScope.Meet(Guard, other.Guard);
+            return ReferenceEquals(variables, Variables) && ReferenceEquals(heap, Heap) && GuardScope.Same(guard, Guard)
                 ? this
-                : new FlowState(variables, heap, guarded);
+                : new FlowState(variables, heap, guard);
         }
 
         /// <summary>Static fields and properties, which live in <see cref="Variables"/> but are written by other methods too.</summary>
@@ -68,7 +72,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         [MethodImpl(HotPath.Optimized)]
         public bool IsSameAs(FlowState other) =>
-            Guarded == other.Guarded && Variables.SameAs(other.Variables) && Heap.SameAs(other.Heap);
+            GuardScope.Same(Guard, other.Guard) && Variables.SameAs(other.Variables) && Heap.SameAs(other.Heap);
 
         private sealed class LocalSymbolComparer : IEqualityComparer<ILocalSymbol>
         {

@@ -148,7 +148,7 @@ namespace PackedAlloc.Analyzers.Flow
             CallResult? result = null;
             if (_depthLeft > 0 && ShouldFollow(body, method, receiver, ordered))
             {
-                var key = new CallKey(body, receiver, ordered, _state.Guarded, _depthLeft - 1, _rootHasCallers);
+                var key = new CallKey(body, receiver, ordered, _state.Guard, _depthLeft - 1, _rootHasCallers);
                 result = _run.AnalyzeCall(key);
             }
 
@@ -382,7 +382,7 @@ namespace PackedAlloc.Analyzers.Flow
             {
                 // A device from code the analysis does not see is a device of unknown coherence: it carries an object
                 // that says so, so that joined with a device created coherent it does not pass for coherent.
-                return reachable.WithObjects(reachable.Objects.Add(ObjectId.UnknownDevice));
+                return ObjectId.UnknownDevice.Value;
             }
 
             return TypeFacts.CannotCarryBuffer(returnType) ? AbstractValue.Bottom : Shape(reachable, returnType, unknownIfNumeric: false);
@@ -492,8 +492,8 @@ namespace PackedAlloc.Analyzers.Flow
 
             // A lambda created where the code had checked that no bounce is needed (a mapping strategy chosen by
             // dev_is_dma_coherent) runs only because that check passed, wherever it is invoked later.
-            bool guarded = _state.Guarded || (captured?.Guarded ?? false);
-            var initial = captured == null ? _state : new FlowState(captured.Variables.SetItems(_state.Variables), captured.Heap.SetItems(_state.Heap), guarded);
+            var guard = GuardScope.Both(_state.Guard, captured?.Guard);
+            var initial = captured == null ? _state : new FlowState(captured.Variables.SetItems(_state.Variables), captured.Heap.SetItems(_state.Heap), guard);
             for (int i = 0; i < parameters.Length; i++)
             {
                 initial = initial.WithVariable(parameters[i], i < arguments.Length ? arguments[i] : AbstractValue.Bottom);

@@ -49,7 +49,7 @@ namespace PackedAlloc.Analyzers.Flow
                 case KernelFunction.ReturnsFirstArgument:
                     return Shape(Arg(0), method.ReturnType, unknownIfNumeric: true);
                 case KernelFunction.CoherentCheck:
-                    return AbstractValue.UnknownConstant.WithGuard(GuardPolarity.SafeWhenTrue);
+                    return AbstractValue.UnknownConstant.WithGuard(GuardPolarity.SafeWhenTrue, Arg(0).Objects);
                 case KernelFunction.NeedsBounceCheck:
                     // For a size class that is line-aligned, or a DMA_TO_DEVICE direction, the answer is false whatever
                     // the device: that asks about another mapping and checks nothing for this one.
@@ -58,7 +58,7 @@ namespace PackedAlloc.Analyzers.Flow
                         return AbstractValue.Constant(0);
                     }
 
-                    return AbstractValue.UnknownConstant.WithGuard(GuardPolarity.SafeWhenFalse);
+                    return AbstractValue.UnknownConstant.WithGuard(GuardPolarity.SafeWhenFalse, Arg(0).Objects);
                 default:
                     // swiotlb_map and the rest: nothing of the buffer flows into what they return.
                     return Shape(AbstractValue.Bottom, method.ReturnType, unknownIfNumeric: true);
@@ -172,12 +172,12 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         private void CheckSink(IInvocationOperation invocation, ImmutableArray<AbstractValue> values)
         {
-            if (_state.Guarded || DoesNotCompile(invocation))
+            var arguments = invocation.Arguments;
+            if ((_state.Guard is { } guard && guard.Covers(DeviceArgument(arguments, values))) || DoesNotCompile(invocation))
             {
                 return;
             }
 
-            var arguments = invocation.Arguments;
             bool hasDirection = false;
             bool directionUnsafe = false;
             for (int i = 0; i < arguments.Length && i < values.Length; i++)
@@ -225,6 +225,17 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         private bool DoesNotCompile(IOperation operation) =>
             operation.DescendantsAndSelf().Any(o => o is IInvalidOperation) || _flow.StatementHasErrors(operation);
+
+        /// <summary>The value of a mapping's device argument; null when it has none.</summary>
+        private static AbstractValue? DeviceArgument(ImmutableArray<IArgumentOperation> arguments, ImmutableArray<AbstractValue> values)
+        {
+            for (int i = 0; i < arguments.Length && i < values.Length; i++)
+            {
+                if (IsDevice(arguments[i].Parameter?.Type)) return values[i];
+            }
+
+            return null;
+        }
 
         /// <summary>The runtime's Device type.</summary>
         [MethodImpl(HotPath.Optimized)]

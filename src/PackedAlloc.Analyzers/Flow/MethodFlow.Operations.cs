@@ -39,11 +39,22 @@ namespace PackedAlloc.Analyzers.Flow
             Step();
             var value = EvalCore(operation);
 
-            // A bool computed where every path already checked that no bounce is needed says "safe" whatever it is:
-            // the && and || of a compound check store such constants, and a helper returns them.
-            return _state.Guarded && operation.Type?.SpecialType == SpecialType.System_Boolean
-                ? value.WithGuard(GuardPolarity.SafeEither)
-                : value;
+            // A bool computed where every path already checked that no bounce is needed says "safe" whatever it is,
+            // for the devices checked: the && and || of a compound check store such constants, and a helper returns
+            // them. A check made there keeps its own polarity, for its device and those: its true edge guards both.
+            if (_state.Guard is not { } guard || operation.Type?.SpecialType != SpecialType.System_Boolean)
+            {
+                return value;
+            }
+
+            if (value.Guard == GuardPolarity.SafeWhenTrue || value.Guard == GuardPolarity.SafeWhenFalse)
+            {
+                return guard.IsAny || value.GuardSubject.IsEmpty
+                    ? value.WithGuard(value.Guard, ValueSet<ObjectId>.Empty)
+                    : value.WithGuard(value.Guard, value.GuardSubject.Union(guard.Devices));
+            }
+
+            return value.WithGuard(GuardPolarity.SafeEither, guard.Devices);
         }
 
         [MethodImpl(HotPath.Optimized)]

@@ -70,10 +70,10 @@ namespace PackedAlloc.Analyzers.Flow
 
         /// <summary>Analyses a body whose parameters hold <paramref name="arguments"/> (by ordinal).</summary>
         [MethodImpl(HotPath.Optimized)]
-        public CallResult RunBody(ImmutableArray<AbstractValue> arguments, bool guarded)
+        public CallResult RunBody(ImmutableArray<AbstractValue> arguments, GuardScope? guard)
         {
             var parameters = _body.Method?.Parameters ?? ImmutableArray<IParameterSymbol>.Empty;
-            var initial = FlowState.Empty.WithGuarded(guarded);
+            var initial = FlowState.Empty.WithGuard(guard);
             for (int i = 0; i < parameters.Length && i < arguments.Length; i++)
             {
                 initial = initial.WithVariable(parameters[i], arguments[i]);
@@ -167,7 +167,9 @@ namespace PackedAlloc.Analyzers.Flow
             bool safeHere = condition.Guard == GuardPolarity.SafeEither
                 || (condition.Guard == GuardPolarity.SafeWhenTrue && valueIsTrue)
                 || (condition.Guard == GuardPolarity.SafeWhenFalse && !valueIsTrue);
-            return safeHere ? state.WithGuarded(true) : state;
+            // The check answered for its device: mappings for that device are guarded from here, with those a check
+            // before it guarded.
+            return safeHere ? state.WithGuard(GuardScope.Both(state.Guard, GuardScope.For(condition.GuardSubject))) : state;
         }
 
         /// <summary>
