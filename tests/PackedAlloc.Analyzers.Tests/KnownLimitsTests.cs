@@ -73,5 +73,53 @@ class Driver
             Assert.Equal("MapIt", overBudget.Body.Owner.Name);
             Assert.Contains("calling contexts", overBudget.Reason, System.StringComparison.Ordinal);
         }
+
+        /// <summary>
+        /// Objects a constructor or field initializer creates are one per class, not one per object created (PA0001.md,
+        /// limits): a ring used for CPU-only packed buffers and a ring used for DMA share their slot arrays, and the
+        /// DMA ring's mapping warns. Qualifying them by the object (tried) multiplied the calling contexts.
+        /// </summary>
+        [Fact]
+        public Task TwoRingsOfOneClass_ShareTheSlotArrayTheirInitializerMakes() => Verify.Analyzer(@"
+sealed class Ring<T>
+{
+    private readonly T[] _slots = new T[8];
+    private int _head;
+
+    public void Put(T item) => _slots[_head++ & 7] = item;
+
+    public T Take() => _slots[--_head & 7];
+}
+
+class Driver
+{
+    void Run(Device dev)
+    {
+        var cpuOnly = new Ring<KernelPtr>();
+        var dma = new Ring<KernelPtr>();
+        cpuOnly.Put(kmalloc(24, GFP_KERNEL | __GFP_PACKED));
+        dma.Put(kmalloc(24, GFP_KERNEL));
+        dma_map_single(dev, {|#0:dma.Take()|}, 24, DMA_FROM_DEVICE);
+    }
+}", Verify.Diagnostic());
+
+        /// <summary>
+        /// A bool tested twice is not known to be the same both times (PA0001.md, limits): the mapping runs only where
+        /// the buffer was not packed, yet it warns.
+        /// </summary>
+        [Fact]
+        public Task CorrelatedBooleans_AreNotTracked() => Verify.Analyzer(@"
+class Driver
+{
+    void Run(Device dev, bool pack)
+    {
+        var flags = pack ? GFP_KERNEL | __GFP_PACKED : GFP_KERNEL;
+        var p = kmalloc(24, flags);
+        if (!pack)
+        {
+            dma_map_single(dev, {|#0:p|}, 24, DMA_FROM_DEVICE);
+        }
+    }
+}", Verify.Diagnostic());
     }
 }
