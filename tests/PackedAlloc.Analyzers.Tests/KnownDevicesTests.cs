@@ -22,7 +22,7 @@ class Driver
         var p = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
         dma_map_single(dev, {(warns ? "{|#0:p|}" : "p")}, 24, DMA_FROM_DEVICE);
     }}
-}}", warns ? new[] { Verify.Diagnostic() } : System.Array.Empty<Microsoft.CodeAnalysis.Testing.DiagnosticResult>());
+}}", Verify.DiagnosticIf(warns));
 
         [Fact]
         public Task DevicePassedToAHelper_StaysKnownCoherent() => Verify.Analyzer(@"
@@ -106,7 +106,7 @@ class Driver
             dma_map_single(dev, {(warns ? "{|#0:p|}" : "p")}, 24, DMA_FROM_DEVICE);
         }}
     }}
-}}", warns ? new[] { Verify.Diagnostic() } : System.Array.Empty<Microsoft.CodeAnalysis.Testing.DiagnosticResult>());
+}}", Verify.DiagnosticIf(warns));
 
         [Theory]
         [InlineData("dev", false)]
@@ -124,7 +124,7 @@ class Driver
 
         dma_map_single(dev, {(warns ? "{|#0:p|}" : "p")}, 24, DMA_FROM_DEVICE);
     }}
-}}", warns ? new[] { Verify.Diagnostic() } : System.Array.Empty<Microsoft.CodeAnalysis.Testing.DiagnosticResult>());
+}}", Verify.DiagnosticIf(warns));
 
         [Fact]
         public Task BothDevicesChecked_GuardsBoth_AndTheCheckReachesAHelper() => Verify.Analyzer(@"

@@ -10,9 +10,6 @@ namespace PackedAlloc.Analyzers.Tests
     /// </summary>
     public class LanguageShapesTests
     {
-        private static Microsoft.CodeAnalysis.Testing.DiagnosticResult[] Expect(bool warns) =>
-            warns ? new[] { Verify.Diagnostic() } : System.Array.Empty<Microsoft.CodeAnalysis.Testing.DiagnosticResult>();
-
         [Theory]
         [InlineData("GFP_KERNEL | __GFP_PACKED", true)]
         [InlineData("GFP_KERNEL", false)]
@@ -27,7 +24,7 @@ class Driver
         var buf = alloc(24, {flags});
         dma_map_single(dev, {(warns ? "{|#0:buf|}" : "buf")}, 24, DMA_FROM_DEVICE);
     }}
-}}", Expect(warns));
+}}", Verify.DiagnosticIf(warns));
 
         private const string Command = @"
 sealed class Command
@@ -50,7 +47,7 @@ class Driver
             dma_map_single(dev, {(warns ? "{|#0:buf|}" : "buf")}, 24, DMA_FROM_DEVICE);
         }}
     }}
-}}", Expect(warns));
+}}", Verify.DiagnosticIf(warns));
 
         [Theory]
         [InlineData("GFP_KERNEL | __GFP_PACKED", true)]
@@ -67,7 +64,7 @@ class Driver
             {{ Buf: var buf }} => dma_map_single(dev, {(warns ? "{|#0:buf|}" : "buf")}, 24, DMA_FROM_DEVICE),
         }};
     }}
-}}", Expect(warns));
+}}", Verify.DiagnosticIf(warns));
 
         [Theory]
         [InlineData("GFP_KERNEL | __GFP_PACKED", true)]
@@ -83,7 +80,7 @@ class Driver
             dma_map_single(dev, {(warns ? "{|#0:buf|}" : "buf")}, 24, DMA_FROM_DEVICE);
         }}
     }}
-}}", Expect(warns));
+}}", Verify.DiagnosticIf(warns));
 
         [Theory]
         [InlineData("GFP_KERNEL | __GFP_PACKED", true)]
@@ -98,7 +95,7 @@ class Driver
         var transfer = new Transfer(kmalloc(24, {flags}), 24);
         dma_map_single(dev, {(warns ? "{|#0:transfer.Buf|}" : "transfer.Buf")}, transfer.Len, DMA_FROM_DEVICE);
     }}
-}}", Expect(warns));
+}}", Verify.DiagnosticIf(warns));
 
         [Theory]
         [InlineData("GFP_KERNEL | __GFP_PACKED", true)]

@@ -24,7 +24,7 @@ class Driver
         bufs[0] = kmalloc(24, {later});
         dma_map_single(dev, {(warns ? "{|#0:bufs[0]|}" : "bufs[0]")}, 24, DMA_FROM_DEVICE);
     }}
-}}", warns ? new[] { Verify.Diagnostic() } : System.Array.Empty<Microsoft.CodeAnalysis.Testing.DiagnosticResult>());
+}}", Verify.DiagnosticIf(warns));
 
         [Theory]
         [InlineData("GFP_KERNEL", false)]
@@ -40,7 +40,7 @@ class Driver
         slot = kmalloc(24, {later});
         dma_map_single(dev, {(warns ? "{|#0:slot|}" : "slot")}, 24, DMA_FROM_DEVICE);
     }}
-}}", warns ? new[] { Verify.Diagnostic() } : System.Array.Empty<Microsoft.CodeAnalysis.Testing.DiagnosticResult>());
+}}", Verify.DiagnosticIf(warns));
 
         [Theory]
         [InlineData("GFP_KERNEL", false)]
@@ -61,7 +61,7 @@ class Driver
         request.Buf = kmalloc(24, {later});
         dma_map_single(dev, {(warns ? "{|#0:request.Buf|}" : "request.Buf")}, 24, DMA_FROM_DEVICE);
     }}
-}}", warns ? new[] { Verify.Diagnostic() } : System.Array.Empty<Microsoft.CodeAnalysis.Testing.DiagnosticResult>());
+}}", Verify.DiagnosticIf(warns));
 
         [Theory]
         [InlineData("GFP_KERNEL", false)]
@@ -79,7 +79,7 @@ class Driver
         Reset();
         dma_map_single(dev, {(warns ? "{|#0:_buf|}" : "_buf")}, 24, DMA_FROM_DEVICE);
     }}
-}}", warns ? new[] { Verify.Diagnostic() } : System.Array.Empty<Microsoft.CodeAnalysis.Testing.DiagnosticResult>());
+}}", Verify.DiagnosticIf(warns));
 
 
         [Fact]

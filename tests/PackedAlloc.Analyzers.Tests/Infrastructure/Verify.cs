@@ -24,6 +24,9 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
         public static DiagnosticResult Diagnostic(int markupKey = 0) =>
             new DiagnosticResult(Descriptors.PackedBufferReachesDmaId, DiagnosticSeverity.Warning).WithLocation(markupKey).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations);
 
+        /// <summary>One PA0001 at markup 0 where <paramref name="warns"/>, none otherwise: for the tests run both ways.</summary>
+        public static DiagnosticResult[] DiagnosticIf(bool warns) => warns ? new[] { Diagnostic() } : Array.Empty<DiagnosticResult>();
+
         /// <summary>PA0001 with its full message, for the tests that check the wording.</summary>
         public static DiagnosticResult DiagnosticWithMessage(string allocator, string allocationSite, string mapping, int markupKey = 0) =>
             new DiagnosticResult(Descriptors.PackedBufferReachesDma).WithLocation(markupKey)
