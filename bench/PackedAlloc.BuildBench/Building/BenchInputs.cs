@@ -21,9 +21,9 @@ namespace PackedAlloc.BuildBench.Building
             runtime ??= BuildFromRepository("PackedAlloc.Runtime", RuntimeFileName, tools, timeout);
             analyzer ??= BuildFromRepository("PackedAlloc.Analyzers", AnalyzerFileName, tools, timeout);
             return new BenchInputs(
-                Snapshot(runtime, Path.Combine(tools, "runtime")),
-                Snapshot(analyzer, Path.Combine(tools, "analyzer")),
-                baselineAnalyzer == null ? null : Snapshot(baselineAnalyzer, Path.Combine(tools, "baseline-analyzer")));
+                Snapshot(runtime, Path.Combine(tools, "runtime"), RuntimeFileName),
+                Snapshot(analyzer, Path.Combine(tools, "analyzer"), AnalyzerFileName),
+                baselineAnalyzer == null ? null : Snapshot(baselineAnalyzer, Path.Combine(tools, "baseline-analyzer"), AnalyzerFileName));
         }
 
         private static string BuildFromRepository(string project, string fileName, string logDirectory, TimeSpan timeout)
@@ -45,7 +45,12 @@ namespace PackedAlloc.BuildBench.Building
             return built?.FullName ?? throw new FileNotFoundException($"no {fileName} under {projectDirectory}/bin/Release after the build");
         }
 
-        private static string Snapshot(string file, string directory)
+        /// <summary>
+        /// Copies <paramref name="file"/> under its assembly's own file name, whatever it was called: the compiler
+        /// does not run an analyzer whose file is named otherwise (a renamed copy, given as --analyzer, made every
+        /// build report "PA0001 analyzer did not run").
+        /// </summary>
+        private static string Snapshot(string file, string directory, string fileName)
         {
             if (!File.Exists(file))
             {
@@ -53,7 +58,7 @@ namespace PackedAlloc.BuildBench.Building
             }
 
             Directory.CreateDirectory(directory);
-            string copy = Path.Combine(directory, Path.GetFileName(file));
+            string copy = Path.Combine(directory, fileName);
             if (!string.Equals(Path.GetFullPath(file), Path.GetFullPath(copy), StringComparison.Ordinal))
             {
                 File.Copy(file, copy, overwrite: true);
