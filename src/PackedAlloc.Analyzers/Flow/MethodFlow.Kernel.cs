@@ -66,7 +66,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>A direction in which the device writes memory: not DMA_TO_DEVICE (cleans only) nor DMA_NONE.</summary>
-        private bool IsDeviceWritable(long direction) => direction != _flow.Kernel.DmaToDevice && direction != _flow.Kernel.DmaNone;
+        private bool IsDeviceWritable(long direction) => SizeClasses.IsDeviceWritable(direction, _flow.Kernel.DmaToDevice, _flow.Kernel.DmaNone);
 
         private static ConstSet Known(ConstSet consts) => consts.IsBottom ? ConstSet.Unknown : consts;
 
@@ -286,6 +286,13 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         public static System.Func<long, bool> IsUnsafe(int dmaMinAlign) =>
             size => size > 0 && size <= KmallocMaxCacheSize && ClassOf(size) % dmaMinAlign != 0;
+
+        /// <summary>
+        /// A direction in which the device may write the buffer (not <c>DMA_TO_DEVICE</c>, which only cleans cache
+        /// lines, nor <c>DMA_NONE</c>): with <see cref="IsUnsafe"/>, PA0001's rule, which a test holds against the
+        /// runtime's <c>dma_kmalloc_needs_bounce</c> and against the emulated machine's corruption.
+        /// </summary>
+        public static bool IsDeviceWritable(long direction, long toDevice, long none) => direction != toDevice && direction != none;
 
         public static long AlignUp(long value, long alignment) => alignment <= 0 ? value : (value + alignment - 1) / alignment * alignment;
     }
