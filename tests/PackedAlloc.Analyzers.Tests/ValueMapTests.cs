@@ -123,7 +123,7 @@ namespace PackedAlloc.Analyzers.Tests
 
         /// <summary>The set of every value's members (origins, objects, callables, flag sites), against HashSet.</summary>
         [Fact]
-        public void ValueSets_UnionContainAndCompareAsHashSetsDo() =>
+        public void ValueSets_UnionIntersectContainAndCompareAsHashSetsDo() =>
             Gen.Select(Keys, Keys).Sample((left, right) =>
             {
                 var l = Set(left, tag: 1);
@@ -142,6 +142,10 @@ namespace PackedAlloc.Analyzers.Tests
                 Assert.All(union, item => Assert.Equal(left.Contains(item.Key) ? 1 : 2, item.Tag));
                 Assert.Equal(new HashSet<int>(right).IsSubsetOf(left), l.IsSupersetOf(r));
                 Assert.Equal(new HashSet<int>(left).SetEquals(right), l.SetEquals(r));
+                var common = new HashSet<int>(left.Intersect(right));
+                Assert.Equal(common.OrderBy(k => k), l.Intersect(r).Select(i => i.Key).OrderBy(k => k));
+                Assert.All(l.Intersect(r), item => Assert.Equal(1, item.Tag));
+                Assert.Same(l, l.Intersect(union));
 
                 // Nothing new: the same instance, so a join that adds nothing allocates nothing.
                 Assert.Same(union, union.Union(l));

@@ -158,14 +158,9 @@ namespace PackedAlloc.Analyzers.Flow
             var guard = JoinGuards(left, right);
             if (guard == GuardPolarity.None) return (GuardPolarity.None, ValueSet<ObjectId>.Empty);
             if (right == GuardPolarity.None) return (guard, leftSubject);
-            if (rightSubject.IsEmpty || leftSubject.SetEquals(rightSubject)) return (guard, leftSubject);
+            if (rightSubject.IsEmpty) return (guard, leftSubject);
             if (leftSubject.IsEmpty) return (guard, rightSubject);
-            var common = ValueSet<ObjectId>.Empty;
-            foreach (var device in leftSubject)
-            {
-                if (rightSubject.Contains(device)) common = common.Add(device);
-            }
-
+            var common = leftSubject.Intersect(rightSubject);
             return common.IsEmpty ? (GuardPolarity.None, ValueSet<ObjectId>.Empty) : (guard, common);
         }
 

@@ -736,7 +736,8 @@ namespace PackedAlloc.Analyzers.Flow
         private Dictionary<string, int>? _fields;
         private Dictionary<HeapKey, int>? _heap;
 
-        // Complete entries of the calls made (each added once); their entries count as this one's.
+        // Complete entries of the calls made; their entries count as this one's (the same one added twice in a row
+        // is kept once; repeats further apart are gathered once, by identity).
         private List<SummaryEntries>? _included;
 
         // This one's entries with the included ones', gathered on the first ask after a change.

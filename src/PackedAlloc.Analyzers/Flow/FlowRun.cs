@@ -26,7 +26,8 @@ namespace PackedAlloc.Analyzers.Flow
         private readonly Dictionary<(Location, Location), SinkHit> _hits = new Dictionary<(Location, Location), SinkHit>();
         private readonly Dictionary<ISymbol, (BodyInfo Body, string Reason)> _overBudget = new Dictionary<ISymbol, (BodyInfo, string)>(SymbolEqualityComparer.Default);
         private readonly Dictionary<Location, HashSet<Location>> _allocationsByFlagSite = new Dictionary<Location, HashSet<Location>>();
-        private readonly Dictionary<(SyntaxNode Site, int Context), ObjectId> _siteObjects = new Dictionary<(SyntaxNode Site, int Context), ObjectId>();
+        private readonly Dictionary<(SyntaxNode Site, int Context, bool CoherentDevice), ObjectId> _siteObjects =
+            new Dictionary<(SyntaxNode Site, int Context, bool CoherentDevice), ObjectId>();
         private readonly Dictionary<ILocalSymbol, ObjectId?> _localObjects = new Dictionary<ILocalSymbol, ObjectId?>(FlowState.LocalComparer);
         private readonly List<BodyInfo> _uncheckedRoots = new List<BodyInfo>();
         private readonly StepCounter _steps;
@@ -321,22 +322,20 @@ namespace PackedAlloc.Analyzers.Flow
 
         /// <summary>The abstract object created at a place in the code in a context, made once per both (it is asked at every visit).</summary>
         [MethodImpl(HotPath.Optimized)]
-        public ObjectId SiteObject(SyntaxNode site, int context)
-        {
-            if (!_siteObjects.TryGetValue((site, context), out var obj))
-            {
-                _siteObjects[(site, context)] = obj = ObjectId.ForSite(site.GetLocation(), context);
-            }
+        public ObjectId SiteObject(SyntaxNode site, int context) => Created(site, context, coherentDevice: false);
 
-            return obj;
-        }
+        /// <summary>The device created coherent at a place in the code in a context, made once per both.</summary>
+        public ObjectId CoherentDevice(SyntaxNode site, int context) => Created(site, context, coherentDevice: true);
 
-        /// <summary>The device created coherent at a place in the code, made once per place.</summary>
-        public ObjectId CoherentDevice(SyntaxNode site)
+        [MethodImpl(HotPath.Optimized)]
+        private ObjectId Created(SyntaxNode site, int context, bool coherentDevice)
         {
-            if (!_siteObjects.TryGetValue((site, -1), out var obj))
+            if (!_siteObjects.TryGetValue((site, context, coherentDevice), out var obj))
             {
-                _siteObjects[(site, -1)] = obj = ObjectId.ForCoherentDevice(site.GetLocation());
+                var location = site.GetLocation();
+                _siteObjects[(site, context, coherentDevice)] = obj = coherentDevice
+                    ? ObjectId.ForCoherentDevice(location, context)
+                    : ObjectId.ForSite(location, context);
             }
 
             return obj;

@@ -46,14 +46,8 @@ namespace PackedAlloc.Analyzers.Flow
             if (left == null || right == null) return null;
             if (ReferenceEquals(left, right) || right.IsAny) return left;
             if (left.IsAny) return right;
-            if (left.Devices.SetEquals(right.Devices)) return left;
-            var common = ValueSet<ObjectId>.Empty;
-            foreach (var device in left.Devices)
-            {
-                if (right.Devices.Contains(device)) common = common.Add(device);
-            }
-
-            return common.IsEmpty ? null : new GuardScope(common);
+            var common = left.Devices.Intersect(right.Devices);
+            return ReferenceEquals(common, left.Devices) ? left : common.IsEmpty ? null : new GuardScope(common);
         }
 
         /// <summary>Whether a mapping for <paramref name="device"/> (null: the mapping names none) is guarded.</summary>

@@ -34,7 +34,7 @@ namespace PackedAlloc.Analyzers.Flow
                 // A device created coherent needs no bounce, as dma_kmalloc_needs_bounce would answer; any other is a
                 // device of its own, so that a value that may be either is not taken for coherent.
                 return AbstractValue.ForObject(CreatedCoherent(invocation, arguments)
-                    ? _run.CoherentDevice(invocation.Syntax)
+                    ? _run.CoherentDevice(invocation.Syntax, _heapContext)
                     : _run.SiteObject(invocation.Syntax, _heapContext));
             }
 
@@ -260,7 +260,7 @@ namespace PackedAlloc.Analyzers.Flow
             var heap = _state.Heap;
             foreach (var pair in exit.Heap)
             {
-                if (pair.Key.Member[0] != '[' && (Refers(receiver, pair.Key.Object) || arguments.Any(a => Refers(a, pair.Key.Object))))
+                if (!pair.Key.IsElement && (Refers(receiver, pair.Key.Object) || arguments.Any(a => Refers(a, pair.Key.Object))))
                 {
                     heap = heap.SetItem(pair.Key, pair.Value);
                 }

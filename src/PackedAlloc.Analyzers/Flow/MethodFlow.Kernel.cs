@@ -173,7 +173,8 @@ namespace PackedAlloc.Analyzers.Flow
         private void CheckSink(IInvocationOperation invocation, ImmutableArray<AbstractValue> values)
         {
             var arguments = invocation.Arguments;
-            if ((_state.Guard is { } guard && guard.Covers(DeviceArgument(arguments, values))) || DoesNotCompile(invocation))
+            var device = DeviceArgument(arguments, values);
+            if ((_state.Guard is { } guard && guard.Covers(device)) || DoesNotCompile(invocation))
             {
                 return;
             }
@@ -195,12 +196,9 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             // A device known to be coherent (created so, on every path that reaches here) needs no bounce.
-            for (int i = 0; i < arguments.Length && i < values.Length; i++)
+            if (device != null && !device.Objects.IsEmpty && device.Objects.All(o => o.IsCoherentDevice))
             {
-                if (IsDevice(arguments[i].Parameter?.Type) && !values[i].Objects.IsEmpty && values[i].Objects.All(o => o.IsCoherentDevice))
-                {
-                    return;
-                }
+                return;
             }
 
             for (int i = 0; i < arguments.Length && i < values.Length; i++)
@@ -239,12 +237,10 @@ namespace PackedAlloc.Analyzers.Flow
 
         /// <summary>The runtime's Device type.</summary>
         [MethodImpl(HotPath.Optimized)]
-        internal static bool IsDevice(ITypeSymbol? type) =>
-            type != null && type.Name == "Device" && type.ContainingNamespace?.ToDisplayString() == "PackedAlloc.Runtime";
+        internal static bool IsDevice(ITypeSymbol? type) => TypeFacts.IsRuntimeType(type, "Device");
 
         [MethodImpl(HotPath.Optimized)]
-        private static bool IsDirection(ITypeSymbol? type) =>
-            type != null && type.Name == "DmaDirection" && type.ContainingNamespace?.ToDisplayString() == "PackedAlloc.Runtime";
+        private static bool IsDirection(ITypeSymbol? type) => TypeFacts.IsRuntimeType(type, "DmaDirection");
 
         /// <summary>The allocations a mapped argument may hold: the value itself, and for scatterlists the buffers set into its entries.</summary>
         [MethodImpl(HotPath.Optimized)]

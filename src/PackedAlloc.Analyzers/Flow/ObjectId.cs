@@ -33,15 +33,18 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>A device whose creation the analysis does not see (a library call returned it).</summary>
         public static ObjectId UnknownDevice { get; } = ForSymbol("device", "unknown");
 
-        /// <summary>The device created coherent at <paramref name="location"/> (an allocation site of its own kind).</summary>
-        public static ObjectId ForCoherentDevice(Microsoft.CodeAnalysis.Location location) =>
-            new ObjectId(CoherentDevicePrefix + location.SourceTree?.FilePath + ":" + location.SourceSpan.Start + ":" + location.SourceSpan.Length);
-
         /// <summary>The object created at <paramref name="location"/>; in a callee's analysis, one per calling context (0: none).</summary>
         [MethodImpl(HotPath.Optimized)]
         public static ObjectId ForSite(Microsoft.CodeAnalysis.Location location, int context = 0) =>
-            new ObjectId(SitePrefix + location.SourceTree?.FilePath + ":" + location.SourceSpan.Start + ":" + location.SourceSpan.Length
-                + (context == 0 ? "" : "@" + context.ToString("x", System.Globalization.CultureInfo.InvariantCulture)));
+            new ObjectId(SitePrefix + SiteText(location, context));
+
+        /// <summary>The device created coherent at <paramref name="location"/>: an allocation site of its own kind.</summary>
+        public static ObjectId ForCoherentDevice(Microsoft.CodeAnalysis.Location location, int context) =>
+            new ObjectId(CoherentDevicePrefix + SiteText(location, context));
+
+        private static string SiteText(Microsoft.CodeAnalysis.Location location, int context) =>
+            location.SourceTree?.FilePath + ":" + location.SourceSpan.Start + ":" + location.SourceSpan.Length
+            + (context == 0 ? "" : "@" + context.ToString("x", System.Globalization.CultureInfo.InvariantCulture));
 
         public static ObjectId ForSymbol(string kind, string symbolKey) => new ObjectId(kind + ":" + symbolKey);
 
@@ -106,6 +109,9 @@ namespace PackedAlloc.Analyzers.Flow
 
         /// <summary>One element of an array at a known index ("[3]"), as opposed to its elements as a whole ("[]").</summary>
         public bool IsSlot => Member.Length > 2 && Member[0] == '[';
+
+        /// <summary>Element storage: the elements as a whole or one at a known index, as opposed to a field.</summary>
+        public bool IsElement => Member.Length > 0 && Member[0] == '[';
 
         public static HeapKey Slot(ObjectId array, int index) =>
             new HeapKey(array, "[" + index.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]");

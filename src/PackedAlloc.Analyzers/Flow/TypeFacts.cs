@@ -34,11 +34,18 @@ namespace PackedAlloc.Analyzers.Flow
                     return true;
             }
 
-            // The name first, then the namespace by its parts: ToDisplayString would make a string at every call, and
-            // this is asked for nearly every value the analysis meets.
-            return System.Array.IndexOf(OpaqueRuntimeTypes, type.Name) >= 0
-                && type.ContainingNamespace is { Name: "Runtime", ContainingNamespace: { Name: "PackedAlloc", ContainingNamespace.IsGlobalNamespace: true } };
+            return System.Array.IndexOf(OpaqueRuntimeTypes, type.Name) >= 0 && InRuntimeNamespace(type);
         }
+
+        /// <summary>The runtime's type named <paramref name="name"/> (<c>Device</c>, <c>DmaDirection</c> …).</summary>
+        [MethodImpl(HotPath.Optimized)]
+        public static bool IsRuntimeType(ITypeSymbol? type, string name) => type != null && type.Name == name && InRuntimeNamespace(type);
+
+        // The name first, then the namespace by its parts: ToDisplayString would make a string at every call, and
+        // this is asked for nearly every value the analysis meets.
+        [MethodImpl(HotPath.Optimized)]
+        private static bool InRuntimeNamespace(ITypeSymbol type) =>
+            type.ContainingNamespace is { Name: "Runtime", ContainingNamespace: { Name: "PackedAlloc", ContainingNamespace.IsGlobalNamespace: true } };
 
         /// <summary>Types whose values the analysis tracks as constants: sizes, flags, directions, bools.</summary>
         [MethodImpl(HotPath.Optimized)]

@@ -118,6 +118,20 @@ namespace PackedAlloc.Analyzers.Flow
             return new ValueSet<T>(merged.ToArray());
         }
 
+        /// <summary>The elements both sets hold (this side's instances); this instance when it is all of them.</summary>
+        [MethodImpl(HotPath.Optimized)]
+        public ValueSet<T> Intersect(ValueSet<T> other)
+        {
+            if (ReferenceEquals(this, other) || other.IsSupersetOf(this)) return this;
+            var common = Empty;
+            foreach (var item in _items)
+            {
+                if (other.Contains(item)) common = common.Add(item);
+            }
+
+            return common;
+        }
+
         /// <summary>Each element replaced by <paramref name="map"/>'s result, which must equal it (same hash, same place).</summary>
         [MethodImpl(HotPath.Optimized)]
         public ValueSet<T> MapEqual<TArg>(Func<T, TArg, T> map, TArg argument)
