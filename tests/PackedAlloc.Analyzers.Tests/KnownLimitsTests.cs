@@ -102,24 +102,5 @@ class Driver
         dma_map_single(dev, {|#0:dma.Take()|}, 24, DMA_FROM_DEVICE);
     }
 }", Verify.Diagnostic());
-
-        /// <summary>
-        /// A bool tested twice is not known to be the same both times (PA0001.md, limits): the mapping runs only where
-        /// the buffer was not packed, yet it warns.
-        /// </summary>
-        [Fact]
-        public Task CorrelatedBooleans_AreNotTracked() => Verify.Analyzer(@"
-class Driver
-{
-    void Run(Device dev, bool pack)
-    {
-        var flags = pack ? GFP_KERNEL | __GFP_PACKED : GFP_KERNEL;
-        var p = kmalloc(24, flags);
-        if (!pack)
-        {
-            dma_map_single(dev, {|#0:p|}, 24, DMA_FROM_DEVICE);
-        }
-    }
-}", Verify.Diagnostic());
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
@@ -27,6 +28,10 @@ namespace PackedAlloc.Analyzers.Flow
         private FlowState _state = FlowState.Empty;
         private AbstractValue _return = AbstractValue.Bottom;
         private FlowState? _exitState;
+
+        // The bools whose known values keep states apart in this analysis, and how many partitions that makes (3^n).
+        private ISymbol[] _splitOn = System.Array.Empty<ISymbol>();
+        private int _partitions = 1;
 
         /// <summary>Flow captures of a local or parameter (a switch's governing value): narrowing one narrows the other.</summary>
         private readonly Dictionary<CaptureId, ISymbol> _captureSources = new Dictionary<CaptureId, ISymbol>();
@@ -106,16 +111,23 @@ namespace PackedAlloc.Analyzers.Flow
         private void Run(FlowState initial)
         {
             var blocks = _graph.Blocks;
-            var inputs = new FlowState?[blocks.Length];
-            var worklist = new BlockWorklist(blocks.Length);
-            inputs[0] = initial;
-            worklist.Add(0);
+            _splitOn = BoolsTestedTwice(blocks);
+            _partitions = 1;
+            foreach (var unused in _splitOn)
+            {
+                _partitions *= 3;
+            }
+
+            // One input per block and partition: states that know different values of a split bool are not joined.
+            var inputs = new FlowState?[blocks.Length * _partitions];
+            var worklist = new BlockWorklist(inputs.Length);
+            JoinInto(0, initial, inputs, worklist);
             while (!worklist.IsEmpty)
             {
                 _flow.CancellationToken.ThrowIfCancellationRequested();
-                int ordinal = worklist.TakeLowest();
-                var block = blocks[ordinal];
-                var input = inputs[ordinal]!;
+                int slot = worklist.TakeLowest();
+                var block = blocks[slot / _partitions];
+                var input = inputs[slot]!;
                 _state = input;
                 foreach (var operation in block.Operations)
                 {
@@ -148,6 +160,80 @@ namespace PackedAlloc.Analyzers.Flow
 
                 PropagateToHandlers(block, input.Join(output), inputs, worklist);
             }
+        }
+
+        /// <summary>
+        /// The bool locals and parameters that branches test in more than one block, at most <see cref="MaxSplitBools"/>:
+        /// <c>flags = pack ? … | __GFP_PACKED : …;</c> then <c>if (!pack) dma_map_single(…)</c> is safe only if the
+        /// second test knows what the first chose. The analysis keeps the states where such a bool is known true, known
+        /// false, or not known apart (a partition each), so that the second test takes only the edge its partition
+        /// allows. Each one triples the states a block may be analysed in, hence the bound; a bool tested once needs
+        /// no partition (narrowing on its edges is enough).
+        /// </summary>
+        [MethodImpl(HotPath.Optimized)]
+        private static ISymbol[] BoolsTestedTwice(ImmutableArray<BasicBlock> blocks)
+        {
+            List<ISymbol>? seen = null;
+            List<ISymbol>? twice = null;
+            foreach (var block in blocks)
+            {
+                if (block.ConditionKind == ControlFlowConditionKind.None || !(TestedBool(block.BranchValue) is { } tested))
+                {
+                    continue;
+                }
+
+                seen ??= new List<ISymbol>();
+                if (!seen.Contains(tested, SymbolEqualityComparer.Default))
+                {
+                    seen.Add(tested);
+                }
+                else if ((twice ??= new List<ISymbol>()).Count < MaxSplitBools && !twice.Contains(tested, SymbolEqualityComparer.Default))
+                {
+                    twice.Add(tested);
+                }
+            }
+
+            return twice?.ToArray() ?? System.Array.Empty<ISymbol>();
+        }
+
+        /// <summary>The most bools one analysis keeps apart (see <see cref="BoolsTestedTwice"/>): at most 3² partitions per block.</summary>
+        public const int MaxSplitBools = 2;
+
+        /// <summary>The bool local or parameter a branch value tests, through <c>!</c>; null for any other condition.</summary>
+        [MethodImpl(HotPath.Optimized)]
+        private static ISymbol? TestedBool(IOperation? condition)
+        {
+            while (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not, OperatorMethod: null } not)
+            {
+                condition = not.Operand;
+            }
+
+            return condition switch
+            {
+                ILocalReferenceOperation { Local: { Type.SpecialType: SpecialType.System_Boolean, RefKind: RefKind.None } local } => local,
+                IParameterReferenceOperation { Parameter: { Type.SpecialType: SpecialType.System_Boolean, RefKind: RefKind.None } parameter } => parameter,
+                _ => null,
+            };
+        }
+
+        /// <summary>Which partition a state belongs to: for each split bool, whether the state knows it true, false, or neither.</summary>
+        [MethodImpl(HotPath.Optimized)]
+        private int PartitionOf(FlowState state)
+        {
+            int partition = 0;
+            int weight = 1;
+            foreach (var variable in _splitOn)
+            {
+                var consts = state.TryGetVariable(variable)?.Consts;
+                if (consts is { HasUnknown: false, HasParameter: false } known && known.Values.Count == 1)
+                {
+                    partition += weight * (known.Values[0] != 0 ? 1 : 2);
+                }
+
+                weight *= 3;
+            }
+
+            return partition;
         }
 
         /// <summary>The state on the edge taken when the branch value is <paramref name="valueIsTrue"/>; null when that edge cannot be taken.</summary>
@@ -184,6 +270,11 @@ namespace PackedAlloc.Analyzers.Flow
             if (state == null)
             {
                 return null;
+            }
+
+            if (TestedBool(condition) != null)
+            {
+                return NarrowBool(state, condition, valueIsTrue);
             }
 
             IOperation? tested;
@@ -268,6 +359,27 @@ namespace PackedAlloc.Analyzers.Flow
             return state;
         }
 
+        /// <summary>On the edge where a bool local or parameter (or its negation) held <paramref name="valueIsTrue"/>, it is that value.</summary>
+        [MethodImpl(HotPath.Optimized)]
+        private FlowState NarrowBool(FlowState state, IOperation condition, bool valueIsTrue)
+        {
+            while (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
+            {
+                condition = not.Operand;
+                valueIsTrue = !valueIsTrue;
+            }
+
+            foreach (var key in NarrowedKeys(condition, state))
+            {
+                if (state.TryGetVariable(key) is { } current)
+                {
+                    state = state.WithVariable(key, current.WithConsts(ConstSet.Of(valueIsTrue ? 1 : 0)));
+                }
+            }
+
+            return state;
+        }
+
         /// <summary>The variables a tested operand stands for: the local or parameter, and for a flow capture also the
         /// local or parameter it captured, while that still holds the same value.</summary>
         [MethodImpl(HotPath.Optimized)]
@@ -295,7 +407,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         [MethodImpl(HotPath.Optimized)]
-        private static void Propagate(ControlFlowBranch? branch, FlowState? state, FlowState?[] inputs, BlockWorklist worklist)
+        private void Propagate(ControlFlowBranch? branch, FlowState? state, FlowState?[] inputs, BlockWorklist worklist)
         {
             var destination = branch?.Destination;
             if (destination != null && state != null)
@@ -304,16 +416,17 @@ namespace PackedAlloc.Analyzers.Flow
             }
         }
 
-        /// <summary>Joins a state into a block's input and queues the block when its input grew.</summary>
+        /// <summary>Joins a state into a block's input for the state's partition, and queues it when that input grew.</summary>
         [MethodImpl(HotPath.Optimized)]
-        private static void JoinInto(int ordinal, FlowState state, FlowState?[] inputs, BlockWorklist worklist)
+        private void JoinInto(int ordinal, FlowState state, FlowState?[] inputs, BlockWorklist worklist)
         {
-            var existing = inputs[ordinal];
+            int slot = _partitions == 1 ? ordinal : ordinal * _partitions + PartitionOf(state);
+            var existing = inputs[slot];
             var joined = existing == null ? state : existing.Join(state);
             if (existing == null || (!ReferenceEquals(joined, existing) && !joined.IsSameAs(existing)))
             {
-                inputs[ordinal] = joined;
-                worklist.Add(ordinal);
+                inputs[slot] = joined;
+                worklist.Add(slot);
             }
         }
 
