@@ -148,7 +148,7 @@ namespace PackedAlloc.Analyzers.Flow
             CallResult? result = null;
             if (_depthLeft > 0 && ShouldFollow(body, method, receiver, ordered))
             {
-                var key = new CallKey(body, receiver, ordered, _state.Guard, _depthLeft - 1, _rootHasCallers);
+                var key = new CallKey(body, receiver, ContextArguments(method, ordered), _state.Guard, _depthLeft - 1, _rootHasCallers);
                 result = _run.AnalyzeCall(key);
             }
 
@@ -178,6 +178,30 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             return result.Return.WithStep(location);
+        }
+
+        /// <summary>
+        /// The arguments as the callee's context: a byte or character buffer (<c>Span&lt;byte&gt;</c>, <c>char[]</c>,
+        /// a string) is passed by its constants only, without the objects it may be, since no kernel value can be
+        /// stored in it. Calls that differ only in which data buffer they pass are then one context, not one per
+        /// buffer: the emulator's own device access was analysed once per test buffer and used all 64 contexts.
+        /// </summary>
+        [MethodImpl(HotPath.Optimized)]
+        private static ImmutableArray<AbstractValue> ContextArguments(IMethodSymbol method, ImmutableArray<AbstractValue> arguments)
+        {
+            var parameters = method.Parameters;
+            ImmutableArray<AbstractValue>.Builder? abstracted = null;
+            for (int i = 0; i < arguments.Length && i < parameters.Length; i++)
+            {
+                var argument = arguments[i];
+                if (parameters[i].RefKind == RefKind.None && !argument.Objects.IsEmpty && TypeFacts.IsPlainData(parameters[i].Type))
+                {
+                    abstracted ??= arguments.ToBuilder();
+                    abstracted[i] = AbstractValue.Bottom.WithConsts(argument.Consts);
+                }
+            }
+
+            return abstracted?.MoveToImmutable() ?? arguments;
         }
 
         /// <summary>

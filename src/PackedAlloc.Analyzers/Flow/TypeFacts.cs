@@ -37,6 +37,46 @@ namespace PackedAlloc.Analyzers.Flow
             return System.Array.IndexOf(OpaqueRuntimeTypes, type.Name) >= 0 && InRuntimeNamespace(type);
         }
 
+        /// <summary>
+        /// A string, or an array, span or memory of bytes, characters, bools, shorts or floating-point numbers: data a
+        /// driver copies, in which no kernel value (a pointer, an address, a size kept as a number) can be stored.
+        /// </summary>
+        [MethodImpl(HotPath.Optimized)]
+        public static bool IsPlainData(ITypeSymbol? type)
+        {
+            switch (type)
+            {
+                case { SpecialType: SpecialType.System_String }:
+                    return true;
+                case IArrayTypeSymbol array:
+                    return IsPlainElement(array.ElementType);
+                case INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } named
+                    when named.Name is "Span" or "ReadOnlySpan" or "Memory" or "ReadOnlyMemory"
+                        && named.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true }:
+                    return IsPlainElement(named.TypeArguments[0]);
+                default:
+                    return false;
+            }
+        }
+
+        private static bool IsPlainElement(ITypeSymbol element)
+        {
+            switch (element.SpecialType)
+            {
+                case SpecialType.System_Byte:
+                case SpecialType.System_SByte:
+                case SpecialType.System_Char:
+                case SpecialType.System_Boolean:
+                case SpecialType.System_Int16:
+                case SpecialType.System_UInt16:
+                case SpecialType.System_Single:
+                case SpecialType.System_Double:
+                    return true;
+                default:
+                    return false;
+            }
+        }
+
         /// <summary>The runtime's type named <paramref name="name"/> (<c>Device</c>, <c>DmaDirection</c> …).</summary>
         [MethodImpl(HotPath.Optimized)]
         public static bool IsRuntimeType(ITypeSymbol? type, string name) => type != null && type.Name == name && InRuntimeNamespace(type);
