@@ -3,7 +3,9 @@ using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
 using PackedAlloc.Analyzers;
 
 namespace PackedAlloc.CodeFixes
@@ -39,10 +41,27 @@ namespace PackedAlloc.CodeFixes
                     continue;
                 }
 
-                context.RegisterCodeFix(
-                    CodeAction.Create(Title, _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(call.Invocation, replacement))), Key),
-                    diagnostic);
+                var fixedRoot = call.Invocation.Parent is ExpressionStatementSyntax statement && Unparenthesized(replacement) is ConditionalExpressionSyntax choice
+                    ? root.ReplaceNode(statement, AsIfElse(statement, choice))
+                    : root.ReplaceNode(call.Invocation, replacement);
+                context.RegisterCodeFix(CodeAction.Create(Title, _ => Task.FromResult(context.Document.WithSyntaxRoot(fixedRoot)), Key), diagnostic);
             }
         }
+
+        /// <summary>
+        /// A mapping whose result is dropped is a statement, where a conditional expression cannot stand (CS0201): the
+        /// choice becomes an if/else of the two calls, keeping the statement's comments.
+        /// </summary>
+        private static StatementSyntax AsIfElse(ExpressionStatementSyntax statement, ConditionalExpressionSyntax choice) =>
+            SyntaxFactory.IfStatement(
+                    choice.Condition.WithoutTrivia(),
+                    SyntaxFactory.ExpressionStatement(choice.WhenTrue.WithoutTrivia()),
+                    SyntaxFactory.ElseClause(SyntaxFactory.ExpressionStatement(choice.WhenFalse.WithoutTrivia())))
+                .WithLeadingTrivia(statement.GetLeadingTrivia())
+                .WithTrailingTrivia(statement.GetTrailingTrivia())
+                .WithAdditionalAnnotations(Formatter.Annotation);
+
+        private static ExpressionSyntax Unparenthesized(ExpressionSyntax expression) =>
+            expression is ParenthesizedExpressionSyntax parenthesized ? Unparenthesized(parenthesized.Expression) : expression;
     }
 }

@@ -321,6 +321,35 @@ class Driver
     }
 }").Expect(D()).RunAsync();
 
+        /// <summary>
+        /// A mapping whose result is not used is a statement, where a conditional expression cannot stand: it becomes
+        /// an if/else (found by <see cref="ProgramFuzzTests"/>: the fix used to leave CS0201).
+        /// </summary>
+        [Fact]
+        public Task BounceWhenNeeded_MappingAsAStatement_BecomesIfElse() =>
+            VerifyFix<BounceWhenNeededCodeFix>.Create(@"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        // map it
+        dma_map_single(dev, {|#0:buf|}, 24, DMA_FROM_DEVICE); // no handle kept
+    }
+}", @"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        // map it
+        if (dma_kmalloc_needs_bounce(dev, 24, DMA_FROM_DEVICE))
+            swiotlb_map(dev, virt_to_phys(buf), 24, DMA_FROM_DEVICE, 0);
+        else
+            dma_map_single(dev, buf, 24, DMA_FROM_DEVICE); // no handle kept
+    }
+}").Expect(D()).RunAsync();
+
         [Fact]
         public Task BounceWhenNeeded_NotOfferedWhenArgumentsHaveSideEffects() =>
             VerifyFix<BounceWhenNeededCodeFix>.Create(@"

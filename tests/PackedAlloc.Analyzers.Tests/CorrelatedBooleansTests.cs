@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Threading.Tasks;
 using PackedAlloc.Analyzers.Tests.Infrastructure;
 
@@ -90,6 +91,25 @@ class Driver
         }}
     }}
 }}", Verify.DiagnosticIf(warns));
+
+        /// <summary>
+        /// A method of more than 256 basic blocks keeps no bool apart (each one would triple the work of a method that
+        /// size): the mapping on the safe side warns there, as before.
+        /// </summary>
+        [Fact]
+        public Task InAMethodOfMoreThan256Blocks_IsJoinedAsBefore() => Verify.Analyzer(@"
+class Driver
+{
+    void Run(Device dev, bool pack, int n)
+    {
+" + string.Concat(Enumerable.Range(0, 140).Select(i => $"        if (n > {i}) {{ n++; }} else {{ n--; }}\n")) + @"
+        var p = kmalloc(24, pack ? GFP_KERNEL | __GFP_PACKED : GFP_KERNEL);
+        if (!pack)
+        {
+            dma_map_single(dev, {|#0:p|}, 24, DMA_FROM_DEVICE);
+        }
+    }
+}", Verify.Diagnostic());
 
         /// <summary>
         /// At most two bools per method are kept apart (each multiplies the states the method is analysed in): a

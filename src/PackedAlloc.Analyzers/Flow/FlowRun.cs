@@ -280,11 +280,12 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         public void CountStep()
         {
-            Steps++;
             if (!_steps.TryTake())
             {
                 throw new CompilationBudgetExceededException();
             }
+
+            Steps++;
         }
 
         /// <summary>
@@ -455,8 +456,22 @@ namespace PackedAlloc.Analyzers.Flow
 
         public long Taken => System.Threading.Interlocked.Read(ref _taken);
 
-        public bool Exceeded => Taken > Budget;
+        /// <summary>Whether a step was refused: the budget ran out.</summary>
+        public bool Exceeded => System.Threading.Volatile.Read(ref _exceeded);
 
-        public bool TryTake() => System.Threading.Interlocked.Increment(ref _taken) <= Budget;
+        private bool _exceeded;
+
+        /// <summary>Takes one step if the budget has one left; a refused step is not counted, so the steps taken never exceed the budget.</summary>
+        public bool TryTake()
+        {
+            if (System.Threading.Interlocked.Increment(ref _taken) <= Budget)
+            {
+                return true;
+            }
+
+            System.Threading.Interlocked.Decrement(ref _taken);
+            System.Threading.Volatile.Write(ref _exceeded, true);
+            return false;
+        }
     }
 }

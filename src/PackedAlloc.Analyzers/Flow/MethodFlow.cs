@@ -111,7 +111,7 @@ namespace PackedAlloc.Analyzers.Flow
         private void Run(FlowState initial)
         {
             var blocks = _graph.Blocks;
-            _splitOn = BoolsTestedTwice(blocks);
+            _splitOn = blocks.Length <= MaxBlocksToSplit ? BoolsTestedTwice(blocks) : System.Array.Empty<ISymbol>();
             _partitions = 1;
             foreach (var unused in _splitOn)
             {
@@ -195,6 +195,13 @@ namespace PackedAlloc.Analyzers.Flow
 
             return twice?.ToArray() ?? System.Array.Empty<ISymbol>();
         }
+
+        /// <summary>
+        /// Graphs larger than this keep no bools apart: a generated method of a thousand lines with bools tested
+        /// everywhere took three times the steps with them (the correlation this serves is a flag and its test a few
+        /// lines apart, in ordinary methods).
+        /// </summary>
+        public const int MaxBlocksToSplit = 256;
 
         /// <summary>The most bools one analysis keeps apart (see <see cref="BoolsTestedTwice"/>): at most 3² partitions per block.</summary>
         public const int MaxSplitBools = 2;

@@ -27,7 +27,18 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
             var compilation = CSharpCompilation.Create("Flow",
                 sources.Select((source, i) => CSharpSyntaxTree.ParseText(Verify.Usings + source, path: $"File{i}.cs")), TestReferences.All,
                 new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-            var kernel = KernelSymbols.TryCreate(compilation)!;
+            return Create(compilation, options)!;
+        }
+
+        /// <summary>The flow of an existing compilation, with default options or the given ones; null when it does not reference the runtime.</summary>
+        public static CompilationFlow? Create(Compilation compilation, IReadOnlyDictionary<string, string>? options = null)
+        {
+            var kernel = KernelSymbols.TryCreate(compilation);
+            if (kernel == null)
+            {
+                return null;
+            }
+
             var analysisOptions = AnalysisOptions.Read(new Options(options ?? new Dictionary<string, string>()), compilation, kernel.ArchDmaMinAlign);
             return new CompilationFlow(compilation, kernel, analysisOptions, CancellationToken.None);
         }
