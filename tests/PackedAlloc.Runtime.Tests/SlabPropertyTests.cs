@@ -29,7 +29,7 @@ namespace PackedAlloc.Runtime.Tests
 
         [Fact]
         public void RandomSequences_KeepTheAllocatorsInvariants() =>
-            Ops.Array[1, 60].Sample(RunAndCheck, iter: 150);
+            Ops.Array[1, 60].Sample(RunAndCheck, iter: Iterations(150));
 
         private static void RunAndCheck(Op[] ops)
         {

@@ -28,7 +28,7 @@ namespace PackedAlloc.Runtime.Tests
 
         [Fact]
         public void RandomInterleavings_KeepSlotsApartAndBytesIntact() =>
-            Ops.Array[1, 50].Sample(RunAndCheck, iter: 120);
+            Ops.Array[1, 50].Sample(RunAndCheck, iter: Iterations(120));
 
         private static void RunAndCheck(Op[] ops)
         {

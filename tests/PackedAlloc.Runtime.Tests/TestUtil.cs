@@ -28,6 +28,13 @@ namespace PackedAlloc.Runtime.Tests
                 Log = log ?? TextWriter.Null,
             });
 
+        /// <summary>
+        /// How many random cases a property test samples: <paramref name="inCi"/>, or PACKEDALLOC_PROPERTY_ITERATIONS
+        /// for a larger run (<c>PACKEDALLOC_PROPERTY_ITERATIONS=5000 dotnet test tests/PackedAlloc.Runtime.Tests --filter PropertyTests</c>).
+        /// </summary>
+        public static int Iterations(int inCi) =>
+            int.TryParse(Environment.GetEnvironmentVariable("PACKEDALLOC_PROPERTY_ITERATIONS"), out int n) && n > 0 ? n : inCi;
+
         public static byte[] Pattern(int n, byte seed) => Enumerable.Range(0, n).Select(i => (byte)(seed + i * 7)).ToArray();
 
         public static bool HasReport(Machine m, string text) => m.DebugReports.Any(r => r.Message.Contains(text, StringComparison.Ordinal));
