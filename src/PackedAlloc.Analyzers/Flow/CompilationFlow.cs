@@ -34,6 +34,13 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>A virtual or interface call with more implementations than this in the compilation is not followed.</summary>
         public const int MaxDispatchTargets = 8;
 
+        /// <summary>
+        /// After this many distinct contexts of one body in a round, further calls share one widened context (their
+        /// join) instead of one each: a helper called with many different constants is analysed a few times more as
+        /// the join grows, not once per combination (see <see cref="FlowRun.AnalyzeCall"/>).
+        /// </summary>
+        public const int ContextsBeforeWidening = 8;
+
         /// <summary>Bounds the contexts one body is analysed in, whatever the call graph's shape.</summary>
         public const int MaxContextsPerBody = 64;
 
@@ -657,6 +664,30 @@ namespace PackedAlloc.Analyzers.Flow
             Guard = guard;
             DepthLeft = depthLeft;
             RootHasCallers = rootHasCallers;
+        }
+
+        /// <summary>A context made by joining the contexts of a method called in many (see <see cref="FlowRun"/>): never widened again.</summary>
+        public bool IsWidened { get; private set; }
+
+        /// <summary>
+        /// The context that covers this one and <paramref name="other"/> (same body): values joined, the devices both
+        /// checked, the larger remaining depth, and parameters reported unless both say callers decide. What the body
+        /// does in it includes what it does in either, so a finding in either is found in it.
+        /// </summary>
+        [MethodImpl(HotPath.Optimized)]
+        public CallKey Widen(CallKey other)
+        {
+            var arguments = Arguments;
+            if (other.Arguments.Length == arguments.Length)
+            {
+                var joined = ImmutableArray.CreateBuilder<AbstractValue>(arguments.Length);
+                for (int i = 0; i < arguments.Length; i++) joined.Add(arguments[i].Join(other.Arguments[i]));
+                arguments = joined.MoveToImmutable();
+            }
+
+            var thisValue = This == null ? other.This : other.This == null ? This : This.Join(other.This);
+            return new CallKey(Body, thisValue, arguments, GuardScope.Meet(Guard, other.Guard), System.Math.Max(DepthLeft, other.DepthLeft),
+                RootHasCallers && other.RootHasCallers) { IsWidened = true };
         }
 
         public BodyInfo Body { get; }

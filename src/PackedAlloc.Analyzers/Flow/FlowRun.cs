@@ -23,6 +23,7 @@ namespace PackedAlloc.Analyzers.Flow
         private readonly Dictionary<CallKey, CallResult?> _memo = new Dictionary<CallKey, CallResult?>();
         private readonly HashSet<CallKey> _inProgress = new HashSet<CallKey>();
         private readonly Dictionary<BodyInfo, int> _contextCounts = new Dictionary<BodyInfo, int>();
+        private readonly Dictionary<BodyInfo, CallKey> _widened = new Dictionary<BodyInfo, CallKey>();
         private readonly Dictionary<(Location, Location), SinkHit> _hits = new Dictionary<(Location, Location), SinkHit>();
         private readonly Dictionary<ISymbol, (BodyInfo Body, string Reason)> _overBudget = new Dictionary<ISymbol, (BodyInfo, string)>(SymbolEqualityComparer.Default);
         private readonly Dictionary<Location, HashSet<Location>> _allocationsByFlagSite = new Dictionary<Location, HashSet<Location>>();
@@ -97,6 +98,7 @@ namespace PackedAlloc.Analyzers.Flow
                 _memo.Clear();
                 _memoReads.Clear();
                 _contextCounts.Clear();
+                _widened.Clear();
                 for (int i = 0; i < Roots.Count; i++)
                 {
                     Flow.CancellationToken.ThrowIfCancellationRequested();
@@ -224,6 +226,15 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             _contextCounts.TryGetValue(key.Body, out int contexts);
+            if (contexts >= CompilationFlow.ContextsBeforeWidening && !key.IsWidened && key.DepthLeft < Flow.Options.MaxCallDepth)
+            {
+                // Past a few contexts, a call shares the body's widened context, grown by this call's values (the
+                // memo answers when it did not grow). Roots keep their own analysis.
+                var widened = _widened.TryGetValue(key.Body, out var previous) ? previous.Widen(key) : key.Widen(key);
+                _widened[key.Body] = widened;
+                return AnalyzeCall(widened);
+            }
+
             if (contexts >= CompilationFlow.MaxContextsPerBody)
             {
                 // Callers past the cap get the conservative treatment (what they pass may come back). That loses
