@@ -121,6 +121,19 @@ namespace PackedAlloc.Analyzers.Tests
 
         private static ValueSet<Item> Set(int[] keys, int tag) => ValueSet<Item>.CreateRange(keys.Select(k => new Item(k, tag)));
 
+        /// <summary>A set built from many elements at once is the set adding them one by one builds: same order, first instances kept.</summary>
+        [Fact]
+        public void ValueSets_CreateRange_IsAddingOneByOne() =>
+            Gen.Int[0, 15].Array[0, 40].Sample(keys =>
+            {
+                var items = keys.Select((k, i) => new Item(k, i)).ToList();
+                var oneByOne = ValueSet<Item>.Empty;
+                foreach (var item in items) oneByOne = oneByOne.Add(item);
+
+                var atOnce = ValueSet<Item>.CreateRange(items);
+                Assert.Equal(oneByOne.Select(i => (i.Key, i.Tag)), atOnce.Select(i => (i.Key, i.Tag)));
+            });
+
         /// <summary>The set of every value's members (origins, objects, callables, flag sites), against HashSet.</summary>
         [Fact]
         public void ValueSets_UnionIntersectContainAndCompareAsHashSetsDo() =>

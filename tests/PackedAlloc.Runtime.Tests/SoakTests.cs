@@ -139,9 +139,6 @@ namespace PackedAlloc.Runtime.Tests
 
         private static int LiveObjects(Machine m) => m.Slab.Caches.Sum(c => c.ActiveObjects);
 
-        private static int Setting(string name, int fallback) =>
-            int.TryParse(Environment.GetEnvironmentVariable(name), out int value) && value > 0 ? value : fallback;
-
         private sealed class Counts
         {
             private int _transfers;

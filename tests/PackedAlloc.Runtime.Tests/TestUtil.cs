@@ -32,8 +32,11 @@ namespace PackedAlloc.Runtime.Tests
         /// How many random cases a property test samples: <paramref name="inCi"/>, or PACKEDALLOC_PROPERTY_ITERATIONS
         /// for a larger run (<c>PACKEDALLOC_PROPERTY_ITERATIONS=5000 dotnet test tests/PackedAlloc.Runtime.Tests --filter PropertyTests</c>).
         /// </summary>
-        public static int Iterations(int inCi) =>
-            int.TryParse(Environment.GetEnvironmentVariable("PACKEDALLOC_PROPERTY_ITERATIONS"), out int n) && n > 0 ? n : inCi;
+        public static int Iterations(int inCi) => Setting("PACKEDALLOC_PROPERTY_ITERATIONS", inCi);
+
+        /// <summary>A positive number from the environment variable <paramref name="name"/>, else <paramref name="fallback"/>: the size of a larger run.</summary>
+        public static int Setting(string name, int fallback) =>
+            int.TryParse(Environment.GetEnvironmentVariable(name), out int value) && value > 0 ? value : fallback;
 
         public static byte[] Pattern(int n, byte seed) => Enumerable.Range(0, n).Select(i => (byte)(seed + i * 7)).ToArray();
 

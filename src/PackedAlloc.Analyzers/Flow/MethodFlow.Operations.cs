@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Runtime.CompilerServices;
@@ -559,6 +560,7 @@ namespace PackedAlloc.Analyzers.Flow
         {
             var result = container.WithObjects(ValueSet<ObjectId>.Empty).WithConsts(ConstSet.Bottom).WithGuard(GuardPolarity.None)
                 .WithFlagSites(ValueSet<Location>.Empty);
+            List<ObjectId>? elements = null;
             foreach (var obj in container.Objects)
             {
                 var key = new HeapKey(obj, HeapKey.Elements);
@@ -573,11 +575,12 @@ namespace PackedAlloc.Analyzers.Flow
 
                 if (obj.Key.Length < 512)
                 {
-                    result = result.Join(AbstractValue.ForObject(obj.Element));
+                    (elements ??= new List<ObjectId>()).Add(obj.Element);
                 }
             }
 
-            return result;
+            // The element objects in one set, not one union per container (quadratic for many containers).
+            return elements == null ? result : result.Join(AbstractValue.Bottom.WithObjects(ValueSet<ObjectId>.CreateRange(elements)));
         }
 
         [MethodImpl(HotPath.Optimized)]

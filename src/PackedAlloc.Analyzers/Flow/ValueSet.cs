@@ -33,16 +33,36 @@ namespace PackedAlloc.Analyzers.Flow
 
         public static ValueSet<T> Create(T item) => new ValueSet<T>(new[] { item });
 
-        /// <summary>A set of the given elements; the first of equal elements is kept.</summary>
+        /// <summary>
+        /// A set of the given elements, as adding them one by one would make it (the first of equal elements kept,
+        /// equal hashes in the order given), in one sort instead of a copy per element: values read from many objects
+        /// at once (every element of a large set of containers) made that quadratic.
+        /// </summary>
+        [MethodImpl(HotPath.Optimized)]
         public static ValueSet<T> CreateRange(IEnumerable<T> items)
         {
-            var result = Empty;
-            foreach (var item in items)
+            var all = new List<T>(items);
+            if (all.Count <= 1)
             {
-                result = result.Add(item);
+                return all.Count == 0 ? Empty : Create(all[0]);
             }
 
-            return result;
+            var order = new (int Hash, int Index)[all.Count];
+            for (int i = 0; i < order.Length; i++) order[i] = (Comparer.GetHashCode(all[i]), i);
+            Array.Sort(order, (a, b) => a.Hash != b.Hash ? a.Hash.CompareTo(b.Hash) : a.Index.CompareTo(b.Index));
+
+            var result = new List<T>(order.Length);
+            int runStart = 0;
+            for (int i = 0; i < order.Length; i++)
+            {
+                if (i > 0 && order[i].Hash != order[i - 1].Hash) runStart = result.Count;
+                var item = all[order[i].Index];
+                bool seen = false;
+                for (int j = runStart; j < result.Count && !seen; j++) seen = Comparer.Equals(result[j], item);
+                if (!seen) result.Add(item);
+            }
+
+            return new ValueSet<T>(result.ToArray());
         }
 
         [MethodImpl(HotPath.Optimized)]

@@ -79,7 +79,10 @@ namespace PackedAlloc.Runtime.Memory
         /// </summary>
         public static AllocSite? Capture(Machine machine) =>
             machine.Options.TrackAllocationSites
-                ? new AllocSite(new System.Diagnostics.StackTrace(2, fNeedFileInfo: machine.Options.AllocationSiteFileInfo))
+                // No frames skipped by count: once the allocation path is hot, the JIT inlines this method and its
+                // callers into the Kernel API function, and a fixed count then skipped the driver's own frame (seen
+                // in a soak: the site named the caller's caller). Format skips the runtime's frames, however many.
+                ? new AllocSite(new System.Diagnostics.StackTrace(0, fNeedFileInfo: machine.Options.AllocationSiteFileInfo))
                 : null;
 
         public override string ToString() => _text ??= Format();
