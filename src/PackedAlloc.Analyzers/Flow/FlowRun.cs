@@ -206,7 +206,10 @@ namespace PackedAlloc.Analyzers.Flow
                 : value;
         }
 
-        /// <summary>Analyses a body in one context; null when it cannot be (recursion, too many contexts, over budget).</summary>
+        /// <summary>
+        /// Analyses a body in one context, or, past <see cref="CompilationFlow.ContextsBeforeWidening"/> contexts of the
+        /// body in this round, in its widened context; null when it cannot be (recursion, too many contexts, over budget).
+        /// </summary>
         [MethodImpl(HotPath.Optimized)]
         public CallResult? AnalyzeCall(CallKey key)
         {
