@@ -34,6 +34,21 @@ namespace PackedAlloc.Analyzers.Flow
         public static ConstSet Parameter => new ConstSet(null, hasUnknown: false, hasParameter: true);
         public static ConstSet Of(long value) => new ConstSet(ImmutableSortedSet.Create(value), false, false);
 
+        /// <summary>Whether the set is exactly one known value (no unknown, nothing left to a caller), and which.</summary>
+        [MethodImpl(HotPath.Optimized)]
+        public bool TryGetSingle(out long value)
+        {
+            var values = ValuesOrNull;
+            if (!HasUnknown && !HasParameter && values != null && values.Count == 1)
+            {
+                value = values[0];
+                return true;
+            }
+
+            value = 0;
+            return false;
+        }
+
         /// <summary>Whether joining <paramref name="other"/> would add nothing: asked without building the join.</summary>
         [MethodImpl(HotPath.Optimized)]
         public bool Covers(ConstSet other)

@@ -210,17 +210,25 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         private static ISymbol? TestedBool(IOperation? condition)
         {
-            while (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not, OperatorMethod: null } not)
-            {
-                condition = not.Operand;
-            }
-
-            return condition switch
+            bool unused = true;
+            return WithoutNot(condition, ref unused) switch
             {
                 ILocalReferenceOperation { Local: { Type.SpecialType: SpecialType.System_Boolean, RefKind: RefKind.None } local } => local,
                 IParameterReferenceOperation { Parameter: { Type.SpecialType: SpecialType.System_Boolean, RefKind: RefKind.None } parameter } => parameter,
                 _ => null,
             };
+        }
+
+        /// <summary>The operand under any built-in <c>!</c>s, each of which flips <paramref name="valueIsTrue"/>.</summary>
+        private static IOperation? WithoutNot(IOperation? condition, ref bool valueIsTrue)
+        {
+            while (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not, OperatorMethod: null } not)
+            {
+                condition = not.Operand;
+                valueIsTrue = !valueIsTrue;
+            }
+
+            return condition;
         }
 
         /// <summary>Which partition a state belongs to: for each split bool, whether the state knows it true, false, or neither.</summary>
@@ -231,10 +239,9 @@ namespace PackedAlloc.Analyzers.Flow
             int weight = 1;
             foreach (var variable in _splitOn)
             {
-                var consts = state.TryGetVariable(variable)?.Consts;
-                if (consts is { HasUnknown: false, HasParameter: false } known && known.Values.Count == 1)
+                if (state.TryGetVariable(variable) is { } value && value.Consts.TryGetSingle(out long known))
                 {
-                    partition += weight * (known.Values[0] != 0 ? 1 : 2);
+                    partition += weight * (known != 0 ? 1 : 2);
                 }
 
                 weight *= 3;
@@ -247,14 +254,9 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         private static FlowState? Edge(FlowState state, AbstractValue condition, bool valueIsTrue)
         {
-            var consts = condition.Consts;
-            if (!consts.HasUnknown && !consts.HasParameter && consts.Values.Count == 1)
+            if (condition.Consts.TryGetSingle(out long known) && (known != 0) != valueIsTrue)
             {
-                bool constant = consts.Values[0] != 0;
-                if (constant != valueIsTrue)
-                {
-                    return null;
-                }
+                return null;
             }
 
             bool safeHere = condition.Guard == GuardPolarity.SafeEither
@@ -370,13 +372,7 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         private FlowState NarrowBool(FlowState state, IOperation condition, bool valueIsTrue)
         {
-            while (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
-            {
-                condition = not.Operand;
-                valueIsTrue = !valueIsTrue;
-            }
-
-            foreach (var key in NarrowedKeys(condition, state))
+            foreach (var key in NarrowedKeys(WithoutNot(condition, ref valueIsTrue)!, state))
             {
                 if (state.TryGetVariable(key) is { } current)
                 {

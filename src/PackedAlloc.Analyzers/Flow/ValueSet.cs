@@ -143,13 +143,15 @@ namespace PackedAlloc.Analyzers.Flow
         public ValueSet<T> Intersect(ValueSet<T> other)
         {
             if (ReferenceEquals(this, other) || other.IsSupersetOf(this)) return this;
-            var common = Empty;
+
+            // Kept in this set's order, which is already the sorted order: one array, not one copy per element.
+            var common = new List<T>(_items.Length);
             foreach (var item in _items)
             {
-                if (other.Contains(item)) common = common.Add(item);
+                if (other.Contains(item)) common.Add(item);
             }
 
-            return common;
+            return common.Count == 0 ? Empty : new ValueSet<T>(common.ToArray());
         }
 
         /// <summary>Each element replaced by <paramref name="map"/>'s result, which must equal it (same hash, same place).</summary>
