@@ -115,34 +115,79 @@ namespace PackedAlloc.Benchmarks
         }
 
         /// <summary>
-        /// What the IDE pays after a one-line edit: every keystroke makes a new compilation (the unchanged trees are
-        /// shared, the symbols are not), and the analysis runs again on it. Edits a line in the middle of a tree,
-        /// as typing would, and times the analysis of each new compilation after a warm-up on the first.
+        /// What the IDE pays after an edit: every keystroke makes a new compilation (the unchanged trees are shared,
+        /// the symbols are not), and the analysis runs again on it, starting from the previous compilation's
+        /// (<see cref="PreviousAnalysis"/>). Three kinds of edit, in the middle of the largest tree, each timed from
+        /// the previous analysis and from scratch, and the two results compared (they must be the same):
+        /// a comment line, a statement inside a method body, a new member (a declaration: a full analysis).
         /// </summary>
         private static void MeasureEdits(CSharpCompilation compilation)
         {
-            Analyse(compilation);
-            var tree = compilation.SyntaxTrees.OrderByDescending(t => t.Length).First();
+            var (previous, _) = Analyse(compilation, null, out _);
+            var path = compilation.SyntaxTrees.OrderByDescending(t => t.Length).First().FilePath;
             var current = compilation;
-            for (int edit = 0; edit < 5; edit++)
+            var edits = new (string Kind, Func<SyntaxTree, int, SyntaxTree?> Make)[]
             {
-                var text = current.SyntaxTrees.First(t => t.FilePath == tree.FilePath).GetText();
-                var line = text.Lines[text.Lines.Count / 2];
-                var changed = text.WithChanges(new Microsoft.CodeAnalysis.Text.TextChange(new Microsoft.CodeAnalysis.Text.TextSpan(line.Start, 0), $"// edit {edit}\n"));
-                var oldTree = current.SyntaxTrees.First(t => t.FilePath == tree.FilePath);
-                current = current.ReplaceSyntaxTree(oldTree, oldTree.WithChangedText(changed));
-                var watch = Stopwatch.StartNew();
-                var (relevant, found) = Analyse(current);
-                Console.WriteLine($"edit {edit} in {Path.GetFileName(tree.FilePath)}: analysis of the new compilation {watch.ElapsedMilliseconds} ms ({relevant} relevant bodies, {found} PA0001)");
+                ("comment line", (tree, n) => Insert(tree, tree.GetText().Lines[tree.GetText().Lines.Count / 2].Start, $"// edit {n}\n")),
+                ("statement in a body", (tree, n) => InsertInBody(tree, $"int edited{n} = {n}; ")),
+                ("new member", (tree, n) => InsertMember(tree, $"private static int Edited{n}() => {n}; ")),
+            };
+            bool allSame = true;
+            foreach (var (kind, make) in edits)
+            {
+                for (int n = 0; n < 3; n++)
+                {
+                    var oldTree = current.SyntaxTrees.First(t => t.FilePath == path);
+                    var newTree = make(oldTree, n);
+                    if (newTree == null)
+                    {
+                        Console.WriteLine($"{kind}: no place for it in {Path.GetFileName(path)}");
+                        break;
+                    }
+
+                    current = current.ReplaceSyntaxTree(oldTree, newTree);
+                    var watch = Stopwatch.StartNew();
+                    var (next, incremental) = Analyse(current, previous, out var flow);
+                    long incrementalMs = watch.ElapsedMilliseconds;
+                    watch.Restart();
+                    var (_, fresh) = Analyse(current, null, out _);
+                    long freshMs = watch.ElapsedMilliseconds;
+                    bool same = incremental.SequenceEqual(fresh);
+                    allSame &= same;
+                    Console.WriteLine($"{kind} {n} in {Path.GetFileName(path)}: {incrementalMs} ms from the previous analysis "
+                        + $"({(flow.ChangedTrees < 0 ? "full analysis" : $"{flow.ReusedGroups} of {flow.Groups} groups kept")}), {freshMs} ms from scratch; "
+                        + $"{incremental.Count(d => d.StartsWith("PA0001", StringComparison.Ordinal))} PA0001; {(same ? "same diagnostics" : "DIFFERENT DIAGNOSTICS")}");
+                    previous = next;
+                }
             }
+
+            Console.WriteLine(allSame ? "every edit: the same diagnostics from the previous analysis as from scratch" : "some edits gave different diagnostics");
         }
 
-        private static (int Relevant, int Found) Analyse(CSharpCompilation compilation)
+        private static SyntaxTree Insert(SyntaxTree tree, int position, string text) =>
+            tree.WithChangedText(tree.GetText().WithChanges(new Microsoft.CodeAnalysis.Text.TextChange(new Microsoft.CodeAnalysis.Text.TextSpan(position, 0), text)));
+
+        private static SyntaxTree? InsertInBody(SyntaxTree tree, string statement)
+        {
+            var bodies = tree.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax>().Where(m => m.Body != null).ToList();
+            return bodies.Count == 0 ? null : Insert(tree, bodies[bodies.Count / 2].Body!.OpenBraceToken.Span.End, statement);
+        }
+
+        private static SyntaxTree? InsertMember(SyntaxTree tree, string member)
+        {
+            var types = tree.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax>().ToList();
+            return types.Count == 0 ? null : Insert(tree, types[types.Count / 2].OpenBraceToken.Span.End, member);
+        }
+
+        /// <summary>The analysis of a compilation, from a previous one or not: what it leaves for the next, and its diagnostics as text.</summary>
+        private static (PreviousAnalysis? Next, System.Collections.Generic.List<string> Diagnostics) Analyse(CSharpCompilation compilation, PreviousAnalysis? previous, out CompilationFlow flow)
         {
             var kernel = KernelSymbols.TryCreate(compilation)!;
-            var flow = new CompilationFlow(compilation, kernel, AnalysisOptions.Read(new EmptyOptions(), compilation, kernel.ArchDmaMinAlign), CancellationToken.None);
+            flow = new CompilationFlow(compilation, kernel, AnalysisOptions.Read(new EmptyOptions(), compilation, kernel.ArchDmaMinAlign), CancellationToken.None) { Previous = previous };
             var result = FlowDiagnostics.Compute(flow);
-            return (flow.RelevantBodies.Count(), result.All.Count(d => d.Id == "PA0001"));
+            var diagnostics = result.All.Select(d => d.Id + " " + d.Location.GetLineSpan() + " " + d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)
+                + " " + string.Join(";", d.AdditionalLocations.Select(l => l.GetLineSpan().ToString()))).OrderBy(d => d, StringComparer.Ordinal).ToList();
+            return (PreviousAnalysis.Capture(flow), diagnostics);
         }
 
         private sealed class EmptyOptions : AnalyzerConfigOptionsProvider

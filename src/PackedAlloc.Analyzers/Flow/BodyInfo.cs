@@ -50,6 +50,9 @@ namespace PackedAlloc.Analyzers.Flow
         /// </summary>
         public bool IsRelevant { get; set; }
 
+        /// <summary>The relevance pass bound this body and looked at what it touches (see <see cref="Relevance"/>).</summary>
+        public bool WasScanned { get; set; }
+
         /// <summary>The bodies this one calls (filled for bound bodies).</summary>
         public List<BodyInfo> Callees { get; } = new List<BodyInfo>();
 

@@ -41,6 +41,9 @@ namespace PackedAlloc.Analyzers.Flow
         /// </summary>
         public const int ContextsBeforeWidening = 8;
 
+        /// <summary>A body's <see cref="BodyInfo.Order"/> is its tree's index shifted by this, plus its position in the tree.</summary>
+        public const int TreeOrderShift = 20;
+
         /// <summary>Bounds the contexts one body is analysed in, whatever the call graph's shape.</summary>
         public const int MaxContextsPerBody = 64;
 
@@ -62,7 +65,8 @@ namespace PackedAlloc.Analyzers.Flow
         // then on those lookups only read, need no lock, and give every group the same answers whatever the timing.
         private readonly object _gate = new object();
         private volatile bool _frozen;
-        private IReadOnlyList<FlowRun> _runs = Array.Empty<FlowRun>();
+        private IReadOnlyList<GroupOutcome> _runs = Array.Empty<GroupOutcome>();
+        private SyntaxTree[] _trees = Array.Empty<SyntaxTree>();
 
         public CompilationFlow(Compilation compilation, KernelSymbols kernel, AnalysisOptions options, CancellationToken cancellationToken)
         {
@@ -139,7 +143,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         public IEnumerable<(BodyInfo Body, string Reason)> OverBudget =>
-            _runs.SelectMany(r => r.OverBudget).GroupBy(b => b.Body.Owner, SymbolEqualityComparer.Default).Select(g => g.First());
+            _runs.SelectMany(r => r.OverBudget).GroupBy(b => b.Body.Order).Select(g => g.First());
 
         /// <summary>Finds the relevant bodies only (no flow analysis): what <see cref="Run"/> starts with.</summary>
         public void FindRelevantBodies()
@@ -149,23 +153,109 @@ namespace PackedAlloc.Analyzers.Flow
                 return;
             }
 
-            int index = 0;
-            foreach (var tree in _compilation.SyntaxTrees)
-            {
-                _treeOrder[tree] = index++;
-            }
-
-            _relevance = Relevance.Mark(this, CancellationToken);
+            IndexTrees();
+            _inherited = Previous?.TryInherit(this);
+            _relevance = _inherited?.Relevance ?? Relevance.Mark(this, CancellationToken);
             StepBudget = Options.MaxTotalSteps > 0 ? Options.MaxTotalSteps : AnalysisOptions.AutomaticTotalSteps(_relevance.RelevantOperations);
         }
 
         public void Run()
         {
             FindRelevantBodies();
+            if (_inherited != null && RunInherited(_inherited))
+            {
+                return;
+            }
+
+            if (_inherited != null)
+            {
+                // The roots are the relevant bodies of every tree, not only of those collected so far.
+                foreach (int tree in _inherited.RelevantTrees) CollectTree(_trees[tree]);
+            }
+
             var roots = _bodies.Where(b => b.IsRelevant).OrderBy(b => b.Order).ToList();
             BuildGraphs(roots);
-            _runs = FlowGroups.Run(this, roots, StepBudget);
+            (_runs, RanAsGroups) = FlowGroups.Run(this, roots, StepBudget);
+            ReusedGroups = 0;
         }
+
+        /// <summary>
+        /// The analysis of an edit (see <see cref="PreviousAnalysis"/>): the previous groups that looked at no changed
+        /// tree are kept, the others run again beside them. False when that does not hold up (a new group reads what
+        /// a kept one writes, or the budget runs out): then the full run follows.
+        /// </summary>
+        private bool RunInherited(PreviousAnalysis.Inheritance inherited)
+        {
+            long keptSteps = inherited.Kept.Sum(o => o.Steps);
+            if (keptSteps >= StepBudget)
+            {
+                return false;
+            }
+
+            var roots = inherited.RerunRoots.Select(BodyAt).ToList();
+            BuildGraphs(roots);
+            var outcomes = FlowGroups.RunBeside(this, roots, inherited.Kept, new StepCounter(StepBudget - keptSteps));
+            if (outcomes == null)
+            {
+                return false;
+            }
+
+            _runs = outcomes;
+            RanAsGroups = true;
+            ReusedGroups = inherited.Kept.Count;
+            return true;
+        }
+
+        /// <summary>
+        /// The previous analysis of the same project, if any: the analysis then starts from it and redoes only what
+        /// the edit between the two compilations can have changed (see <see cref="PreviousAnalysis"/>).
+        /// </summary>
+        public PreviousAnalysis? Previous { get; set; }
+
+        private PreviousAnalysis.Inheritance? _inherited;
+
+        /// <summary>How many groups of roots the last run took over from <see cref="Previous"/> without running them.</summary>
+        public int ReusedGroups { get; private set; }
+
+        /// <summary>How many trees changed since <see cref="Previous"/>, when the run started from it; -1 when it did not.</summary>
+        public int ChangedTrees => _inherited?.ChangedTrees ?? -1;
+
+        /// <summary>The marks this compilation's bodies inherited from <see cref="Previous"/>, by tree index (null when none).</summary>
+        internal IReadOnlyDictionary<int, BodyMarks[]>? InheritedMarks => _inherited?.Marks;
+
+        /// <summary>The trees collected so far (by index) with their bodies.</summary>
+        internal IEnumerable<(int Tree, IReadOnlyList<BodyInfo> Bodies)> CollectedTrees =>
+            _bodiesByTree.Select(pair => (_treeOrder[pair.Key], (IReadOnlyList<BodyInfo>)pair.Value));
+
+        /// <summary>What each group of roots found in the last run.</summary>
+        internal IReadOnlyList<GroupOutcome> Outcomes => _runs;
+
+        /// <summary>The relevance the run started from (null before <see cref="FindRelevantBodies"/>).</summary>
+        internal Relevance? RelevanceResult => _relevance;
+
+        /// <summary>Whether the last run analysed the roots as independent groups (see <see cref="FlowGroups"/>).</summary>
+        public bool RanAsGroups { get; private set; }
+
+        /// <summary>Numbers the compilation's trees (a tree's index names it in body orders and group outcomes).</summary>
+        public void IndexTrees()
+        {
+            if (_trees.Length > 0)
+            {
+                return;
+            }
+
+            _trees = _compilation.SyntaxTrees.ToArray();
+            for (int index = 0; index < _trees.Length; index++)
+            {
+                _treeOrder[_trees[index]] = index;
+            }
+        }
+
+        /// <summary>A tree's index in the compilation; -1 for a tree not in it (or none).</summary>
+        public int TreeIndex(SyntaxTree? tree) => tree != null && _treeOrder.TryGetValue(tree, out int index) ? index : -1;
+
+        /// <summary>The body at an <see cref="BodyInfo.Order"/> (its tree is collected if it was not).</summary>
+        public BodyInfo BodyAt(int order) => CollectTree(_trees[order >> TreeOrderShift])![order & ((1 << TreeOrderShift) - 1)];
 
         /// <summary>
         /// Collects every tree and freezes the index of bodies, before the analysis goes parallel (see the lock
@@ -334,7 +424,7 @@ namespace PackedAlloc.Analyzers.Flow
         {
             if (property.IsStatic || property.IsIndexer || property.IsVirtual || property.IsAbstract || property.IsOverride
                 || property.ContainingType?.TypeKind != TypeKind.Class && property.ContainingType?.TypeKind != TypeKind.Struct
-                || property.GetMethod == null || TryGetBody(property.GetMethod) is not { } getter || !(getter.IsBound || getter.IsRelevant)
+                || property.GetMethod == null || TryGetBody(property.GetMethod) is not { } getter || !(getter.IsBound || getter.IsRelevant || getter.WasScanned)
                 || getter.GetOperation(CancellationToken) is not { } body)
             {
                 return null;
@@ -551,7 +641,7 @@ namespace PackedAlloc.Analyzers.Flow
                 foreach (var (owner, bodyNode) in BodiesOf(node, model))
                 {
                     // Source order across the whole compilation, whatever order trees are collected in.
-                    var body = new BodyInfo(owner, bodyNode, model, (treeOrder << 20) + position++);
+                    var body = new BodyInfo(owner, bodyNode, model, (treeOrder << TreeOrderShift) + position++);
                     bodies.Add(body);
                     _bodies.Add(body);
                     if (owner is IMethodSymbol method && !_bodiesByMethod.ContainsKey(method.OriginalDefinition))
@@ -562,6 +652,7 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             IndexImplementations(bodies, _autoPropertyList.GetRange(autoPropertiesBefore, _autoPropertyList.Count - autoPropertiesBefore));
+            _inherited?.Apply(treeOrder, bodies);
             return bodies;
         }
 

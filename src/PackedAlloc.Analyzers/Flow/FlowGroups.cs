@@ -26,63 +26,95 @@ namespace PackedAlloc.Analyzers.Flow
     /// </summary>
     internal static class FlowGroups
     {
-        public static IReadOnlyList<FlowRun> Run(CompilationFlow flow, IReadOnlyList<BodyInfo> roots, long budget)
+        /// <summary>The groups' outcomes, and whether the roots ran as independent groups (rather than as one).</summary>
+        public static (IReadOnlyList<GroupOutcome> Outcomes, bool Grouped) Run(CompilationFlow flow, IReadOnlyList<BodyInfo> roots, long budget)
         {
-            var groups = roots.GroupBy(r => r.Node.SyntaxTree).Select(g => (IReadOnlyList<BodyInfo>)g.ToList()).ToList();
+            var groups = ByTree(roots);
             if (roots.Count < Parallelism.Threshold || groups.Count < 2 || flow.SingleRun)
             {
-                return new[] { RunOne(flow, roots, new StepCounter(budget)) };
+                return (new[] { RunOne(flow, roots, new StepCounter(budget)) }, false);
             }
 
             flow.CollectAllAndFreeze();
             var steps = new StepCounter(budget);
-            var runs = RunAll(flow, groups, steps);
+            var outcomes = RunToIndependence(flow, groups, steps);
+            return outcomes != null
+                ? (outcomes, true)
+                : (new[] { RunOne(flow, roots, new StepCounter(budget)) }, false);
+        }
+
+        /// <summary>
+        /// Runs some roots as <see cref="Run"/> would run them among all (grouped by tree, merged where they read what
+        /// another wrote), next to groups whose outcomes are already known and must stay independent of the new ones.
+        /// Null when the budget ran out, or when a new group and a known one read what the other wrote: then the
+        /// known outcomes do not hold, and the caller runs everything.
+        /// </summary>
+        public static IReadOnlyList<GroupOutcome>? RunBeside(CompilationFlow flow, IReadOnlyList<BodyInfo> roots, IReadOnlyList<GroupOutcome> known, StepCounter steps)
+        {
+            flow.CollectAllAndFreeze();
+            var outcomes = roots.Count == 0 ? new List<GroupOutcome>() : RunToIndependence(flow, ByTree(roots), steps);
+            if (outcomes == null || outcomes.Any(o => known.Any(k => k.Conflicts(o))))
+            {
+                return null;
+            }
+
+            return known.Concat(outcomes).OrderBy(o => o.RootOrders[0]).ToList();
+        }
+
+        private static List<IReadOnlyList<BodyInfo>> ByTree(IReadOnlyList<BodyInfo> roots) =>
+            roots.GroupBy(r => r.Node.SyntaxTree).Select(g => (IReadOnlyList<BodyInfo>)g.ToList()).ToList();
+
+        /// <summary>Runs the groups, then merges and runs again those that read what another wrote, until none does; null when the budget ran out.</summary>
+        private static List<GroupOutcome>? RunToIndependence(CompilationFlow flow, IReadOnlyList<IReadOnlyList<BodyInfo>> groups, StepCounter steps)
+        {
+            var outcomes = RunAll(flow, groups, steps);
             while (!steps.Exceeded)
             {
-                var merged = MergeConflicting(runs);
+                var merged = MergeConflicting(outcomes);
                 if (merged == null)
                 {
-                    return runs;
+                    return outcomes;
                 }
 
                 // Groups that were not merged keep their results; merged ones run again, together.
-                var toRun = merged.Where(m => m.Count > 1).Select(m => (IReadOnlyList<BodyInfo>)m.SelectMany(r => r.Roots).OrderBy(b => b.Order).ToList()).ToList();
+                var toRun = merged.Where(m => m.Count > 1)
+                    .Select(m => (IReadOnlyList<BodyInfo>)m.SelectMany(o => o.RootOrders).OrderBy(order => order).Select(flow.BodyAt).ToList()).ToList();
                 var rerun = RunAll(flow, toRun, steps);
-                runs = merged.Where(m => m.Count == 1).Select(m => m[0]).Concat(rerun).OrderBy(r => r.Roots[0].Order).ToList();
+                outcomes = merged.Where(m => m.Count == 1).Select(m => m[0]).Concat(rerun).OrderBy(o => o.RootOrders[0]).ToList();
             }
 
-            return new[] { RunOne(flow, roots, new StepCounter(budget)) };
+            return null;
         }
 
-        private static FlowRun RunOne(CompilationFlow flow, IReadOnlyList<BodyInfo> roots, StepCounter steps)
+        private static GroupOutcome RunOne(CompilationFlow flow, IReadOnlyList<BodyInfo> roots, StepCounter steps)
         {
             var run = new FlowRun(flow, roots, steps);
             run.Run();
-            return run;
+            return GroupOutcome.Of(run, flow.TreeIndex);
         }
 
-        private static List<FlowRun> RunAll(CompilationFlow flow, IReadOnlyList<IReadOnlyList<BodyInfo>> groups, StepCounter steps)
+        private static List<GroupOutcome> RunAll(CompilationFlow flow, IReadOnlyList<IReadOnlyList<BodyInfo>> groups, StepCounter steps)
         {
-            var runs = new FlowRun[groups.Count];
+            var outcomes = new GroupOutcome[groups.Count];
             if (groups.Count == 1)
             {
-                runs[0] = RunOne(flow, groups[0], steps);
-                return runs.ToList();
+                outcomes[0] = RunOne(flow, groups[0], steps);
+                return outcomes.ToList();
             }
 
             // Largest first, so that a big group does not start last and run alone at the end.
             var order = Enumerable.Range(0, groups.Count).OrderByDescending(i => groups[i].Count).ToList();
-            Parallelism.ForEach(order, flow.MaxThreads, flow.CancellationToken, i => runs[i] = RunOne(flow, groups[i], steps));
-            return runs.ToList();
+            Parallelism.ForEach(order, flow.MaxThreads, flow.CancellationToken, i => outcomes[i] = RunOne(flow, groups[i], steps));
+            return outcomes.ToList();
         }
 
         /// <summary>
-        /// Groups of runs to merge: runs joined when one read a summary entry another wrote (transitively). Null when
-        /// no run read what another wrote.
+        /// Groups of outcomes to merge: joined when one read a summary entry another wrote (transitively). Null when
+        /// no group read what another wrote.
         /// </summary>
-        private static List<List<FlowRun>>? MergeConflicting(IReadOnlyList<FlowRun> runs)
+        private static List<List<GroupOutcome>>? MergeConflicting(IReadOnlyList<GroupOutcome> outcomes)
         {
-            var parent = Enumerable.Range(0, runs.Count).ToArray();
+            var parent = Enumerable.Range(0, outcomes.Count).ToArray();
             int Find(int i)
             {
                 while (parent[i] != i)
@@ -105,24 +137,24 @@ namespace PackedAlloc.Analyzers.Flow
                 }
             }
 
-            // Two runs that only write the same entry do not see each other; a run that reads an entry another
+            // Two groups that only write the same entry do not see each other; a group that reads an entry another
             // writes could have.
             var fieldWriters = new Dictionary<string, List<int>>(StringComparer.Ordinal);
             var heapWriters = new Dictionary<HeapKey, List<int>>();
-            for (int i = 0; i < runs.Count; i++)
+            for (int i = 0; i < outcomes.Count; i++)
             {
-                foreach (var field in runs[i].Writes.Fields.Keys) Writers(fieldWriters, field).Add(i);
-                foreach (var heap in runs[i].Writes.Heap.Keys) Writers(heapWriters, heap).Add(i);
+                foreach (var field in outcomes[i].FieldWrites) Writers(fieldWriters, field).Add(i);
+                foreach (var heap in outcomes[i].HeapWrites) Writers(heapWriters, heap).Add(i);
             }
 
-            for (int i = 0; i < runs.Count; i++)
+            for (int i = 0; i < outcomes.Count; i++)
             {
-                foreach (var field in runs[i].Reads.Fields.Keys)
+                foreach (var field in outcomes[i].FieldReads)
                 {
                     if (fieldWriters.TryGetValue(field, out var writers)) foreach (int writer in writers) Union(i, writer);
                 }
 
-                foreach (var heap in runs[i].Reads.Heap.Keys)
+                foreach (var heap in outcomes[i].HeapReads)
                 {
                     if (heapWriters.TryGetValue(heap, out var writers)) foreach (int writer in writers) Union(i, writer);
                 }
@@ -133,7 +165,7 @@ namespace PackedAlloc.Analyzers.Flow
                 return null;
             }
 
-            return Enumerable.Range(0, runs.Count).GroupBy(Find).OrderBy(g => g.Key).Select(g => g.Select(i => runs[i]).ToList()).ToList();
+            return Enumerable.Range(0, outcomes.Count).GroupBy(Find).OrderBy(g => g.Key).Select(g => g.Select(i => outcomes[i]).ToList()).ToList();
         }
 
         private static List<int> Writers<TKey>(Dictionary<TKey, List<int>> writers, TKey key)

@@ -31,6 +31,7 @@ namespace PackedAlloc.Analyzers.Flow
             new Dictionary<(SyntaxNode Site, int Context, bool CoherentDevice), ObjectId>();
         private readonly Dictionary<ILocalSymbol, ObjectId?> _localObjects = new Dictionary<ILocalSymbol, ObjectId?>(FlowState.LocalComparer);
         private readonly List<BodyInfo> _uncheckedRoots = new List<BodyInfo>();
+        private readonly HashSet<int> _touchedTrees = new HashSet<int>();
         private readonly StepCounter _steps;
         private int _globalVersion;
         private BodyInfo? _currentRoot;
@@ -82,6 +83,13 @@ namespace PackedAlloc.Analyzers.Flow
         public IEnumerable<(BodyInfo Body, string Reason)> OverBudget => _overBudget.Values;
 
         public IReadOnlyDictionary<Location, HashSet<Location>> AllocationsByFlagSite => _allocationsByFlagSite;
+
+        /// <summary>The trees (by index in the compilation) of the bodies this run analysed or read a getter of.</summary>
+        public IReadOnlyCollection<int> TouchedTrees => _touchedTrees;
+
+        /// <summary>Notes that what the run finds depends on <paramref name="body"/>'s code.</summary>
+        [MethodImpl(HotPath.Optimized)]
+        public void Touch(BodyInfo body) => _touchedTrees.Add(body.Order >> CompilationFlow.TreeOrderShift);
 
         [MethodImpl(HotPath.Optimized)]
         public void Run()
@@ -252,6 +260,7 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             _contextCounts[key.Body] = contexts + 1;
+            Touch(key.Body);
             var graph = key.Body.GetGraph(Flow.CancellationToken);
             if (graph == null)
             {

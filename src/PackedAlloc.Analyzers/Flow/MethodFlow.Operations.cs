@@ -424,6 +424,12 @@ namespace PackedAlloc.Analyzers.Flow
         {
             var property = reference.Property;
             var receiver = reference.Instance == null ? null : Eval(reference.Instance);
+            if (property.GetMethod != null && _flow.TryGetBody(property.GetMethod) is { } getterBody)
+            {
+                // Whether the read is the field's depends on the getter's code, analysed or not.
+                _run.Touch(getterBody);
+            }
+
             if (receiver != null && _flow.BackingField(property) is { } backingField)
             {
                 // The getter only returns a field of the object: read the field, as this method's state knows it.

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using Microsoft.CodeAnalysis.Text;
 using System.Runtime.CompilerServices;
 
@@ -75,6 +76,39 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// Which of the names (and words a prefix matches) <paramref name="span"/> of <paramref name="text"/> contains,
+        /// each once, in order: two stretches with the same list are picked in the same rounds of the relevance pass.
+        /// </summary>
+        public IReadOnlyList<string> Occurring(SourceText text, TextSpan span)
+        {
+            var found = new SortedSet<string>(System.StringComparer.Ordinal);
+            var chars = text.ToString(span);
+            int position = 0;
+            while (position < chars.Length)
+            {
+                if (!IsIdentifierStart(chars[position]))
+                {
+                    position++;
+                    continue;
+                }
+
+                int start = position;
+                while (position < chars.Length && IsIdentifierPart(chars[position]))
+                {
+                    position++;
+                }
+
+                var word = chars.Substring(start, position - start);
+                if (_names.Contains(word) || (_prefixes.Count > 0 && StartsWithPrefix(word.ToCharArray(), 0, word.Length)))
+                {
+                    found.Add(word);
+                }
+            }
+
+            return found.ToList();
         }
 
         [MethodImpl(HotPath.Optimized)]

@@ -46,6 +46,95 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>How many operations the relevant bodies have: the size of the code the analysis works on.</summary>
         public long RelevantOperations { get; private set; }
 
+        /// <summary>
+        /// Every name the pass ended with: a body is bound and scanned exactly when its text names one of them (or
+        /// its declaration alone makes it relevant), which is what lets an edit be judged by its text first.
+        /// </summary>
+        public NameSet Names { get; private set; } = new NameSet();
+
+        /// <summary>The relevance of a compilation whose bodies were marked from an earlier one's (see <see cref="PreviousAnalysis"/>).</summary>
+        public static Relevance Inherited(CompilationFlow flow, IEnumerable<SyntaxTree> relevantTrees, long relevantOperations, NameSet names)
+        {
+            var relevance = new Relevance(flow, flow.CancellationToken) { RelevantOperations = relevantOperations, Names = names };
+            relevance._relevantTrees.UnionWith(relevantTrees);
+            return relevance;
+        }
+
+        /// <summary>
+        /// What a scan of a body decides from it: whether it touches kernel values or the Kernel API (as the scan
+        /// tells), and, named in full, every symbol and type of the compilation's own source it refers to (calls,
+        /// reads, instantiations: what ties it to other bodies), with how many operations it has. Symbols from
+        /// referenced assemblies count only through the two answers, so an edit that changes which runtime functions
+        /// or flags a body uses, but not whether it uses them, keeps its facts. A body whose facts are the same in two
+        /// compilations with the same declarations is marked the same by the pass in both.
+        /// </summary>
+        public static (string[] Keys, int Operations) Facts(CompilationFlow flow, BodyInfo body)
+        {
+            var cancellationToken = flow.CancellationToken;
+            var operation = body.GetOperation(cancellationToken);
+            if (operation == null)
+            {
+                return (System.Array.Empty<string>(), 0);
+            }
+
+            var types = new KernelValueTypes(flow.Kernel.Kernel.ContainingAssembly);
+            var keys = new HashSet<string>(System.StringComparer.Ordinal);
+            bool kernelValue = false, kernelApi = false, configured = false;
+            int operations = 0;
+            foreach (var node in operation.DescendantsAndSelf())
+            {
+                operations++;
+                if (node is not IInstanceReferenceOperation && node.Type is { } type)
+                {
+                    if (FromSource(type)) keys.Add("T:" + type.ToDisplayString(FactFormat));
+                    else kernelValue |= types.IsKernelValue(type);
+                }
+
+                foreach (var target in TargetsOf(node))
+                {
+                    if (FromSource(target))
+                    {
+                        keys.Add(target.Kind + ":" + target.ToDisplayString(FactFormat));
+                    }
+                    else if (flow.Kernel.IsKernelMember(target))
+                    {
+                        kernelApi = true;
+                    }
+                    else if (target is IMethodSymbol method)
+                    {
+                        configured |= flow.Options.SinkMethods.Matches(method) || flow.Options.BounceMethods.Matches(method);
+                        // A call of a virtual or interface method of a referenced assembly runs the compilation's
+                        // overrides and implementations of it: it ties the body to them.
+                        if (method.IsVirtual || method.IsAbstract || method.IsOverride || method.ContainingType?.TypeKind == TypeKind.Interface)
+                        {
+                            keys.Add("M:" + method.OriginalDefinition.ToDisplayString(FactFormat));
+                        }
+                    }
+                }
+            }
+
+            keys.Add("kernel-value:" + kernelValue + ", kernel-api:" + kernelApi + ", configured:" + configured);
+            var sorted = keys.ToArray();
+            System.Array.Sort(sorted, System.StringComparer.Ordinal);
+            return (sorted, operations);
+        }
+
+        /// <summary>A symbol or type of the compilation's own code, or one built from such (a list of its type, a type parameter).</summary>
+        private static bool FromSource(ISymbol symbol) => symbol switch
+        {
+            ITypeParameterSymbol => true,
+            IArrayTypeSymbol array => FromSource(array.ElementType),
+            IPointerTypeSymbol pointer => FromSource(pointer.PointedAtType),
+            INamedTypeSymbol { IsGenericType: true } generic when generic.TypeArguments.Any(FromSource) => true,
+            _ => symbol.ContainingType is { } containing && FromSource(containing) || IsSource(symbol.OriginalDefinition),
+        };
+
+        private static readonly SymbolDisplayFormat FactFormat = SymbolDisplayFormat.FullyQualifiedFormat
+            .WithMemberOptions(SymbolDisplayMemberOptions.IncludeContainingType | SymbolDisplayMemberOptions.IncludeParameters
+                | SymbolDisplayMemberOptions.IncludeExplicitInterface | SymbolDisplayMemberOptions.IncludeType | SymbolDisplayMemberOptions.IncludeRef)
+            .WithParameterOptions(SymbolDisplayParameterOptions.IncludeType | SymbolDisplayParameterOptions.IncludeParamsRefOut)
+            .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
         /// <summary>Trees that hold a relevant body: the only ones a diagnostic can be reported in.</summary>
         public bool IsRelevantTree(SyntaxTree tree) => _relevantTrees.Contains(tree);
 
@@ -115,6 +204,7 @@ namespace PackedAlloc.Analyzers.Flow
                 delta = next;
             }
 
+            Names = names;
             MarkReadInitializers(_flow.CollectedBodies);
             foreach (var body in _flow.CollectedBodies)
             {
@@ -302,6 +392,7 @@ namespace PackedAlloc.Analyzers.Flow
         private bool Scan(BodyInfo body)
         {
             _cancellationToken.ThrowIfCancellationRequested();
+            body.WasScanned = true;
             bool direct = SignatureHoldsKernelValue(body.Owner) || InInstantiatedGeneric(body.Owner);
             bool newGenerics = false;
             var operation = body.GetOperation(_cancellationToken);

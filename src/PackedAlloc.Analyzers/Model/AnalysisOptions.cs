@@ -63,6 +63,11 @@ namespace PackedAlloc.Analyzers.Model
         /// <summary>User methods that map their buffer arguments for DMA, like dma_map_single.</summary>
         public SymbolNameMatcher SinkMethods { get; }
 
+        /// <summary>Whether two readings of the options would make the analysis do the same.</summary>
+        public bool SameAs(AnalysisOptions other) =>
+            MaxCallDepth == other.MaxCallDepth && MaxSteps == other.MaxSteps && MaxTotalSteps == other.MaxTotalSteps
+            && DmaMinAlign == other.DmaMinAlign && BounceMethods.SameAs(other.BounceMethods) && SinkMethods.SameAs(other.SinkMethods);
+
         public static AnalysisOptions Read(AnalyzerConfigOptionsProvider provider, Compilation compilation, int defaultMinAlign)
         {
             string? Get(string name)

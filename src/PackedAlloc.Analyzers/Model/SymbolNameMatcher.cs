@@ -1,3 +1,4 @@
+using System.Linq;
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
@@ -26,6 +27,9 @@ namespace PackedAlloc.Analyzers.Model
         private SymbolNameMatcher(ImmutableArray<string> entries) => _entries = entries;
 
         public bool IsEmpty => _entries.IsEmpty;
+
+        /// <summary>Whether both were read from the same entries.</summary>
+        public bool SameAs(SymbolNameMatcher other) => _entries.SequenceEqual(other._entries, System.StringComparer.Ordinal);
 
         public static SymbolNameMatcher Parse(string? option)
         {

@@ -20,6 +20,10 @@ namespace PackedAlloc.Analyzers.Rules
         /// <summary>Tests set this to see failures the analyzer otherwise swallows to stay silent in users' builds.</summary>
         internal static Action<Exception>? FailureObserver { get; set; }
 
+        // The IDE keeps one analyzer instance across the compilations it makes as the user types: each project's
+        // last analysis is kept here, so that the next one redoes only what the edit can have changed.
+        private readonly PreviousAnalyses _previous = new PreviousAnalyses();
+
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
             ImmutableArray.Create(Descriptors.PackedBufferReachesDma, Descriptors.AnalysisBudgetExceeded);
 
@@ -36,7 +40,7 @@ namespace PackedAlloc.Analyzers.Rules
                 }
 
                 var options = AnalysisOptions.Read(start.Options.AnalyzerConfigOptionsProvider, start.Compilation, kernel.ArchDmaMinAlign);
-                var cache = new ResultCache(start.Compilation, kernel, options);
+                var cache = new ResultCache(start.Compilation, kernel, options, _previous);
                 start.RegisterSemanticModelAction(model =>
                 {
                     foreach (var diagnostic in cache.For(model.SemanticModel.SyntaxTree, model.CancellationToken))
@@ -64,17 +68,19 @@ namespace PackedAlloc.Analyzers.Rules
             private readonly Compilation _compilation;
             private readonly KernelSymbols _kernel;
             private readonly AnalysisOptions _options;
+            private readonly PreviousAnalyses _previous;
             private CompilationFlow? _flow;
             private FlowDiagnostics? _result;
 
             // Set while a request computes; signalled at the end of each step (a fresh one is made for the next).
             private ManualResetEventSlim? _working;
 
-            public ResultCache(Compilation compilation, KernelSymbols kernel, AnalysisOptions options)
+            public ResultCache(Compilation compilation, KernelSymbols kernel, AnalysisOptions options, PreviousAnalyses previous)
             {
                 _compilation = compilation;
                 _kernel = kernel;
                 _options = options;
+                _previous = previous;
             }
 
             public IReadOnlyList<Diagnostic> For(SyntaxTree tree, CancellationToken cancellationToken)
@@ -118,7 +124,7 @@ namespace PackedAlloc.Analyzers.Rules
                 {
                     if (_flow == null)
                     {
-                        var flow = new CompilationFlow(_compilation, _kernel, _options, cancellationToken);
+                        var flow = new CompilationFlow(_compilation, _kernel, _options, cancellationToken) { Previous = _previous.For(_compilation) };
                         flow.FindRelevantBodies();
                         lock (_gate)
                         {
@@ -134,6 +140,7 @@ namespace PackedAlloc.Analyzers.Rules
                     // runs the flow again from it (each run starts from fresh state).
                     _flow.CancellationToken = cancellationToken;
                     var result = FlowDiagnostics.Compute(_flow);
+                    _previous.Keep(_compilation, PreviousAnalysis.Capture(_flow));
                     lock (_gate)
                     {
                         _result = result;
