@@ -184,7 +184,16 @@ namespace PackedAlloc.Benchmarks
         {
             var kernel = KernelSymbols.TryCreate(compilation)!;
             flow = new CompilationFlow(compilation, kernel, AnalysisOptions.Read(new EmptyOptions(), compilation, kernel.ArchDmaMinAlign), CancellationToken.None) { Previous = previous };
+            var phase = Stopwatch.StartNew();
+            flow.FindRelevantBodies();
+            long relevance = phase.ElapsedMilliseconds;
+            phase.Restart();
             var result = FlowDiagnostics.Compute(flow);
+            if (previous != null)
+            {
+                Console.WriteLine($"  relevance {relevance} ms, groups and diagnostics {phase.ElapsedMilliseconds} ms ({flow.CollectedTrees.Count()} trees' declarations looked at; " + string.Join(", ", flow.NameScans.Select(p => p.Key + ":" + p.Value)) + ")");
+            }
+
             var diagnostics = result.All.Select(d => d.Id + " " + d.Location.GetLineSpan() + " " + d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)
                 + " " + string.Join(";", d.AdditionalLocations.Select(l => l.GetLineSpan().ToString()))).OrderBy(d => d, StringComparer.Ordinal).ToList();
             return (PreviousAnalysis.Capture(flow), diagnostics);

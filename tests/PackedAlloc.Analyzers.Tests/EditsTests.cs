@@ -20,6 +20,9 @@ namespace PackedAlloc.Analyzers.Tests
     {
         private const int Files = 14;
 
+        /// <summary>How many files implement the interface every file calls through.</summary>
+        private const int Sinks = 4;
+
         /// <summary>
         /// Driver files, each its own group of roots (more roots in all than the threshold for groups): safe and
         /// unsafe mappings, a helper in the first file every file calls, and a field one file fills and the next maps.
@@ -28,13 +31,19 @@ namespace PackedAlloc.Analyzers.Tests
         {
             var sources = new List<string>
             {
-                "static class Shared { public static void MapFor(Device dev, KernelPtr p, int n) => dma_map_single(dev, p, n, DMA_FROM_DEVICE); }",
+                "static class Shared { public static void MapFor(Device dev, KernelPtr p, int n) => dma_map_single(dev, p, n, DMA_FROM_DEVICE); }\n"
+                + "interface ISink { void Put(Device dev, KernelPtr p); }",
             };
             for (int i = 1; i < Files; i++)
             {
+                // Some files implement the interface that every file calls through: its implementations are in
+                // other files than most of their callers.
+                string sink = i <= Sinks ? $"class Sink{i} : ISink {{ public void Put(Device dev, KernelPtr p) => dma_map_single(dev, p, 24, DMA_FROM_DEVICE); }}" : "";
                 sources.Add($@"
+{sink}
 class Driver{i}
 {{
+    void ViaSink(Device dev, ISink sink) {{ sink.Put(dev, kmalloc(24, GFP_KERNEL)); }}
     public static KernelPtr Pool;
     void Packed(Device dev) {{ var p = kmalloc(24, GFP_KERNEL | __GFP_PACKED); dma_map_single(dev, p, 24, DMA_FROM_DEVICE); }}
     void Safe(Device dev) {{ var p = kmalloc(24, GFP_KERNEL); dma_map_single(dev, p, 24, DMA_FROM_DEVICE); }}
@@ -87,7 +96,7 @@ class Driver{i}
         {
             var before = Drivers();
             var previous = Previous(before);
-            var after = Edit(before, 3, "void Safe(Device dev) { var p = kmalloc(24, GFP_KERNEL);", "void Safe(Device dev) { var p = kmalloc(24, GFP_KERNEL | __GFP_PACKED);");
+            var after = Edit(before, 10, "void Safe(Device dev) { var p = kmalloc(24, GFP_KERNEL);", "void Safe(Device dev) { var p = kmalloc(24, GFP_KERNEL | __GFP_PACKED);");
 
             var (incremental, found) = Analyse(after, previous);
             var (_, fresh) = Analyse(after, null);
@@ -95,10 +104,30 @@ class Driver{i}
             Assert.Equal(fresh, found);
             Assert.Equal(1, incremental.ChangedTrees);
             Assert.Equal(incremental.Groups - 1, incremental.ReusedGroups);
-            // The edit made Safe map a packed buffer: one warning more than before, in File3.
-            static int InFile3(List<string> diagnostics) => diagnostics.Count(d => d.StartsWith("PA0001 File3.cs:", StringComparison.Ordinal));
-            Assert.Equal(InFile3(Analyse(before, null).Diagnostics) + 1, InFile3(found));
+            // The edit made Safe map a packed buffer: one warning more than before, in File10.
+            static int InFile10(List<string> diagnostics) => diagnostics.Count(d => d.StartsWith("PA0001 File10.cs:", StringComparison.Ordinal));
+            Assert.Equal(InFile10(Analyse(before, null).Diagnostics) + 1, InFile10(found));
             Assert.Equal(Analyse(before, null).Diagnostics.Count + 1, found.Count);
+        }
+
+        [Fact]
+        public void ACallThroughAnInterface_FindsTheImplementationsInFilesTheEditDidNotTouch()
+        {
+            // The edited file's group runs again; the implementations it dispatches to are in other files, which
+            // the edit's analysis has not looked at yet: it must find all of them, as the full analysis does.
+            var before = Drivers();
+            var previous = Previous(before);
+            var after = Edit(before, 9, "void ViaSink(Device dev, ISink sink) { sink.Put(dev, kmalloc(24, GFP_KERNEL)); }",
+                "void ViaSink(Device dev, ISink sink) { sink.Put(dev, kmalloc(24, GFP_KERNEL | __GFP_PACKED)); }");
+
+            var (incremental, found) = Analyse(after, previous);
+
+            Assert.Equal(Analyse(after, null).Diagnostics, found);
+            Assert.True(incremental.ReusedGroups > 0);
+            Assert.True(incremental.CollectedTrees.Count() < Files, "the edit's analysis should not have looked at every file");
+            // One warning per implementation, each at its mapping, naming the allocation in File9.
+            Assert.Equal(Sinks, found.Count(d => d.StartsWith("PA0001", StringComparison.Ordinal) && d.Contains("File9.cs", StringComparison.Ordinal)
+                && !d.StartsWith("PA0001 File9.cs", StringComparison.Ordinal)));
         }
 
         [Fact]
@@ -177,6 +206,8 @@ class Driver{i}
                 ("void MapPool(Device dev) {", "void MapPool(Device dev) { var q = kmalloc(8, GFP_KERNEL | __GFP_PACKED); dma_map_single(dev, q, 8, DMA_FROM_DEVICE);"),
                 ("public static KernelPtr Pool;", "public static KernelPtr Pool; void Added() { }"),
                 ("var p = kmalloc(24, GFP_KERNEL);", "var p = kmalloc(24, GFP_KERNEL"),
+                ("sink.Put(dev, kmalloc(24, GFP_KERNEL));", "sink.Put(dev, kmalloc(24, GFP_KERNEL | __GFP_PACKED));"),
+                ("public void Put(Device dev, KernelPtr p) => dma_map_single(dev, p, 24, DMA_FROM_DEVICE);", "public void Put(Device dev, KernelPtr p) => dma_map_single(dev, p, 24, DMA_TO_DEVICE);"),
             };
             int iterations = Setting("PACKEDALLOC_EDITS", 40);
             int seed = Setting("PACKEDALLOC_EDITS_SEED", 20261202);

@@ -192,6 +192,7 @@ namespace PackedAlloc.Analyzers.Flow
                 return false;
             }
 
+            _collectByName = true;
             var roots = inherited.RerunRoots.Select(BodyAt).ToList();
             BuildGraphs(roots);
             var outcomes = FlowGroups.RunBeside(this, roots, inherited.Kept, new StepCounter(StepBudget - keptSteps));
@@ -383,6 +384,7 @@ namespace PackedAlloc.Analyzers.Flow
                 targets.Add(own);
             }
 
+            if (definition.MethodKind != MethodKind.DelegateInvoke) CollectTreesDeclaring(DeclaredName(definition), () => _implementations.TryGetValue(definition, out var found) && found.Count > MaxDispatchTargets);
             if (_implementations.TryGetValue(definition, out var implementations))
             {
                 if (implementations.Count > MaxDispatchTargets)
@@ -392,7 +394,8 @@ namespace PackedAlloc.Analyzers.Flow
                     return Array.Empty<BodyInfo>();
                 }
 
-                targets.AddRange(implementations.Where(i => !targets.Contains(i)));
+                // In source order, whatever order their trees were collected in.
+                targets.AddRange(implementations.Where(i => !targets.Contains(i)).OrderBy(i => i.Order));
             }
 
             return targets.Count > MaxDispatchTargets ? Array.Empty<BodyInfo>() : (IReadOnlyList<BodyInfo>)targets;
@@ -453,6 +456,90 @@ namespace PackedAlloc.Analyzers.Flow
             return field;
         }
 
+        /// <summary>Where a symbol is declared, as a position in the compilation's source order.</summary>
+        private long SourceOrder(ISymbol symbol) =>
+            symbol.Locations.Length > 0 && symbol.Locations[0].SourceTree is { } tree && _treeOrder.TryGetValue(tree, out int index)
+                ? ((long)index << 32) + symbol.Locations[0].SourceSpan.Start
+                : long.MaxValue;
+
+        /// <summary>
+        /// Whether lookups collect, before they answer, every tree that declares a member of the name they are about:
+        /// set when an edit's analysis starts from the previous one (<see cref="RunInherited"/>) and does not collect
+        /// every tree first. An override or implementation is declared with its member's name, so the trees that
+        /// declare that name are all the trees that can hold one, and the answers are those of the fully collected index.
+        /// </summary>
+        private bool _collectByName;
+
+        // Per name, how far the scan for trees declaring it has got (the index of the next tree to look at).
+        private readonly Dictionary<string, int> _nameScans = new Dictionary<string, int>(StringComparer.Ordinal);
+
+        /// <summary>Per member name the lookups asked about, how many trees were looked at for its declarations (for the benchmark).</summary>
+        internal IReadOnlyDictionary<string, int> NameScans => _nameScans;
+
+        // Per tree, the names of the members it declares (read from syntax alone, on first need).
+        private readonly Dictionary<SyntaxTree, HashSet<string>> _declaredNames = new Dictionary<SyntaxTree, HashSet<string>>();
+
+        /// <summary>
+        /// Collects the trees that declare a member named <paramref name="name"/> (see <see cref="_collectByName"/>),
+        /// until <paramref name="enough"/> says the answer can no longer change (more implementations than are
+        /// followed); a later lookup of the same name goes on from there. Called under the index's lock.
+        /// </summary>
+        private void CollectTreesDeclaring(string? name, Func<bool> enough)
+        {
+            if (!_collectByName || _frozen)
+            {
+                return;
+            }
+
+            // A name that is not an identifier its overrides are written with (an operator, a finalizer): every tree.
+            bool identifier = name != null && name.Length > 0 && name.All(c => char.IsLetterOrDigit(c) || c == '_');
+            string key = identifier ? name! : "";
+            _nameScans.TryGetValue(key, out int next);
+            for (; next < _trees.Length && !enough(); next++)
+            {
+                var tree = _trees[next];
+                if (!_bodiesByTree.ContainsKey(tree) && (!identifier || DeclaredNames(tree).Contains(key)))
+                {
+                    CollectTreeCore(tree);
+                }
+            }
+
+            _nameScans[key] = next;
+        }
+
+        private HashSet<string> DeclaredNames(SyntaxTree tree)
+        {
+            if (!_declaredNames.TryGetValue(tree, out var names))
+            {
+                names = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var node in tree.GetRoot(CancellationToken).DescendantNodes(n => n is CompilationUnitSyntax || n is BaseNamespaceDeclarationSyntax || n is TypeDeclarationSyntax))
+                {
+                    switch (node)
+                    {
+                        case MethodDeclarationSyntax method: names.Add(method.Identifier.ValueText); break;
+                        case PropertyDeclarationSyntax property: names.Add(property.Identifier.ValueText); break;
+                        case EventDeclarationSyntax @event: names.Add(@event.Identifier.ValueText); break;
+                        case EventFieldDeclarationSyntax events:
+                            foreach (var variable in events.Declaration.Variables) names.Add(variable.Identifier.ValueText);
+                            break;
+                    }
+                }
+
+                _declaredNames[tree] = names;
+            }
+
+            return names;
+        }
+
+        /// <summary>The name a method's overrides and implementations are declared with (a property's or event's for accessors); null when that is not an identifier.</summary>
+        private static string? DeclaredName(IMethodSymbol method) => method.MethodKind switch
+        {
+            MethodKind.Ordinary or MethodKind.ExplicitInterfaceImplementation => method.Name.Substring(method.Name.LastIndexOf('.') + 1),
+            MethodKind.PropertyGet or MethodKind.PropertySet or MethodKind.EventAdd or MethodKind.EventRemove or MethodKind.EventRaise =>
+                method.AssociatedSymbol?.Name,
+            _ => null,
+        };
+
         /// <summary>
         /// The member keys under which a property's value is stored: its own when it is an auto-property, and those of
         /// every auto-property in the compilation that overrides or implements it (an interface or abstract property
@@ -464,6 +551,7 @@ namespace PackedAlloc.Analyzers.Flow
         {
             var definition = property.OriginalDefinition;
             CollectDeclaringTrees(definition);
+            if (definition.IsVirtual || definition.IsAbstract || definition.IsOverride || definition.ContainingType?.TypeKind == TypeKind.Interface) CollectTreesDeclaring(definition.Name, () => _storedImplementations.TryGetValue(definition, out var found) && found.Count > MaxDispatchTargets);
 
             var result = new List<IPropertySymbol>();
             if (_autoProperties.Contains(definition))
@@ -473,7 +561,7 @@ namespace PackedAlloc.Analyzers.Flow
 
             if (_storedImplementations.TryGetValue(definition, out var implementations) && implementations.Count <= MaxDispatchTargets)
             {
-                result.AddRange(implementations.Where(i => !result.Contains(i, SymbolEqualityComparer.Default)));
+                result.AddRange(implementations.Where(i => !result.Contains(i, SymbolEqualityComparer.Default)).OrderBy(SourceOrder));
             }
 
             return result;

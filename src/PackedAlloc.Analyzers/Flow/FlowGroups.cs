@@ -51,7 +51,8 @@ namespace PackedAlloc.Analyzers.Flow
         /// </summary>
         public static IReadOnlyList<GroupOutcome>? RunBeside(CompilationFlow flow, IReadOnlyList<BodyInfo> roots, IReadOnlyList<GroupOutcome> known, StepCounter steps)
         {
-            flow.CollectAllAndFreeze();
+            // The index is not frozen: collecting every tree would cost more than the groups that run again
+            // (CompilationFlow collects what the lookups need, by name).
             var outcomes = roots.Count == 0 ? new List<GroupOutcome>() : RunToIndependence(flow, ByTree(roots), steps);
             if (outcomes == null || outcomes.Any(o => known.Any(k => k.Conflicts(o))))
             {
