@@ -49,6 +49,9 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>Small constants (sizes, flags' low bits, directions, bools) are shared: they are evaluated at every visit.</summary>
         private static readonly AbstractValue?[] SmallConstants = new AbstractValue?[1024];
 
+        /// <summary>Constants from 0 below this are made once (see <see cref="Constant"/>).</summary>
+        public static int SmallConstantCount => SmallConstants.Length;
+
         [MethodImpl(HotPath.Optimized)]
         public static AbstractValue Constant(long value)
         {

@@ -32,6 +32,7 @@ namespace PackedAlloc.Analyzers.Flow
         private readonly Dictionary<ILocalSymbol, ObjectId?> _localObjects = new Dictionary<ILocalSymbol, ObjectId?>(FlowState.LocalComparer);
         private readonly List<BodyInfo> _uncheckedRoots = new List<BodyInfo>();
         private readonly HashSet<int> _touchedTrees = new HashSet<int>();
+        private readonly Dictionary<IOperation, AbstractValue> _constants = new Dictionary<IOperation, AbstractValue>();
         private readonly StepCounter _steps;
         private int _globalVersion;
         private BodyInfo? _currentRoot;
@@ -86,6 +87,13 @@ namespace PackedAlloc.Analyzers.Flow
 
         /// <summary>The trees (by index in the compilation) of the bodies this run analysed or read a getter of.</summary>
         public IReadOnlyCollection<int> TouchedTrees => _touchedTrees;
+
+        /// <summary>The value a constant operation was found to have (see <see cref="KeepConstant"/>).</summary>
+        [MethodImpl(HotPath.Optimized)]
+        public bool TryGetConstant(IOperation operation, out AbstractValue value) => _constants.TryGetValue(operation, out value!);
+
+        /// <summary>Keeps a constant operation's value: it is the same at every visit.</summary>
+        public void KeepConstant(IOperation operation, AbstractValue value) => _constants[operation] = value;
 
         /// <summary>Notes that what the run finds depends on <paramref name="body"/>'s code.</summary>
         [MethodImpl(HotPath.Optimized)]

@@ -271,6 +271,19 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             long value = constant is bool b ? (b ? 1 : 0) : constant is char c ? c : unchecked((long)Model.KernelSymbols.ToUInt64(constant));
+            if (value >= 0 && value < AbstractValue.SmallConstantCount)
+            {
+                // Made once for the whole analysis; a small constant carries no flag.
+                return AbstractValue.Constant(value);
+            }
+
+            // A flag word is evaluated at every visit of it, in every context and round: its value (with where
+            // __GFP_PACKED was written in it, found by walking the expression) is made once per operation.
+            if (_run.TryGetConstant(operation, out var known))
+            {
+                return known;
+            }
+
             var result = AbstractValue.Constant(value);
             if (_flow.Kernel.GfpPacked != 0 && (unchecked((ulong)value) & _flow.Kernel.GfpPacked) != 0)
             {
@@ -281,6 +294,7 @@ namespace PackedAlloc.Analyzers.Flow
                 }
             }
 
+            _run.KeepConstant(operation, result);
             return result;
         }
 
@@ -511,7 +525,9 @@ namespace PackedAlloc.Analyzers.Flow
                 return Shape(value, type, unknownIfNumeric: false);
             }
 
-            return value.WithObjects(value.Objects.Add(ObjectId.ForMember(member)));
+            var symbolic = ObjectId.ForMember(member);
+            // Mostly the value holds no object yet: the member's object alone is a set made once.
+            return value.WithObjects(value.Objects.IsEmpty ? symbolic.Value.Objects : value.Objects.Add(symbolic));
         }
 
         [MethodImpl(HotPath.Optimized)]
@@ -586,7 +602,9 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             // The element objects in one set, not one union per container (quadratic for many containers).
-            return elements == null ? result : result.Join(AbstractValue.Bottom.WithObjects(ValueSet<ObjectId>.CreateRange(elements)));
+            return elements == null ? result
+                : elements.Count == 1 ? result.Join(elements[0].Value)
+                : result.Join(AbstractValue.Bottom.WithObjects(ValueSet<ObjectId>.CreateRange(elements)));
         }
 
         [MethodImpl(HotPath.Optimized)]

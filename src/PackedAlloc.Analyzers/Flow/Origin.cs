@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
@@ -23,18 +24,38 @@ namespace PackedAlloc.Analyzers.Flow
         public const int MaxSteps = 16;
 
         public Origin(OriginKind kind, Location site, string allocator, ImmutableArray<Location> flagSites)
-            : this(kind, site, allocator, flagSites, ImmutableList<Location>.Empty)
+            : this(kind, site, allocator, flagSites, null)
         {
         }
 
-        private Origin(OriginKind kind, Location site, string allocator, ImmutableArray<Location> flagSites, ImmutableList<Location> steps)
+        private Origin(OriginKind kind, Location site, string allocator, ImmutableArray<Location> flagSites, Step? lastStep)
         {
             Kind = kind;
             Site = site;
             Allocator = allocator;
             FlagSites = flagSites;
-            Steps = steps;
+            _lastStep = lastStep;
         }
+
+        /// <summary>
+        /// The route, newest step first, each step pointing to the one before: a value passes a step at every
+        /// assignment and call, in every context, so adding one must cost one small object, not a copy of the route.
+        /// </summary>
+        private sealed class Step
+        {
+            public Step(Location location, Step? previous)
+            {
+                Location = location;
+                Previous = previous;
+                Count = (previous?.Count ?? 0) + 1;
+            }
+
+            public Location Location { get; }
+            public Step? Previous { get; }
+            public int Count { get; }
+        }
+
+        private readonly Step? _lastStep;
 
         public OriginKind Kind { get; }
 
@@ -47,18 +68,31 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>Where the <c>__GFP_PACKED</c> that made this allocation packed was written (for the code fix).</summary>
         public ImmutableArray<Location> FlagSites { get; }
 
-        /// <summary>The places the value passed through on the way from <see cref="Site"/>, in order.</summary>
-        public ImmutableList<Location> Steps { get; }
+        /// <summary>The places the value passed through on the way from <see cref="Site"/>, in order (made when asked: for a diagnostic).</summary>
+        public IReadOnlyList<Location> Steps
+        {
+            get
+            {
+                var steps = new Location[_lastStep?.Count ?? 0];
+                for (var step = _lastStep; step != null; step = step.Previous)
+                {
+                    steps[step.Count - 1] = step.Location;
+                }
+
+                return steps;
+            }
+        }
 
         [MethodImpl(HotPath.Optimized)]
         public Origin WithStep(Location step)
         {
-            if (Steps.Count >= MaxSteps || step == Site || (Steps.Count > 0 && Steps[Steps.Count - 1] == step))
+            int count = _lastStep?.Count ?? 0;
+            if (count >= MaxSteps || step == Site || (_lastStep != null && _lastStep.Location == step))
             {
                 return this;
             }
 
-            return new Origin(Kind, Site, Allocator, FlagSites, Steps.Add(step));
+            return new Origin(Kind, Site, Allocator, FlagSites, new Step(step, _lastStep));
         }
 
         [MethodImpl(HotPath.Optimized)]

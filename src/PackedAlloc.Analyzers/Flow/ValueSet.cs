@@ -41,7 +41,8 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         public static ValueSet<T> CreateRange(IEnumerable<T> items)
         {
-            var all = new List<T>(items);
+            // Read straight from a list when given one: no copy of the input.
+            IReadOnlyList<T> all = items as IReadOnlyList<T> ?? new List<T>(items);
             if (all.Count <= 1)
             {
                 return all.Count == 0 ? Empty : Create(all[0]);
@@ -51,18 +52,24 @@ namespace PackedAlloc.Analyzers.Flow
             for (int i = 0; i < order.Length; i++) order[i] = (Comparer.GetHashCode(all[i]), i);
             Array.Sort(order, (a, b) => a.Hash != b.Hash ? a.Hash.CompareTo(b.Hash) : a.Index.CompareTo(b.Index));
 
-            var result = new List<T>(order.Length);
+            var result = new T[order.Length];
+            int count = 0;
             int runStart = 0;
             for (int i = 0; i < order.Length; i++)
             {
-                if (i > 0 && order[i].Hash != order[i - 1].Hash) runStart = result.Count;
+                if (i > 0 && order[i].Hash != order[i - 1].Hash) runStart = count;
                 var item = all[order[i].Index];
                 bool seen = false;
-                for (int j = runStart; j < result.Count && !seen; j++) seen = Comparer.Equals(result[j], item);
-                if (!seen) result.Add(item);
+                for (int j = runStart; j < count && !seen; j++) seen = Comparer.Equals(result[j], item);
+                if (!seen) result[count++] = item;
             }
 
-            return new ValueSet<T>(result.ToArray());
+            if (count < result.Length)
+            {
+                Array.Resize(ref result, count);
+            }
+
+            return new ValueSet<T>(result);
         }
 
         [MethodImpl(HotPath.Optimized)]
