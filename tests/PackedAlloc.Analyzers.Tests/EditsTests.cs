@@ -209,8 +209,9 @@ class Driver{i}
                 ("sink.Put(dev, kmalloc(24, GFP_KERNEL));", "sink.Put(dev, kmalloc(24, GFP_KERNEL | __GFP_PACKED));"),
                 ("public void Put(Device dev, KernelPtr p) => dma_map_single(dev, p, 24, DMA_FROM_DEVICE);", "public void Put(Device dev, KernelPtr p) => dma_map_single(dev, p, 24, DMA_TO_DEVICE);"),
             };
-            int iterations = Setting("PACKEDALLOC_EDITS", 40);
-            int seed = Setting("PACKEDALLOC_EDITS_SEED", 20261202);
+            // A larger run: PACKEDALLOC_EDITS edits (40 in CI), from PACKEDALLOC_EDITS_SEED.
+            int iterations = TestSettings.Read("PACKEDALLOC_EDITS", 40);
+            int seed = TestSettings.Read("PACKEDALLOC_EDITS_SEED", 20261202);
             var random = new Random(seed);
             Compilation compilation = Drivers();
             var previous = Previous(compilation);
@@ -254,10 +255,6 @@ class Driver{i}
             Assert.Equal(first.Count + 1, second.Count);
             Assert.Equal(fresh, second);
         }
-
-        /// <summary>A larger run: PACKEDALLOC_EDITS edits (40 in CI), from PACKEDALLOC_EDITS_SEED.</summary>
-        private static int Setting(string name, int fallback) =>
-            int.TryParse(Environment.GetEnvironmentVariable(name), out int value) && value > 0 ? value : fallback;
 
         private static List<string> Run(DiagnosticAnalyzer analyzer, Compilation compilation) =>
             compilation.WithAnalyzers(System.Collections.Immutable.ImmutableArray.Create(analyzer))

@@ -53,8 +53,8 @@ namespace PackedAlloc.Analyzers.Tests
         {
             Assert.NotEmpty(Analyzers);
             Assert.True(Fixes.Length >= 3, "expected the package's code fixes, found " + Fixes.Length);
-            int programs = ReadSetting("PACKEDALLOC_FUZZ_PROGRAMS", DefaultPrograms);
-            int firstSeed = ReadSetting("PACKEDALLOC_FUZZ_SEED", 1);
+            int programs = TestSettings.Read("PACKEDALLOC_FUZZ_PROGRAMS", DefaultPrograms);
+            int firstSeed = TestSettings.Read("PACKEDALLOC_FUZZ_SEED", 1);
             var totals = new Totals();
             for (int seed = firstSeed; seed < firstSeed + programs; seed++)
             {
@@ -200,9 +200,6 @@ namespace PackedAlloc.Analyzers.Tests
 
         private static List<Diagnostic> Errors(Compilation compilation) =>
             compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
-
-        private static int ReadSetting(string name, int fallback) =>
-            int.TryParse(Environment.GetEnvironmentVariable(name), out int value) && value > 0 ? value : fallback;
 
         private sealed class Totals
         {
