@@ -65,7 +65,7 @@ namespace PackedAlloc.Analyzers.Flow
         // then on those lookups only read, need no lock, and give every group the same answers whatever the timing.
         private readonly object _gate = new object();
         private volatile bool _frozen;
-        private IReadOnlyList<GroupOutcome> _runs = Array.Empty<GroupOutcome>();
+        private IReadOnlyList<GroupOutcome> _outcomes = Array.Empty<GroupOutcome>();
         private SyntaxTree[] _trees = Array.Empty<SyntaxTree>();
 
         public CompilationFlow(Compilation compilation, KernelSymbols kernel, AnalysisOptions options, CancellationToken cancellationToken)
@@ -95,19 +95,19 @@ namespace PackedAlloc.Analyzers.Flow
         public bool SingleRun { get; set; }
 
         /// <summary>Total operation visits, for the benchmark and for tests that check the work stays bounded.</summary>
-        public long TotalSteps => _runs.Sum(r => r.Steps);
+        public long TotalSteps => _outcomes.Sum(r => r.Steps);
 
         /// <summary>How many rounds over the roots the last run took.</summary>
-        public int Rounds => _runs.Count == 0 ? 0 : _runs.Max(r => r.Rounds);
+        public int Rounds => _outcomes.Count == 0 ? 0 : _outcomes.Max(r => r.Rounds);
 
         /// <summary>Operation visits in rounds after the first, over all groups (see <see cref="FlowRun.StepsAfterFirstRound"/>).</summary>
-        public long StepsAfterFirstRound => _runs.Sum(r => r.StepsAfterFirstRound);
+        public long StepsAfterFirstRound => _outcomes.Sum(r => r.StepsAfterFirstRound);
 
         /// <summary>Analyses of a body in a context, over all groups.</summary>
-        public long Analyses => _runs.Sum(r => r.Analyses);
+        public long Analyses => _outcomes.Sum(r => r.Analyses);
 
         /// <summary>How many independent groups the roots were analysed in (see <see cref="FlowGroups"/>).</summary>
-        public int Groups => _runs.Count;
+        public int Groups => _outcomes.Count;
 
         /// <summary>The most operation visits the whole compilation may take (see <see cref="AnalysisOptions.MaxTotalSteps"/>).</summary>
         public long StepBudget { get; private set; }
@@ -122,7 +122,7 @@ namespace PackedAlloc.Analyzers.Flow
         public bool IsRelevantTree(SyntaxTree tree) => _relevance != null && _relevance.IsRelevantTree(tree);
 
         /// <summary>Roots the compilation-wide budget left unchecked (or checked only with older summaries), in source order.</summary>
-        public IReadOnlyList<BodyInfo> UncheckedRoots => _runs.SelectMany(r => r.UncheckedRoots).OrderBy(b => b.Order).ToList();
+        public IReadOnlyList<BodyInfo> UncheckedRoots => _outcomes.SelectMany(r => r.UncheckedRoots).OrderBy(b => b.Order).ToList();
 
         /// <summary>The hits of every group; a hit two groups found (in a helper both call) is taken once, from the group that comes first in source order.</summary>
         public IReadOnlyCollection<SinkHit> Hits
@@ -130,9 +130,9 @@ namespace PackedAlloc.Analyzers.Flow
             get
             {
                 var hits = new Dictionary<(Location, Location), SinkHit>();
-                foreach (var run in _runs)
+                foreach (var outcome in _outcomes)
                 {
-                    foreach (var hit in run.Hits)
+                    foreach (var hit in outcome.Hits)
                     {
                         if (!hits.ContainsKey(hit.Key)) hits.Add(hit.Key, hit);
                     }
@@ -143,7 +143,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         public IEnumerable<(BodyInfo Body, string Reason)> OverBudget =>
-            _runs.SelectMany(r => r.OverBudget).GroupBy(b => b.Body.Order).Select(g => g.First());
+            _outcomes.SelectMany(r => r.OverBudget).GroupBy(b => b.Body.Order).Select(g => g.First());
 
         /// <summary>Finds the relevant bodies only (no flow analysis): what <see cref="Run"/> starts with.</summary>
         public void FindRelevantBodies()
@@ -175,7 +175,7 @@ namespace PackedAlloc.Analyzers.Flow
 
             var roots = _bodies.Where(b => b.IsRelevant).OrderBy(b => b.Order).ToList();
             BuildGraphs(roots);
-            (_runs, RanAsGroups) = FlowGroups.Run(this, roots, StepBudget);
+            (_outcomes, RanAsGroups) = FlowGroups.Run(this, roots, StepBudget);
             ReusedGroups = 0;
         }
 
@@ -201,7 +201,7 @@ namespace PackedAlloc.Analyzers.Flow
                 return false;
             }
 
-            _runs = outcomes;
+            _outcomes = outcomes;
             RanAsGroups = true;
             ReusedGroups = inherited.Kept.Count;
             return true;
@@ -229,7 +229,7 @@ namespace PackedAlloc.Analyzers.Flow
             _bodiesByTree.Select(pair => (_treeOrder[pair.Key], (IReadOnlyList<BodyInfo>)pair.Value));
 
         /// <summary>What each group of roots found in the last run.</summary>
-        internal IReadOnlyList<GroupOutcome> Outcomes => _runs;
+        internal IReadOnlyList<GroupOutcome> Outcomes => _outcomes;
 
         /// <summary>The relevance the run started from (null before <see cref="FindRelevantBodies"/>).</summary>
         internal Relevance? RelevanceResult => _relevance;
@@ -658,7 +658,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>Whether the __GFP_PACKED written at <paramref name="site"/> makes more than one allocation packed.</summary>
         [MethodImpl(HotPath.Optimized)]
         public bool FlagSiteShared(Location site) =>
-            _runs.SelectMany(r => r.AllocationsByFlagSite.TryGetValue(site, out var allocations) ? allocations : Enumerable.Empty<Location>()).Distinct().Count() > 1;
+            _outcomes.SelectMany(r => r.AllocationsByFlagSite.TryGetValue(site, out var allocations) ? allocations : Enumerable.Empty<Location>()).Distinct().Count() > 1;
 
         /// <summary>
         /// Whether the statement holding an allocation or mapping has compile errors. Asked once per statement: the
