@@ -252,6 +252,9 @@ namespace PackedAlloc.Analyzers.Flow
             }
         }
 
+        /// <summary>The compilation's trees, by index (once <see cref="IndexTrees"/> ran).</summary>
+        internal IReadOnlyList<SyntaxTree> Trees => _trees;
+
         /// <summary>A tree's index in the compilation; -1 for a tree not in it (or none).</summary>
         public int TreeIndex(SyntaxTree? tree) => tree != null && _treeOrder.TryGetValue(tree, out int index) ? index : -1;
 
@@ -384,7 +387,7 @@ namespace PackedAlloc.Analyzers.Flow
                 targets.Add(own);
             }
 
-            if (definition.MethodKind != MethodKind.DelegateInvoke) CollectTreesDeclaring(DeclaredName(definition), () => _implementations.TryGetValue(definition, out var found) && found.Count > MaxDispatchTargets);
+            if (definition.MethodKind != MethodKind.DelegateInvoke) CollectTreesDeclaring(Relevance.CallableName(definition), () => _implementations.TryGetValue(definition, out var found) && found.Count > MaxDispatchTargets);
             if (_implementations.TryGetValue(definition, out var implementations))
             {
                 if (implementations.Count > MaxDispatchTargets)
@@ -406,29 +409,40 @@ namespace PackedAlloc.Analyzers.Flow
         /// <c>get => _buf;</c>) and the property cannot be overridden: reading the property is reading the field,
         /// so what the caller's state knows of the field (a later write through the setter replacing an earlier
         /// one) is what the read gives. Null for any other property, or a getter not bound for the analysis.
+        /// <paramref name="getter"/> is the getter's body when the answer depended on it (the read then depends on
+        /// its code: see <see cref="FlowRun.Touch"/>).
         /// </summary>
         [MethodImpl(HotPath.Optimized)]
-        public IFieldSymbol? BackingField(IPropertySymbol property)
+        public IFieldSymbol? BackingField(IPropertySymbol property, out BodyInfo? getter)
         {
-            if (_backingFields.TryGetValue(property, out var known))
+            if (!_backingFields.TryGetValue(property, out var known))
             {
-                return known;
+                known = FindBackingField(property);
+                _backingFields.TryAdd(property, known);
             }
 
-            var field = FindBackingField(property);
-            _backingFields.TryAdd(property, field);
-            return field;
+            getter = known.Getter;
+            return known.Field;
         }
 
-        private readonly ConcurrentDictionary<IPropertySymbol, IFieldSymbol?> _backingFields =
-            new ConcurrentDictionary<IPropertySymbol, IFieldSymbol?>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IPropertySymbol, (IFieldSymbol? Field, BodyInfo? Getter)> _backingFields =
+            new ConcurrentDictionary<IPropertySymbol, (IFieldSymbol?, BodyInfo?)>(SymbolEqualityComparer.Default);
 
-        private IFieldSymbol? FindBackingField(IPropertySymbol property)
+        private (IFieldSymbol? Field, BodyInfo? Getter) FindBackingField(IPropertySymbol property)
         {
             if (property.IsStatic || property.IsIndexer || property.IsVirtual || property.IsAbstract || property.IsOverride
                 || property.ContainingType?.TypeKind != TypeKind.Class && property.ContainingType?.TypeKind != TypeKind.Struct
-                || property.GetMethod == null || TryGetBody(property.GetMethod) is not { } getter || !(getter.IsBound || getter.IsRelevant || getter.WasScanned)
-                || getter.GetOperation(CancellationToken) is not { } body)
+                || property.GetMethod == null || TryGetBody(property.GetMethod) is not { } getter)
+            {
+                return (null, null);
+            }
+
+            return (FieldReturnedBy(property, getter), getter);
+        }
+
+        private IFieldSymbol? FieldReturnedBy(IPropertySymbol property, BodyInfo getter)
+        {
+            if (!(getter.IsBound || getter.IsRelevant || getter.WasScanned) || getter.GetOperation(CancellationToken) is not { } body)
             {
                 return null;
             }
@@ -530,15 +544,6 @@ namespace PackedAlloc.Analyzers.Flow
 
             return names;
         }
-
-        /// <summary>The name a method's overrides and implementations are declared with (a property's or event's for accessors); null when that is not an identifier.</summary>
-        private static string? DeclaredName(IMethodSymbol method) => method.MethodKind switch
-        {
-            MethodKind.Ordinary or MethodKind.ExplicitInterfaceImplementation => method.Name.Substring(method.Name.LastIndexOf('.') + 1),
-            MethodKind.PropertyGet or MethodKind.PropertySet or MethodKind.EventAdd or MethodKind.EventRemove or MethodKind.EventRaise =>
-                method.AssociatedSymbol?.Name,
-            _ => null,
-        };
 
         /// <summary>
         /// The member keys under which a property's value is stored: its own when it is an auto-property, and those of

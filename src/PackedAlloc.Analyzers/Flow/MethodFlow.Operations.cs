@@ -389,10 +389,9 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         private static bool IsBoolConstant(AbstractValue value, out bool constant)
         {
-            constant = false;
-            if (value.Consts.HasUnknown || value.Consts.HasParameter || value.Consts.Values.Count != 1) return false;
-            constant = value.Consts.Values[0] != 0;
-            return true;
+            bool known = value.Consts.TryGetSingle(out long single);
+            constant = known && single != 0;
+            return known;
         }
 
         private static GuardPolarity Flip(GuardPolarity guard) => AbstractValue.FlipGuard(guard);
@@ -438,16 +437,20 @@ namespace PackedAlloc.Analyzers.Flow
         {
             var property = reference.Property;
             var receiver = reference.Instance == null ? null : Eval(reference.Instance);
-            if (property.GetMethod != null && _flow.TryGetBody(property.GetMethod) is { } getterBody)
+            if (receiver != null)
             {
-                // Whether the read is the field's depends on the getter's code, analysed or not.
-                _run.Touch(getterBody);
-            }
+                var backingField = _flow.BackingField(property, out var getterBody);
+                if (getterBody != null)
+                {
+                    // Whether the read is the field's depends on the getter's code, analysed or not.
+                    _run.Touch(getterBody);
+                }
 
-            if (receiver != null && _flow.BackingField(property) is { } backingField)
-            {
-                // The getter only returns a field of the object: read the field, as this method's state knows it.
-                return WithSymbolicObject(ReadMember(receiver, MemberKey(backingField), fieldSummary: true), backingField);
+                if (backingField != null)
+                {
+                    // The getter only returns a field of the object: read the field, as this method's state knows it.
+                    return WithSymbolicObject(ReadMember(receiver, MemberKey(backingField), fieldSummary: true), backingField);
+                }
             }
 
             var arguments = EvalArguments(reference.Arguments);

@@ -210,13 +210,19 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         private static ISymbol? TestedBool(IOperation? condition)
         {
-            bool unused = true;
-            return WithoutNot(condition, ref unused) switch
+            return WithoutNot(condition) switch
             {
                 ILocalReferenceOperation { Local: { Type.SpecialType: SpecialType.System_Boolean, RefKind: RefKind.None } local } => local,
                 IParameterReferenceOperation { Parameter: { Type.SpecialType: SpecialType.System_Boolean, RefKind: RefKind.None } parameter } => parameter,
                 _ => null,
             };
+        }
+
+        /// <summary>The operand under any built-in <c>!</c>s.</summary>
+        private static IOperation? WithoutNot(IOperation? condition)
+        {
+            bool ignored = true;
+            return WithoutNot(condition, ref ignored);
         }
 
         /// <summary>The operand under any built-in <c>!</c>s, each of which flips <paramref name="valueIsTrue"/>.</summary>

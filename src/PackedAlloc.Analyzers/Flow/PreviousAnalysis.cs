@@ -69,8 +69,7 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             var relevance = flow.RelevanceResult;
-            var relevantTrees = flow.Compilation.SyntaxTrees.Select((tree, index) => (tree, index))
-                .Where(t => relevance.IsRelevantTree(t.tree)).Select(t => t.index).ToArray();
+            var relevantTrees = Enumerable.Range(0, flow.Trees.Count).Where(index => relevance.IsRelevantTree(flow.Trees[index])).ToArray();
             return new PreviousAnalysis(flow.Compilation, flow.Options, marks, relevance.Names, relevantTrees, relevance.RelevantOperations, flow.Outcomes);
         }
 
@@ -86,15 +85,15 @@ namespace PackedAlloc.Analyzers.Flow
         {
             var compilation = flow.Compilation;
             var cancellationToken = flow.CancellationToken;
-            var trees = compilation.SyntaxTrees.ToArray();
-            if (trees.Length != _trees.Length || !compilation.Options.Equals(_compilation.Options) || !_options.SameAs(flow.Options)
+            var trees = flow.Trees;
+            if (trees.Count != _trees.Length || !compilation.Options.Equals(_compilation.Options) || !_options.SameAs(flow.Options)
                 || !compilation.References.SequenceEqual(_compilation.References))
             {
                 return null;
             }
 
             var changed = new HashSet<int>();
-            for (int i = 0; i < trees.Length; i++)
+            for (int i = 0; i < trees.Count; i++)
             {
                 if (ReferenceEquals(trees[i], _trees[i]))
                 {
@@ -124,9 +123,11 @@ namespace PackedAlloc.Analyzers.Flow
                 var after = new CompilationFlow(compilation, flow.Kernel, flow.Options, cancellationToken);
                 before.IndexTrees();
                 after.IndexTrees();
+                var typesBefore = new KernelValueTypes(kernel.Kernel.ContainingAssembly);
+                var typesAfter = new KernelValueTypes(flow.Kernel.Kernel.ContainingAssembly);
                 foreach (int index in changed)
                 {
-                    if (!SameRelevance(index, before, after, ref relevantOperations))
+                    if (!SameRelevance(index, (before, typesBefore), (after, typesAfter), ref relevantOperations))
                     {
                         return null;
                     }
@@ -144,11 +145,12 @@ namespace PackedAlloc.Analyzers.Flow
         /// the pass's names, and each body it scanned binds to the same types and symbols. Adds the change in the
         /// relevant bodies' size to <paramref name="relevantOperations"/> (the compilation's budget follows it).
         /// </summary>
-        private bool SameRelevance(int index, CompilationFlow before, CompilationFlow after, ref long relevantOperations)
+        private bool SameRelevance(int index, (CompilationFlow Flow, KernelValueTypes Types) before, (CompilationFlow Flow, KernelValueTypes Types) after,
+            ref long relevantOperations)
         {
-            var cancellationToken = after.CancellationToken;
+            var cancellationToken = after.Flow.CancellationToken;
             var oldTree = _trees[index];
-            var newTree = after.Compilation.SyntaxTrees.ElementAt(index);
+            var newTree = after.Flow.Trees[index];
             var oldText = oldTree.GetText(cancellationToken);
             var newText = newTree.GetText(cancellationToken);
             if (!_marks.TryGetValue(index, out var marks))
@@ -158,8 +160,8 @@ namespace PackedAlloc.Analyzers.Flow
                     && _names.Occurring(oldText, new Microsoft.CodeAnalysis.Text.TextSpan(0, oldText.Length)).Count == 0;
             }
 
-            var oldBodies = before.CollectTree(oldTree);
-            var newBodies = after.CollectTree(newTree);
+            var oldBodies = before.Flow.CollectTree(oldTree);
+            var newBodies = after.Flow.CollectTree(newTree);
             if (oldBodies == null || newBodies == null || oldBodies.Count != marks.Length || newBodies.Count != marks.Length)
             {
                 return false;
@@ -169,7 +171,7 @@ namespace PackedAlloc.Analyzers.Flow
             {
                 var oldNames = _names.Occurring(oldText, oldBodies[i].Node.Span);
                 var newNames = _names.Occurring(newText, newBodies[i].Node.Span);
-                if (InGenericCode(newBodies[i].Owner)
+                if (Relevance.InGenericCode(newBodies[i].Owner)
                     ? !oldNames.SequenceEqual(newNames, System.StringComparer.Ordinal)
                     : (oldNames.Count > 0) != (newNames.Count > 0))
                 {
@@ -183,8 +185,8 @@ namespace PackedAlloc.Analyzers.Flow
                     continue;
                 }
 
-                var (oldKeys, oldOperations) = Relevance.Facts(before, oldBodies[i]);
-                var (newKeys, newOperations) = Relevance.Facts(after, newBodies[i]);
+                var (oldKeys, oldOperations) = Relevance.Facts(before.Flow, before.Types, oldBodies[i]);
+                var (newKeys, newOperations) = Relevance.Facts(after.Flow, after.Types, newBodies[i]);
                 if (!oldKeys.SequenceEqual(newKeys, System.StringComparer.Ordinal))
                 {
                     return false;
@@ -197,19 +199,6 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             return true;
-        }
-
-        private static bool InGenericCode(ISymbol owner)
-        {
-            for (ISymbol? current = owner; current != null && current is not INamespaceSymbol; current = current.ContainingSymbol)
-            {
-                if (current is IMethodSymbol { IsGenericMethod: true } || current is INamedTypeSymbol { IsGenericType: true })
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
 
         /// <summary>What a compilation takes over from the previous one (see <see cref="TryInherit"/>).</summary>

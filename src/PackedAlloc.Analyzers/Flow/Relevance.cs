@@ -62,22 +62,21 @@ namespace PackedAlloc.Analyzers.Flow
 
         /// <summary>
         /// What a scan of a body decides from it: whether it touches kernel values or the Kernel API (as the scan
-        /// tells), and, named in full, every symbol and type of the compilation's own source it refers to (calls,
+        /// tells, by <paramref name="types"/>, made once per compilation without instantiated generics: those are
+        /// told apart by name), and, named in full, every symbol and type of the compilation's own source it refers to (calls,
         /// reads, instantiations: what ties it to other bodies), with how many operations it has. Symbols from
         /// referenced assemblies count only through the two answers, so an edit that changes which runtime functions
         /// or flags a body uses, but not whether it uses them, keeps its facts. A body whose facts are the same in two
         /// compilations with the same declarations is marked the same by the pass in both.
         /// </summary>
-        public static (string[] Keys, int Operations) Facts(CompilationFlow flow, BodyInfo body)
+        public static (string[] Keys, int Operations) Facts(CompilationFlow flow, KernelValueTypes types, BodyInfo body)
         {
-            var cancellationToken = flow.CancellationToken;
-            var operation = body.GetOperation(cancellationToken);
+            var operation = body.GetOperation(flow.CancellationToken);
             if (operation == null)
             {
                 return (System.Array.Empty<string>(), 0);
             }
 
-            var types = new KernelValueTypes(flow.Kernel.Kernel.ContainingAssembly);
             var keys = new HashSet<string>(System.StringComparer.Ordinal);
             bool kernelValue = false, kernelApi = false, configured = false;
             int operations = 0;
@@ -102,7 +101,7 @@ namespace PackedAlloc.Analyzers.Flow
                     }
                     else if (target is IMethodSymbol method)
                     {
-                        configured |= flow.Options.SinkMethods.Matches(method) || flow.Options.BounceMethods.Matches(method);
+                        configured |= flow.Options.IsConfigured(method);
                         // A call of a virtual or interface method of a referenced assembly runs the compilation's
                         // overrides and implementations of it: it ties the body to them.
                         if (method.IsVirtual || method.IsAbstract || method.IsOverride || method.ContainingType?.TypeKind == TypeKind.Interface)
@@ -368,19 +367,21 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         [MethodImpl(HotPath.Optimized)]
-        private bool InInstantiatedGeneric(ISymbol owner)
+        private bool InInstantiatedGeneric(ISymbol owner) => InGenericCode(owner, _types);
+
+        /// <summary>
+        /// Whether <paramref name="owner"/> is in a generic method or type (or nested in one); with
+        /// <paramref name="instantiatedIn"/>, in one the compilation instantiates with kernel values.
+        /// </summary>
+        [MethodImpl(HotPath.Optimized)]
+        public static bool InGenericCode(ISymbol owner, KernelValueTypes? instantiatedIn = null)
         {
-            for (ISymbol? current = owner; current != null; current = current.ContainingSymbol)
+            for (ISymbol? current = owner; current != null && current is not INamespaceSymbol; current = current.ContainingSymbol)
             {
                 if ((current is IMethodSymbol { IsGenericMethod: true } || current is INamedTypeSymbol { IsGenericType: true })
-                    && _types.IsInstantiatedGeneric(current))
+                    && (instantiatedIn == null || instantiatedIn.IsInstantiatedGeneric(current)))
                 {
                     return true;
-                }
-
-                if (current is INamespaceSymbol)
-                {
-                    break;
                 }
             }
 
@@ -428,7 +429,7 @@ namespace PackedAlloc.Analyzers.Flow
 
                     if (target is IMethodSymbol method)
                     {
-                        if (_flow.Options.SinkMethods.Matches(method) || _flow.Options.BounceMethods.Matches(method))
+                        if (_flow.Options.IsConfigured(method))
                         {
                             direct = true;
                         }
@@ -567,8 +568,11 @@ namespace PackedAlloc.Analyzers.Flow
             }
         }
 
-        /// <summary>The name a call to the body is written with: a method's, a property's for its accessors, the type's for a constructor.</summary>
-        private static string? CallableName(ISymbol owner) => owner switch
+        /// <summary>
+        /// The name a call to the body is written with: a method's, a property's for its accessors, the type's for a
+        /// constructor; null for an operator or a finalizer. Overrides and implementations are declared with it too.
+        /// </summary>
+        internal static string? CallableName(ISymbol owner) => owner switch
         {
             IMethodSymbol { MethodKind: MethodKind.Constructor or MethodKind.StaticConstructor } constructor => constructor.ContainingType.Name,
             IMethodSymbol { AssociatedSymbol: { } associated } => associated.Name,

@@ -63,6 +63,9 @@ namespace PackedAlloc.Analyzers.Model
         /// <summary>User methods that map their buffer arguments for DMA, like dma_map_single.</summary>
         public SymbolNameMatcher SinkMethods { get; }
 
+        /// <summary>Whether <paramref name="method"/> is a user-configured sink or bounce helper.</summary>
+        public bool IsConfigured(IMethodSymbol method) => SinkMethods.Matches(method) || BounceMethods.Matches(method);
+
         /// <summary>Whether two readings of the options would make the analysis do the same.</summary>
         public bool SameAs(AnalysisOptions other) =>
             MaxCallDepth == other.MaxCallDepth && MaxSteps == other.MaxSteps && MaxTotalSteps == other.MaxTotalSteps
