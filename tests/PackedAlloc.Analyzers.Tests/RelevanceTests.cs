@@ -39,6 +39,37 @@ namespace Lib
             Assert.Equal(0, flow.TotalSteps);
         }
 
+        /// <summary>
+        /// A project that does not reference the runtime: the analyzer finds that out on the first request (not at
+        /// compilation start, where looking up symbols would do the compiler's own binding of references and
+        /// declarations on the analyzer's clock) and reports nothing, even for functions named like the runtime's.
+        /// </summary>
+        [Fact]
+        public async Task ProjectWithoutTheRuntime_ReportsNothingForLookAlikeFunctions()
+        {
+            var test = new Verify.Test();
+            test.TestState.AdditionalReferences.RemoveAll(r => r.Display?.EndsWith("PackedAlloc.Runtime.dll", System.StringComparison.Ordinal) == true);
+            test.TestState.Sources.Add(@"
+namespace LookAlike
+{
+    public sealed class Device { }
+    public static class Kernel
+    {
+        public const uint GFP_KERNEL = 0xcc0, __GFP_PACKED = 0x8000000;
+        public const int DMA_FROM_DEVICE = 2;
+        public static byte[] kmalloc(int size, uint flags) => new byte[size];
+        public static long dma_map_single(Device dev, byte[] buffer, int size, int direction) => 0;
+    }
+
+    public static class Driver
+    {
+        public static long Receive(Device dev) => Kernel.dma_map_single(dev, Kernel.kmalloc(24, Kernel.GFP_KERNEL | Kernel.__GFP_PACKED), 24, Kernel.DMA_FROM_DEVICE);
+    }
+}");
+            await test.RunAsync();
+            Assert.DoesNotContain(test.TestState.AdditionalReferences, r => r.Display?.Contains("PackedAlloc.Runtime") == true);
+        }
+
         [Fact]
         public void LibraryBesideADriver_IsNeitherBoundNorAnalysed()
         {

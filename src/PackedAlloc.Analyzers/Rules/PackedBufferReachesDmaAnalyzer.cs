@@ -33,14 +33,11 @@ namespace PackedAlloc.Analyzers.Rules
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.RegisterCompilationStartAction(start =>
             {
-                var kernel = KernelSymbols.TryCreate(start.Compilation);
-                if (kernel == null)
-                {
-                    return;
-                }
-
-                var options = AnalysisOptions.Read(start.Options.AnalyzerConfigOptionsProvider, start.Compilation, kernel.ArchDmaMinAlign);
-                var cache = new ResultCache(start.Compilation, kernel, options, _previous);
+                // Nothing is looked up here: at compilation start the compiler has not yet bound its references or
+                // declared the source's types, and the first symbol lookup would do that work for it, on this
+                // analyzer's clock and ahead of every other analyzer. The first request finds the runtime's symbols
+                // instead, when the compiler has done that work already.
+                var cache = new ResultCache(start.Compilation, start.Options.AnalyzerConfigOptionsProvider, _previous);
                 start.RegisterSemanticModelAction(model =>
                 {
                     foreach (var diagnostic in cache.For(model.SemanticModel.SyntaxTree, model.CancellationToken))
@@ -66,8 +63,7 @@ namespace PackedAlloc.Analyzers.Rules
 
             private readonly object _gate = new object();
             private readonly Compilation _compilation;
-            private readonly KernelSymbols _kernel;
-            private readonly AnalysisOptions _options;
+            private readonly AnalyzerConfigOptionsProvider _optionsProvider;
             private readonly PreviousAnalyses _previous;
             private CompilationFlow? _flow;
             private FlowDiagnostics? _result;
@@ -75,11 +71,10 @@ namespace PackedAlloc.Analyzers.Rules
             // Set while a request computes; signalled at the end of each step (a fresh one is made for the next).
             private ManualResetEventSlim? _working;
 
-            public ResultCache(Compilation compilation, KernelSymbols kernel, AnalysisOptions options, PreviousAnalyses previous)
+            public ResultCache(Compilation compilation, AnalyzerConfigOptionsProvider optionsProvider, PreviousAnalyses previous)
             {
                 _compilation = compilation;
-                _kernel = kernel;
-                _options = options;
+                _optionsProvider = optionsProvider;
                 _previous = previous;
             }
 
@@ -124,7 +119,20 @@ namespace PackedAlloc.Analyzers.Rules
                 {
                     if (_flow == null)
                     {
-                        var flow = new CompilationFlow(_compilation, _kernel, _options, cancellationToken) { Previous = _previous.For(_compilation) };
+                        var kernel = KernelSymbols.TryCreate(_compilation);
+                        if (kernel == null)
+                        {
+                            // The compilation does not use the runtime: nothing to analyse, in any tree.
+                            lock (_gate)
+                            {
+                                _result = FlowDiagnostics.Empty;
+                            }
+
+                            return;
+                        }
+
+                        var options = AnalysisOptions.Read(_optionsProvider, _compilation, kernel.ArchDmaMinAlign);
+                        var flow = new CompilationFlow(_compilation, kernel, options, cancellationToken) { Previous = _previous.For(_compilation) };
                         flow.FindRelevantBodies();
                         lock (_gate)
                         {
