@@ -43,8 +43,12 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>The device the check that made <see cref="Guard"/> asked about (its objects); empty: any device.</summary>
         public ValueSet<ObjectId> GuardSubject { get; }
 
-        public bool IsBottom => ReferenceEquals(this, Bottom)
-            || (Origins.IsEmpty && Objects.IsEmpty && Callables.IsEmpty && FlagSites.IsEmpty && Guard == GuardPolarity.None && Consts.IsBottom);
+        public bool IsBottom
+        {
+            [MethodImpl(HotPath.Optimized)]
+            get => ReferenceEquals(this, Bottom)
+                || (Origins.IsEmpty && Objects.IsEmpty && Callables.IsEmpty && FlagSites.IsEmpty && Guard == GuardPolarity.None && Consts.IsBottom);
+        }
 
         /// <summary>Small constants (sizes, flags' low bits, directions, bools) are shared: they are evaluated at every visit.</summary>
         private static readonly AbstractValue?[] SmallConstants = new AbstractValue?[1024];

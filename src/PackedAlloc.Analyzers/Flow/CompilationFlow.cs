@@ -999,6 +999,7 @@ namespace PackedAlloc.Analyzers.Flow
             _included.Add(other);
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private SummaryEntries Gathered()
         {
             if (_included == null)

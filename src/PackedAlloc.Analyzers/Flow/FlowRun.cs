@@ -145,6 +145,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>Whether a root has never run, or read a summary entry that was written again after it read it.</summary>
+        [MethodImpl(HotPath.Optimized)]
         private bool NeedsRun(BodyInfo root)
         {
             if (!_rootReads.TryGetValue(root, out var last))

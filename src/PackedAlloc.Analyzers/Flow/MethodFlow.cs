@@ -355,7 +355,7 @@ namespace PackedAlloc.Analyzers.Flow
                 {
                     narrowed = ConstSet.Of(value);
                 }
-                else if (!consts.HasUnknown && !consts.HasParameter && consts.Values.Contains(value) && consts.Values.Count > 1)
+                else if (!consts.HasUnknown && !consts.HasParameter && consts.Contains(value) && consts.Values.Count > 1)
                 {
                     narrowed = ConstSet.Bottom;
                     foreach (var other in consts.Values)

@@ -116,6 +116,7 @@ namespace PackedAlloc.Analyzers.Flow
         public static HeapKey Slot(ObjectId array, int index) =>
             new HeapKey(array, "[" + index.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]");
 
+        [MethodImpl(HotPath.Optimized)]
         public bool Equals(HeapKey other) => _hash == other._hash && Object.Equals(other.Object) && string.Equals(Member, other.Member, StringComparison.Ordinal);
 
         public override bool Equals(object? obj) => obj is HeapKey other && Equals(other);
