@@ -58,6 +58,13 @@ namespace PackedAlloc.Analyzers.Flow
 
         public IMethodSymbol? Method => Owner as IMethodSymbol;
 
+        /// <summary>
+        /// What the body starts from when analysed as a root (its parameters' and <c>this</c>'s symbolic values),
+        /// made by <see cref="FlowRun"/> on the first run and kept: a root runs in every round and every group.
+        /// Set once; a race makes equal values.
+        /// </summary>
+        public (System.Collections.Immutable.ImmutableArray<AbstractValue> Arguments, AbstractValue? This)? RootStart { get; set; }
+
         /// <summary>This body as the one target of a call (asked at every call of it, so made once).</summary>
         public IReadOnlyList<BodyInfo> AsOnlyTarget => _asOnlyTarget ??= new[] { this };
 

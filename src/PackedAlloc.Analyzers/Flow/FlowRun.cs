@@ -185,18 +185,8 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         private void AnalyzeRootCore(BodyInfo root)
         {
-            var method = root.Method;
-            var parameters = method?.Parameters ?? ImmutableArray<IParameterSymbol>.Empty;
-            var args = ImmutableArray.CreateBuilder<AbstractValue>(parameters.Length);
-            foreach (var parameter in parameters)
-            {
-                args.Add(UnknownParameterValue(parameter));
-            }
-
-            AbstractValue? thisValue = root.Owner.IsStatic || root.Owner.ContainingType == null
-                ? null
-                : AbstractValue.ForObject(ObjectId.ForThis(root.Owner.ContainingType));
-            var key = new CallKey(root, thisValue, args.MoveToImmutable(), guard: null, Flow.Options.MaxCallDepth, root.HasCallers);
+            var (args, thisValue) = root.RootStart ??= StartOf(root);
+            var key = new CallKey(root, thisValue, args, guard: null, Flow.Options.MaxCallDepth, root.HasCallers);
             var result = AnalyzeCall(key);
             if (result != null)
             {
@@ -208,6 +198,21 @@ namespace PackedAlloc.Analyzers.Flow
                     }
                 }
             }
+        }
+
+        private static (ImmutableArray<AbstractValue> Arguments, AbstractValue? This) StartOf(BodyInfo root)
+        {
+            var parameters = root.Method?.Parameters ?? ImmutableArray<IParameterSymbol>.Empty;
+            var args = ImmutableArray.CreateBuilder<AbstractValue>(parameters.Length);
+            foreach (var parameter in parameters)
+            {
+                args.Add(UnknownParameterValue(parameter));
+            }
+
+            AbstractValue? thisValue = root.Owner.IsStatic || root.Owner.ContainingType == null
+                ? null
+                : AbstractValue.ForObject(ObjectId.ForThis(root.Owner.ContainingType));
+            return (args.MoveToImmutable(), thisValue);
         }
 
         /// <summary>A parameter of the method the analysis starts at: unknown, and marked so that its callers decide.</summary>

@@ -65,7 +65,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>Static fields and properties, which live in <see cref="Variables"/> but are written by other methods too.</summary>
-        private static readonly System.Func<object, bool> SharedStorage = key => key is IFieldSymbol || key is IPropertySymbol;
+        private static readonly System.Func<object, bool> SharedStorage = key => key is ISymbol { Kind: SymbolKind.Field or SymbolKind.Property };
 
         /// <summary>Heap members: one this method has not written holds what the summaries say.</summary>
         private static readonly System.Func<HeapKey, bool> AlwaysShared = _ => true;
@@ -76,7 +76,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         private sealed class LocalSymbolComparer : IEqualityComparer<ILocalSymbol>
         {
-            public bool Equals(ILocalSymbol? x, ILocalSymbol? y) => SymbolEqualityComparer.Default.Equals(x, y);
+            public bool Equals(ILocalSymbol? x, ILocalSymbol? y) => ReferenceEquals(x, y) || SymbolEqualityComparer.Default.Equals(x, y);
 
             public int GetHashCode(ILocalSymbol obj) => KeyComparer.GetHashCode(obj);
         }
@@ -85,22 +85,32 @@ namespace PackedAlloc.Analyzers.Flow
         {
             private static int NameHash(ISymbol symbol) => symbol.Name == null ? 0 : System.StringComparer.Ordinal.GetHashCode(symbol.Name);
 
+            // The same symbol is nearly always the same object (Roslyn hands out one per symbol): that is checked
+            // first, before the interface tests and Roslyn's own comparison, which are costly in a build's compiler
+            // while its code is still being profiled for recompilation.
             [MethodImpl(HotPath.Optimized)]
             public new bool Equals(object? x, object? y) =>
-                x is ISymbol sx && y is ISymbol sy ? SymbolEqualityComparer.Default.Equals(sx, sy) : object.Equals(x, y);
+                ReferenceEquals(x, y) || (x is ISymbol sx && y is ISymbol sy ? SymbolEqualityComparer.Default.Equals(sx, sy) : object.Equals(x, y));
 
             // A local's or parameter's own hash code is the runtime's identity hash, whose slow path showed in
             // profiles (it is asked at every variable update). Names tell a method's locals apart nearly always and
             // cost a string hash; a local's declaration position would too, but asking a local for its location
             // allocates one, which showed in the next profile. Equal names in one state only cost an Equals.
+            // One interface test and the symbol's kind, rather than a test per interface.
             [MethodImpl(HotPath.Optimized)]
-            public int GetHashCode(object obj) => obj switch
+            public int GetHashCode(object obj)
             {
-                ILocalSymbol local => NameHash(local),
-                IParameterSymbol parameter => (NameHash(parameter) * 31) ^ parameter.Ordinal,
-                ISymbol symbol => SymbolEqualityComparer.Default.GetHashCode(symbol),
-                _ => obj.GetHashCode(),
-            };
+                if (obj is not ISymbol symbol) return obj.GetHashCode();
+                switch (symbol.Kind)
+                {
+                    case SymbolKind.Local:
+                        return NameHash(symbol);
+                    case SymbolKind.Parameter:
+                        return (NameHash(symbol) * 31) ^ ((IParameterSymbol)symbol).Ordinal;
+                    default:
+                        return SymbolEqualityComparer.Default.GetHashCode(symbol);
+                }
+            }
         }
     }
 }

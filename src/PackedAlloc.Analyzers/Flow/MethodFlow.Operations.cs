@@ -66,10 +66,11 @@ namespace PackedAlloc.Analyzers.Flow
                 return Constant(operation);
             }
 
-            switch (operation)
+            switch (operation.Kind)
             {
-                case IFlowCaptureOperation capture:
+                case OperationKind.FlowCapture:
                     {
+                        var capture = (IFlowCaptureOperation)operation;
                         var value = Eval(capture.Value);
                         ISymbol? source = capture.Value switch
                         {
@@ -85,59 +86,88 @@ namespace PackedAlloc.Analyzers.Flow
                         return value;
                     }
 
-                case IFlowCaptureReferenceOperation captureReference:
-                    return _state.TryGetVariable(captureReference.Id) ?? AbstractValue.Bottom;
-                case ILocalReferenceOperation local when _refTargets.TryGetValue(local.Local, out var refTarget):
-                    return Eval(refTarget);
-                case ILocalReferenceOperation local:
-                    return LocalStorage(local.Local, _state.TryGetVariable(local.Local) ?? AbstractValue.Bottom);
-                case IParameterReferenceOperation parameter:
-                    return IsCapturedPrimaryParameter(parameter.Parameter)
-                        ? ReadMember(_this ?? AbstractValue.Bottom, PrimaryParameterKey(parameter.Parameter), fieldSummary: true)
-                        : _state.TryGetVariable(parameter.Parameter) ?? AbstractValue.Bottom;
-                case IInstanceReferenceOperation instance:
-                    return instance.ReferenceKind == InstanceReferenceKind.ImplicitReceiver && _implicitReceiver != null
-                        ? _implicitReceiver
-                        : instance.ReferenceKind == InstanceReferenceKind.PatternInput && _patternInput != null
-                        ? _patternInput
-                        : _this ?? AbstractValue.Bottom;
-                case IFieldReferenceOperation field:
-                    return ReadField(field);
-                case IPropertyReferenceOperation property:
-                    return ReadProperty(property);
-                case IArrayElementReferenceOperation element:
+                case OperationKind.FlowCaptureReference:
                     {
+                        var captureReference = (IFlowCaptureReferenceOperation)operation;
+                        return _state.TryGetVariable(captureReference.Id) ?? AbstractValue.Bottom;
+                    }
+
+                case OperationKind.LocalReference:
+                    {
+                        var local = (ILocalReferenceOperation)operation;
+                        return _refTargets.TryGetValue(local.Local, out var refTarget)
+                            ? Eval(refTarget)
+                            : LocalStorage(local.Local, _state.TryGetVariable(local.Local) ?? AbstractValue.Bottom);
+                    }
+
+                case OperationKind.ParameterReference:
+                    {
+                        var parameter = (IParameterReferenceOperation)operation;
+                        return IsCapturedPrimaryParameter(parameter.Parameter)
+                            ? ReadMember(_this ?? AbstractValue.Bottom, PrimaryParameterKey(parameter.Parameter), fieldSummary: true)
+                            : _state.TryGetVariable(parameter.Parameter) ?? AbstractValue.Bottom;
+                    }
+
+                case OperationKind.InstanceReference:
+                    {
+                        var instance = (IInstanceReferenceOperation)operation;
+                        return instance.ReferenceKind == InstanceReferenceKind.ImplicitReceiver && _implicitReceiver != null
+                            ? _implicitReceiver
+                            : instance.ReferenceKind == InstanceReferenceKind.PatternInput && _patternInput != null
+                            ? _patternInput
+                            : _this ?? AbstractValue.Bottom;
+                    }
+
+                case OperationKind.FieldReference:
+                    {
+                        var field = (IFieldReferenceOperation)operation;
+                        return ReadField(field);
+                    }
+
+                case OperationKind.PropertyReference:
+                    {
+                        var property = (IPropertyReferenceOperation)operation;
+                        return ReadProperty(property);
+                    }
+
+                case OperationKind.ArrayElementReference:
+                    {
+                        var element = (IArrayElementReferenceOperation)operation;
                         var array = Eval(element.ArrayReference);
                         foreach (var index in element.Indices) Eval(index);
                         return SlotKey(element, array) is { } slot && _state.Heap.TryGetValue(slot, out var exact) ? exact : ReadElements(array);
                     }
 
-                case ISimpleAssignmentOperation { IsRef: true, Target: ILocalReferenceOperation refLocal } refAssignment:
+                case OperationKind.SimpleAssignment:
                     {
-                        // ref var slot = ref ring[i]: the local is another name for that storage from here on.
-                        _refTargets[refLocal.Local] = refAssignment.Value;
-                        var value = Eval(refAssignment.Value);
-                        _state = _state.WithVariable(refLocal.Local, value);
-                        return value;
-                    }
+                        var assignment = (ISimpleAssignmentOperation)operation;
+                        if (assignment.IsRef && assignment.Target is ILocalReferenceOperation refLocal)
+                        {
+                            // ref var slot = ref ring[i]: the local is another name for that storage from here on.
+                            _refTargets[refLocal.Local] = assignment.Value;
+                            var refValue = Eval(assignment.Value);
+                            _state = _state.WithVariable(refLocal.Local, refValue);
+                            return refValue;
+                        }
 
-                case ISimpleAssignmentOperation assignment:
-                    {
                         var value = Eval(assignment.Value);
                         Assign(assignment.Target, value, assignment.Syntax);
                         return value;
                     }
 
-                case ICompoundAssignmentOperation compound:
+                case OperationKind.CompoundAssignment:
                     {
+                        var compound = (ICompoundAssignmentOperation)operation;
                         var current = Eval(compound.Target);
                         var value = Binary(compound.OperatorKind, current, Eval(compound.Value), compound.Type);
                         Assign(compound.Target, value, compound.Syntax);
                         return value;
                     }
 
-                case IIncrementOrDecrementOperation increment:
+                case OperationKind.Increment:
+                case OperationKind.Decrement:
                     {
+                        var increment = (IIncrementOrDecrementOperation)operation;
                         var current = Eval(increment.Target);
                         long delta = increment.Kind == OperationKind.Increment ? 1 : -1;
                         var value = current.WithConsts(current.Consts.Map(v => v + delta));
@@ -145,56 +175,121 @@ namespace PackedAlloc.Analyzers.Flow
                         return increment.IsPostfix ? current : value;
                     }
 
-                case IDeconstructionAssignmentOperation deconstruction:
+                case OperationKind.DeconstructionAssignment:
                     {
+                        var deconstruction = (IDeconstructionAssignmentOperation)operation;
                         var value = Eval(deconstruction.Value);
                         AssignDeconstruction(deconstruction.Target, value, deconstruction.Value.Type, deconstruction.Syntax);
                         return value;
                     }
 
-                case IDeclarationExpressionOperation declaration:
-                    return Eval(declaration.Expression);
-                case ITupleOperation tuple:
-                    return NewTuple(tuple);
-                case IConversionOperation conversion:
-                    return EvalConversion(conversion);
-                case IBinaryOperation binary:
-                    return EvalBinary(binary);
-                case IUnaryOperation unary:
-                    return EvalUnary(unary);
-                case IInvocationOperation invocation:
-                    return EvalInvocation(invocation);
-                case IObjectCreationOperation creation:
-                    return EvalObjectCreation(creation);
-                case IArrayCreationOperation arrayCreation:
-                    return EvalArrayCreation(arrayCreation);
-                case IFlowAnonymousFunctionOperation lambda:
-                    return AbstractValue.ForCallable(Callable.ForLambda(lambda, _graph, _state));
-                case IDelegateCreationOperation delegateCreation:
-                    return Eval(delegateCreation.Target);
-                case IMethodReferenceOperation methodReference:
-                    Eval(methodReference.Instance);
-                    return AbstractValue.ForCallable(Callable.ForMethod(methodReference.Method, _graph, _state));
-                case IArgumentOperation argument:
-                    return Eval(argument.Value);
-                case IAwaitOperation awaitOperation:
-                    return Eval(awaitOperation.Operation);
-                case IReturnOperation returnOperation:
+                case OperationKind.DeclarationExpression:
                     {
+                        var declaration = (IDeclarationExpressionOperation)operation;
+                        return Eval(declaration.Expression);
+                    }
+
+                case OperationKind.Tuple:
+                    {
+                        var tuple = (ITupleOperation)operation;
+                        return NewTuple(tuple);
+                    }
+
+                case OperationKind.Conversion:
+                    {
+                        var conversion = (IConversionOperation)operation;
+                        return EvalConversion(conversion);
+                    }
+
+                case OperationKind.Binary:
+                    {
+                        var binary = (IBinaryOperation)operation;
+                        return EvalBinary(binary);
+                    }
+
+                case OperationKind.Unary:
+                    {
+                        var unary = (IUnaryOperation)operation;
+                        return EvalUnary(unary);
+                    }
+
+                case OperationKind.Invocation:
+                    {
+                        var invocation = (IInvocationOperation)operation;
+                        return EvalInvocation(invocation);
+                    }
+
+                case OperationKind.ObjectCreation:
+                    {
+                        var creation = (IObjectCreationOperation)operation;
+                        return EvalObjectCreation(creation);
+                    }
+
+                case OperationKind.ArrayCreation:
+                    {
+                        var arrayCreation = (IArrayCreationOperation)operation;
+                        return EvalArrayCreation(arrayCreation);
+                    }
+
+                case OperationKind.FlowAnonymousFunction:
+                    {
+                        var lambda = (IFlowAnonymousFunctionOperation)operation;
+                        return AbstractValue.ForCallable(Callable.ForLambda(lambda, _graph, _state));
+                    }
+
+                case OperationKind.DelegateCreation:
+                    {
+                        var delegateCreation = (IDelegateCreationOperation)operation;
+                        return Eval(delegateCreation.Target);
+                    }
+
+                case OperationKind.MethodReference:
+                    {
+                        var methodReference = (IMethodReferenceOperation)operation;
+                        Eval(methodReference.Instance);
+                        return AbstractValue.ForCallable(Callable.ForMethod(methodReference.Method, _graph, _state));
+                    }
+
+                case OperationKind.Argument:
+                    {
+                        var argument = (IArgumentOperation)operation;
+                        return Eval(argument.Value);
+                    }
+
+                case OperationKind.Await:
+                    {
+                        var awaitOperation = (IAwaitOperation)operation;
+                        return Eval(awaitOperation.Operation);
+                    }
+
+                case OperationKind.Return:
+                case OperationKind.YieldReturn:
+                case OperationKind.YieldBreak:
+                    {
+                        var returnOperation = (IReturnOperation)operation;
                         // yield return stays an operation in the graph; its values are what the iterator returns.
                         var value = Eval(returnOperation.ReturnedValue);
                         _return = _return.Join(value);
                         return value;
                     }
 
-                case IIsNullOperation isNull:
-                    Eval(isNull.Operand);
-                    return AbstractValue.UnknownConstant;
-                case IIsTypeOperation isType:
-                    Eval(isType.ValueOperand);
-                    return AbstractValue.UnknownConstant;
-                case IIsPatternOperation isPattern:
+                case OperationKind.IsNull:
                     {
+                        var isNull = (IIsNullOperation)operation;
+                        Eval(isNull.Operand);
+                        return AbstractValue.UnknownConstant;
+                    }
+
+                case OperationKind.IsType:
+                    {
+                        var isType = (IIsTypeOperation)operation;
+                        Eval(isType.ValueOperand);
+                        return AbstractValue.UnknownConstant;
+                    }
+
+                case OperationKind.IsPattern:
+                    {
+                        var isPattern = (IIsPatternOperation)operation;
                         var value = Eval(isPattern.Value);
                         BindPattern(isPattern.Pattern, value);
                         var guard = BoolPatternGuard(isPattern.Pattern, value.Guard);

@@ -28,14 +28,19 @@ namespace PackedAlloc.Analyzers.Flow
         {
         }
 
-        private Origin(OriginKind kind, Location site, string allocator, ImmutableArray<Location> flagSites, Step? lastStep)
+        private Origin(OriginKind kind, Location site, string allocator, ImmutableArray<Location> flagSites, Step? lastStep, int hash = 0)
         {
             Kind = kind;
             Site = site;
             Allocator = allocator;
             FlagSites = flagSites;
             _lastStep = lastStep;
+
+            // Asked at every union of the sets origins travel in; a location's own hash is not cached by Roslyn.
+            _hash = hash != 0 ? hash : (site.GetHashCode() * 397) ^ (int)kind;
         }
+
+        private readonly int _hash;
 
         /// <summary>
         /// The route, newest step first, each step pointing to the one before: a value passes a step at every
@@ -92,16 +97,15 @@ namespace PackedAlloc.Analyzers.Flow
                 return this;
             }
 
-            return new Origin(Kind, Site, Allocator, FlagSites, new Step(step, _lastStep));
+            return new Origin(Kind, Site, Allocator, FlagSites, new Step(step, _lastStep), _hash);
         }
 
         [MethodImpl(HotPath.Optimized)]
-        public bool Equals(Origin? other) => other != null && Kind == other.Kind && Site == other.Site;
+        public bool Equals(Origin? other) => other != null && _hash == other._hash && Kind == other.Kind && Site == other.Site;
 
         public override bool Equals(object? obj) => Equals(obj as Origin);
 
-        [MethodImpl(HotPath.Optimized)]
-        public override int GetHashCode() => (Site.GetHashCode() * 397) ^ (int)Kind;
+        public override int GetHashCode() => _hash;
 
         public override string ToString() => Allocator + "@" + Site.GetLineSpan();
     }

@@ -15,11 +15,12 @@ namespace PackedAlloc.Analyzers.Flow
     internal sealed class ValueSet<T> : IEnumerable<T>
         where T : class
     {
-        private static readonly IEqualityComparer<T> Comparer = EqualityComparer<T>.Default;
-
         public static readonly ValueSet<T> Empty = new ValueSet<T>(Array.Empty<T>());
 
-        // Sorted by Comparer.GetHashCode; elements with equal hashes keep the order they were added in.
+        // Sorted by the elements' own GetHashCode; elements with equal hashes keep the order they were added in. The
+        // elements' own virtual GetHashCode and Equals are called rather than EqualityComparer<T>.Default's: in this
+        // shared generic code a static comparer is looked up through the runtime at every use, and its interface
+        // calls land in framework code that a build's compiler runs in a slow, profiling tier.
         private readonly T[] _items;
 
         private ValueSet(T[] items)
@@ -49,7 +50,7 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             var order = new (int Hash, int Index)[all.Count];
-            for (int i = 0; i < order.Length; i++) order[i] = (Comparer.GetHashCode(all[i]), i);
+            for (int i = 0; i < order.Length; i++) order[i] = (all[i].GetHashCode(), i);
             Array.Sort(order, (a, b) => a.Hash != b.Hash ? a.Hash.CompareTo(b.Hash) : a.Index.CompareTo(b.Index));
 
             var result = new T[order.Length];
@@ -60,7 +61,7 @@ namespace PackedAlloc.Analyzers.Flow
                 if (i > 0 && order[i].Hash != order[i - 1].Hash) runStart = count;
                 var item = all[order[i].Index];
                 bool seen = false;
-                for (int j = runStart; j < count && !seen; j++) seen = Comparer.Equals(result[j], item);
+                for (int j = runStart; j < count && !seen; j++) seen = Same(result[j], item);
                 if (!seen) result[count++] = item;
             }
 
@@ -73,13 +74,13 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         [MethodImpl(HotPath.Optimized)]
-        public bool Contains(T item) => IndexOf(item, Comparer.GetHashCode(item)) >= 0;
+        public bool Contains(T item) => IndexOf(item, item.GetHashCode()) >= 0;
 
         /// <summary>This set with <paramref name="item"/>; this instance when an equal element is already in it.</summary>
         [MethodImpl(HotPath.Optimized)]
         public ValueSet<T> Add(T item)
         {
-            int hash = Comparer.GetHashCode(item);
+            int hash = item.GetHashCode();
             if (IndexOf(item, hash) >= 0)
             {
                 return this;
@@ -129,7 +130,7 @@ namespace PackedAlloc.Analyzers.Flow
             while (left < _items.Length || right < other._items.Length)
             {
                 if (right == other._items.Length
-                    || (left < _items.Length && Comparer.GetHashCode(_items[left]) <= Comparer.GetHashCode(other._items[right])))
+                    || (left < _items.Length && _items[left].GetHashCode() <= other._items[right].GetHashCode()))
                 {
                     merged.Add(_items[left++]);
                     continue;
@@ -183,13 +184,16 @@ namespace PackedAlloc.Analyzers.Flow
         private int IndexOf(T item, int hash)
         {
             var items = _items;
-            for (int i = LowerBound(hash); i < items.Length && Comparer.GetHashCode(items[i]) == hash; i++)
+            for (int i = LowerBound(hash); i < items.Length && items[i].GetHashCode() == hash; i++)
             {
-                if (Comparer.Equals(items[i], item)) return i;
+                if (Same(items[i], item)) return i;
             }
 
             return -1;
         }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static bool Same(T left, T right) => ReferenceEquals(left, right) || left.Equals(right);
 
         /// <summary>The first index whose element's hash is not below <paramref name="hash"/> (binary search).</summary>
         [MethodImpl(HotPath.Optimized)]
@@ -199,7 +203,7 @@ namespace PackedAlloc.Analyzers.Flow
             while (low < high)
             {
                 int middle = (low + high) >> 1;
-                if (Comparer.GetHashCode(_items[middle]) < hash) low = middle + 1;
+                if (_items[middle].GetHashCode() < hash) low = middle + 1;
                 else high = middle;
             }
 
@@ -209,7 +213,7 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         private int FirstWithHashAbove(int hash, int from)
         {
-            while (from < _items.Length && Comparer.GetHashCode(_items[from]) == hash)
+            while (from < _items.Length && _items[from].GetHashCode() == hash)
             {
                 from++;
             }
