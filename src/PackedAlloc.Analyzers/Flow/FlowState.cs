@@ -45,6 +45,7 @@ namespace PackedAlloc.Analyzers.Flow
         public FlowState WithHeap(ValueMap<HeapKey> heap) => ReferenceEquals(heap, Heap) ? this : new FlowState(Variables, heap, Guard);
         public FlowState WithGuard(GuardScope? guard) => GuardScope.Same(guard, Guard) ? this : new FlowState(Variables, Heap, guard);
 
+        [MethodImpl(HotPath.Optimized)]
         public AbstractValue? TryGetVariable(object key) => Variables.TryGetValue(key, out var value) ? value : null;
 
         /// <summary>
@@ -65,7 +66,10 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>Static fields and properties, which live in <see cref="Variables"/> but are written by other methods too.</summary>
-        private static readonly System.Func<object, bool> SharedStorage = key => key is ISymbol { Kind: SymbolKind.Field or SymbolKind.Property };
+        private static readonly System.Func<object, bool> SharedStorage = IsSharedStorage;
+
+        [MethodImpl(HotPath.Optimized)]
+        private static bool IsSharedStorage(object key) => key is ISymbol { Kind: SymbolKind.Field or SymbolKind.Property };
 
         /// <summary>Heap members: one this method has not written holds what the summaries say.</summary>
         private static readonly System.Func<HeapKey, bool> AlwaysShared = _ => true;
@@ -83,6 +87,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         private sealed class VariableKeyComparer : IEqualityComparer<object>
         {
+            [MethodImpl(HotPath.Optimized)]
             private static int NameHash(ISymbol symbol) => symbol.Name == null ? 0 : System.StringComparer.Ordinal.GetHashCode(symbol.Name);
 
             // The same symbol is nearly always the same object (Roslyn hands out one per symbol): that is checked

@@ -54,6 +54,7 @@ namespace PackedAlloc.Analyzers.Flow
         public int Rounds { get; }
 
         /// <summary>The outcome of a finished run; <paramref name="treeOrder"/> gives a tree's index in the compilation.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(HotPath.Optimized)]
         public static GroupOutcome Of(FlowRun run, System.Func<SyntaxTree?, int> treeOrder)
         {
             var touched = new HashSet<int>(run.TouchedTrees);

@@ -91,7 +91,10 @@ namespace PackedAlloc.Analyzers.Flow
     }
 
     /// <summary>A field (or auto-property, or the element slot "[]") of one abstract object.</summary>
-    internal readonly struct HeapKey : IEquatable<HeapKey>
+    // A class, not a struct: dictionaries and maps keyed by it then run the runtime's shared (precompiled) code for
+    // reference keys; keyed by a struct they ran code compiled for this key alone, which a build's short-lived
+    // compiler kept in its slow first tier (it showed in the build's CPU profile).
+    internal sealed class HeapKey : IEquatable<HeapKey>
     {
         public const string Elements = "[]";
 
@@ -117,9 +120,10 @@ namespace PackedAlloc.Analyzers.Flow
             new HeapKey(array, "[" + index.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]");
 
         [MethodImpl(HotPath.Optimized)]
-        public bool Equals(HeapKey other) => _hash == other._hash && Object.Equals(other.Object) && string.Equals(Member, other.Member, StringComparison.Ordinal);
+        public bool Equals(HeapKey? other) =>
+            ReferenceEquals(this, other) || (other != null && _hash == other._hash && Object.Equals(other.Object) && string.Equals(Member, other.Member, StringComparison.Ordinal));
 
-        public override bool Equals(object? obj) => obj is HeapKey other && Equals(other);
+        public override bool Equals(object? obj) => Equals(obj as HeapKey);
 
         public override int GetHashCode() => _hash;
     }

@@ -285,6 +285,7 @@ namespace PackedAlloc.Analyzers.Flow
             return low;
         }
 
+        [MethodImpl(HotPath.Optimized)]
         private static T[] Insert<T>(T[] array, int at, T item)
         {
             var result = new T[array.Length + 1];

@@ -187,6 +187,7 @@ namespace PackedAlloc.Analyzers.Model
             return fallback;
         }
 
+        [MethodImpl(HotPath.Optimized)]
         public static ulong ToUInt64(object? value)
         {
             switch (value)
