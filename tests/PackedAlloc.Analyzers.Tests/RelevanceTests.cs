@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
+using Microsoft.CodeAnalysis.Diagnostics;
 using PackedAlloc.Analyzers.Flow;
 using PackedAlloc.Analyzers.Model;
 using PackedAlloc.Analyzers.Tests.Infrastructure;
@@ -87,6 +88,36 @@ class Driver
             Assert.Single(flow.Hits);
             Assert.Equal(new[] { "Receive" }, flow.RelevantBodies.Select(b => b.Owner.Name));
             Assert.DoesNotContain(flow.CollectedBodies, b => b.IsBound && b.Node.SyntaxTree.FilePath == "File0.cs");
+        }
+
+        /// <summary>
+        /// The IDE asks for one document at a time. A request for a document with no code that touches kernel values
+        /// is answered once relevance is known, without running the flow; a later request for the driver's document
+        /// runs it and gets its warning.
+        /// </summary>
+        [Fact]
+        public async Task RequestForALibraryDocument_IsAnsweredBeforeTheFlow_AndTheDriversDocumentStillWarns()
+        {
+            var driver = @"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        var p = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        dma_map_single(dev, p, 24, DMA_FROM_DEVICE);
+    }
+}";
+            var compilation = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create("Documents",
+                new[] { Library, driver }.Select((source, i) => Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(Verify.Usings + source, path: $"File{i}.cs")),
+                TestReferences.All, new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(Microsoft.CodeAnalysis.OutputKind.DynamicallyLinkedLibrary));
+            var analyzers = compilation.WithAnalyzers(System.Collections.Immutable.ImmutableArray.Create<Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer>(
+                new PackedAlloc.Analyzers.Rules.PackedBufferReachesDmaAnalyzer()));
+
+            var library = await analyzers.GetAnalyzerSemanticDiagnosticsAsync(compilation.GetSemanticModel(compilation.SyntaxTrees.First()), null, default);
+            var driverDocument = await analyzers.GetAnalyzerSemanticDiagnosticsAsync(compilation.GetSemanticModel(compilation.SyntaxTrees.Last()), null, default);
+
+            Assert.Empty(library);
+            Assert.Equal(new[] { Descriptors.PackedBufferReachesDmaId }, driverDocument.Select(d => d.Id));
         }
 
         [Fact]

@@ -104,7 +104,7 @@ namespace PackedAlloc.Analyzers.Rules
 
                     if (running == null)
                     {
-                        Compute(cancellationToken);
+                        Compute(tree, cancellationToken);
                     }
                     else
                     {
@@ -113,7 +113,7 @@ namespace PackedAlloc.Analyzers.Rules
                 }
             }
 
-            private void Compute(CancellationToken cancellationToken)
+            private void Compute(SyntaxTree tree, CancellationToken cancellationToken)
             {
                 try
                 {
@@ -142,6 +142,14 @@ namespace PackedAlloc.Analyzers.Rules
                             _working = new ManualResetEventSlim(initialState: false, spinCount: 1);
                             relevanceDone.Set();
                         }
+                    }
+
+                    if (!_flow.IsRelevantTree(tree))
+                    {
+                        // This request's tree has nothing to report. The flow is left to the first request for a
+                        // relevant tree, so that a thread that only asked about other code (most of a library, a
+                        // document the IDE shows) neither computes it nor waits for it.
+                        return;
                     }
 
                     // A request cancelled during the flow leaves the relevance, which is complete; the next request
