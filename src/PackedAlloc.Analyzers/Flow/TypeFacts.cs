@@ -8,7 +8,8 @@ namespace PackedAlloc.Analyzers.Flow
     internal static class TypeFacts
     {
         /// <summary>Runtime types that are handles, not memory: a DmaAddr cannot be turned back into the buffer.</summary>
-        private static readonly string[] OpaqueRuntimeTypes = { "DmaAddr", "Device", "Spinlock", "Machine", "MachineOptions", "DebugReport" };
+        private static bool IsOpaqueRuntimeTypeName(string name) =>
+            name is "DmaAddr" or "Device" or "Spinlock" or "Machine" or "MachineOptions" or "DebugReport";
 
         /// <summary>Numbers, enums, bools, strings and runtime handles carry no buffer.</summary>
         [MethodImpl(HotPath.Optimized)]
@@ -34,7 +35,7 @@ namespace PackedAlloc.Analyzers.Flow
                     return true;
             }
 
-            return System.Array.IndexOf(OpaqueRuntimeTypes, type.Name) >= 0 && InRuntimeNamespace(type);
+            return IsOpaqueRuntimeTypeName(type.Name) && InRuntimeNamespace(type);
         }
 
         /// <summary>
@@ -92,14 +93,17 @@ namespace PackedAlloc.Analyzers.Flow
         public static bool IsIntegralLike(ITypeSymbol? type)
         {
             if (type == null) return false;
-            if (type.TypeKind == TypeKind.Enum) return true;
-            if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
-            {
-                return IsIntegralLike(nullable.TypeArguments[0]);
-            }
 
+            // The special type first: it answers for the common types with one call into Roslyn. Enums and
+            // Nullable<T> have none, and are value types.
             switch (type.SpecialType)
             {
+                case SpecialType.None:
+                    if (!type.IsValueType) return false;
+                    if (type.TypeKind == TypeKind.Enum) return true;
+                    return type is INamedTypeSymbol { IsGenericType: true } named
+                        && named.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T
+                        && IsIntegralLike(named.TypeArguments[0]);
                 case SpecialType.System_Boolean:
                 case SpecialType.System_Char:
                 case SpecialType.System_SByte:
