@@ -162,5 +162,70 @@ class Driver{i}
             Assert.Equal(single.UncheckedRoots.Select(b => b.Order), parallel.UncheckedRoots.Select(b => b.Order));
             Assert.Equal(400, parallel.TotalSteps);
         }
+
+        /// <summary>
+        /// In a build, a compiler thread that waits for the analysis runs items of its parallel steps instead of
+        /// sleeping (<see cref="WorkBoard"/>). Whoever runs an item, the result is the same.
+        /// </summary>
+        [Fact]
+        public async System.Threading.Tasks.Task ThreadsWaitingForTheAnalysis_HelpWithItsSteps_AndTheResultIsTheSame()
+        {
+            var (_, expected) = Analyse(singleRun: true);
+
+            var flow = FlowRunner.Create(DriverFiles());
+            flow.MaxThreads = 1;
+            flow.Board = new WorkBoard();
+            using var stop = new System.Threading.CancellationTokenSource();
+            var helpers = Enumerable.Range(0, 3).Select(_ => System.Threading.Tasks.Task.Run(() =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    flow.Board.Help(stop.Token);
+                    System.Threading.Thread.Yield();
+                }
+            })).ToList();
+            var actual = Describe(FlowDiagnostics.Compute(flow));
+            stop.Cancel();
+            await System.Threading.Tasks.Task.WhenAll(helpers);
+
+            Assert.True(flow.Groups > 1);
+            Assert.Equal(expected, actual);
+        }
+
+        [Fact]
+        public async System.Threading.Tasks.Task SharedWork_RunsEveryItemOnce_WhoeverTakesIt()
+        {
+            const int Items = 2000;
+            var runs = new int[Items];
+            var work = new SharedWork(Items, i =>
+            {
+                System.Threading.Interlocked.Increment(ref runs[i]);
+                if (i % 100 == 0) System.Threading.Thread.Sleep(1);
+            });
+            var helpers = Enumerable.Range(0, 3).Select(_ => System.Threading.Tasks.Task.Run(() => work.Help(default))).ToArray();
+
+            work.Help(default);
+            work.Finish(default);
+            await System.Threading.Tasks.Task.WhenAll(helpers);
+
+            Assert.All(runs, count => Assert.Equal(1, count));
+        }
+
+        [Fact]
+        public async System.Threading.Tasks.Task SharedWork_AHelpersFailure_IsThrownByTheOwner_AndStopsTheRest()
+        {
+            int ran = 0;
+            var work = new SharedWork(100, i =>
+            {
+                System.Threading.Interlocked.Increment(ref ran);
+                if (i == 3) throw new System.InvalidOperationException("item 3");
+            });
+
+            await System.Threading.Tasks.Task.Run(() => work.Help(default));
+            var thrown = Assert.Throws<System.InvalidOperationException>(() => work.Finish(default));
+
+            Assert.Equal("item 3", thrown.Message);
+            Assert.Equal(4, ran);
+        }
     }
 }

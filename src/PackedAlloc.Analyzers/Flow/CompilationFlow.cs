@@ -89,6 +89,12 @@ namespace PackedAlloc.Analyzers.Flow
         public int MaxThreads { get; set; } = Parallelism.DefaultMaxThreads;
 
         /// <summary>
+        /// Where the parallel steps (binding, graphs, groups of roots) are offered to threads waiting for this analysis
+        /// (see <see cref="WorkBoard"/>); null when nobody waits (tests, benchmarks).
+        /// </summary>
+        public WorkBoard? Board { get; set; }
+
+        /// <summary>
         /// One run over all roots in source order instead of groups of roots: what tests and benchmarks compare the
         /// groups with. Never set by the analyzer.
         /// </summary>
@@ -289,7 +295,7 @@ namespace PackedAlloc.Analyzers.Flow
                 return;
             }
 
-            Parallelism.ForEach(roots, MaxThreads, CancellationToken, root => root.GetGraph(CancellationToken));
+            Parallelism.ForEach(roots, MaxThreads, CancellationToken, root => root.GetGraph(CancellationToken), Board);
         }
 
         /// <summary>

@@ -105,7 +105,7 @@ namespace PackedAlloc.Analyzers.Flow
 
             // Largest first, so that a big group does not start last and run alone at the end.
             var order = Enumerable.Range(0, groups.Count).OrderByDescending(i => groups[i].Count).ToList();
-            Parallelism.ForEach(order, flow.MaxThreads, flow.CancellationToken, i => outcomes[i] = RunOne(flow, groups[i], steps));
+            Parallelism.ForEach(order, flow.MaxThreads, flow.CancellationToken, i => outcomes[i] = RunOne(flow, groups[i], steps), flow.Board);
             return outcomes.ToList();
         }
 

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -29,13 +28,14 @@ namespace PackedAlloc.Analyzers.Flow
 #pragma warning restore RS1035
 
         /// <summary>
-        /// Runs <paramref name="action"/> for every item on up to <paramref name="maxThreads"/> threads. A cancellation surfaces as
-        /// <see cref="OperationCanceledException"/> and any other failure as itself, not wrapped, so that callers
-        /// handle them as they would on one thread.
+        /// Runs <paramref name="action"/> for every item on up to <paramref name="maxThreads"/> threads, and offers the
+        /// items on <paramref name="board"/> to threads waiting for this analysis (see <see cref="WorkBoard"/>). A
+        /// cancellation surfaces as <see cref="OperationCanceledException"/> and any other failure as itself, not
+        /// wrapped, so that callers handle them as they would on one thread.
         /// </summary>
-        public static void ForEach<T>(IEnumerable<T> items, int maxThreads, CancellationToken cancellationToken, Action<T> action)
+        public static void ForEach<T>(IEnumerable<T> items, int maxThreads, CancellationToken cancellationToken, Action<T> action, WorkBoard? board = null)
         {
-            if (maxThreads <= 1)
+            if (maxThreads <= 1 && board == null)
             {
                 foreach (var item in items)
                 {
@@ -46,15 +46,24 @@ namespace PackedAlloc.Analyzers.Flow
                 return;
             }
 
+            var list = items as IReadOnlyList<T> ?? items.ToList();
+            var work = new SharedWork(list.Count, index => action(list[index]));
+            board?.Post(work);
             try
             {
-                Parallel.ForEach(items, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Math.Max(1, maxThreads) }, action);
+                var workers = new Task[Math.Max(0, Math.Min(maxThreads, list.Count) - 1)];
+                for (int i = 0; i < workers.Length; i++)
+                {
+                    workers[i] = Task.Run(() => work.Help(cancellationToken));
+                }
+
+                work.Help(cancellationToken);
+                work.Finish(cancellationToken);
+                Task.WaitAll(workers);
             }
-            catch (AggregateException aggregate)
+            finally
             {
-                var inner = aggregate.Flatten().InnerExceptions;
-                ExceptionDispatchInfo.Capture(inner.FirstOrDefault(e => e is OperationCanceledException) ?? inner[0]).Throw();
-                throw;
+                board?.Post(null);
             }
         }
     }

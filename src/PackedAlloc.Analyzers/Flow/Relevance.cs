@@ -222,7 +222,7 @@ namespace PackedAlloc.Analyzers.Flow
             {
                 // Binding is most of the cost and Roslyn's semantic models are thread-safe: bind on several threads,
                 // then scan in order (the scan updates shared state).
-                Parallelism.ForEach(candidates, _flow.MaxThreads, _cancellationToken, body => body.GetOperation(_cancellationToken));
+                Parallelism.ForEach(candidates, _flow.MaxThreads, _cancellationToken, body => body.GetOperation(_cancellationToken), _flow.Board);
             }
 
             bool newGenerics = false;

@@ -61,12 +61,18 @@ namespace PackedAlloc.Analyzers.Rules
         {
             private static readonly IReadOnlyList<Diagnostic> None = Array.Empty<Diagnostic>();
 
+            // How often a waiting request looks for work on the board (the computation posts and clears steps).
+            private const int HelpPollMilliseconds = 10;
+
             private readonly object _gate = new object();
             private readonly Compilation _compilation;
             private readonly AnalyzerConfigOptionsProvider _optionsProvider;
             private readonly PreviousAnalyses _previous;
             private CompilationFlow? _flow;
             private FlowDiagnostics? _result;
+
+            // The computing request offers its parallel steps here; a waiting request runs their items instead of sleeping.
+            private readonly WorkBoard _board = new WorkBoard();
 
             // Set while a request computes; signalled at the end of each step (a fresh one is made for the next).
             private ManualResetEventSlim? _working;
@@ -108,7 +114,11 @@ namespace PackedAlloc.Analyzers.Rules
                     }
                     else
                     {
-                        running.Wait(cancellationToken);
+                        // Waiting, but helping: a step of the computation may have items to run.
+                        while (!running.Wait(HelpPollMilliseconds, cancellationToken))
+                        {
+                            _board.Help(cancellationToken);
+                        }
                     }
                 }
             }
@@ -132,7 +142,7 @@ namespace PackedAlloc.Analyzers.Rules
                         }
 
                         var options = AnalysisOptions.Read(_optionsProvider, _compilation, kernel.ArchDmaMinAlign);
-                        var flow = new CompilationFlow(_compilation, kernel, options, cancellationToken) { Previous = _previous.For(_compilation) };
+                        var flow = new CompilationFlow(_compilation, kernel, options, cancellationToken) { Previous = _previous.For(_compilation), Board = _board };
                         flow.FindRelevantBodies();
                         lock (_gate)
                         {
