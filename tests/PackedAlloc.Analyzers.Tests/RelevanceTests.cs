@@ -30,6 +30,16 @@ namespace Lib
     }
 }";
 
+        private const string Driver = @"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        var p = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+        dma_map_single(dev, p, 24, DMA_FROM_DEVICE);
+    }
+}";
+
         [Fact]
         public void CodeThatNeverUsesTheRuntime_IsNeitherBoundNorAnalysed()
         {
@@ -74,16 +84,7 @@ namespace LookAlike
         [Fact]
         public void LibraryBesideADriver_IsNeitherBoundNorAnalysed()
         {
-            var driver = @"
-class Driver
-{
-    void Receive(Device dev)
-    {
-        var p = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
-        dma_map_single(dev, p, 24, DMA_FROM_DEVICE);
-    }
-}";
-            var flow = FlowRunner.Run(new[] { Library, driver });
+            var flow = FlowRunner.Run(new[] { Library, Driver });
 
             Assert.Single(flow.Hits);
             Assert.Equal(new[] { "Receive" }, flow.RelevantBodies.Select(b => b.Owner.Name));
@@ -98,18 +99,7 @@ class Driver
         [Fact]
         public async Task RequestForALibraryDocument_IsAnsweredBeforeTheFlow_AndTheDriversDocumentStillWarns()
         {
-            var driver = @"
-class Driver
-{
-    void Receive(Device dev)
-    {
-        var p = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
-        dma_map_single(dev, p, 24, DMA_FROM_DEVICE);
-    }
-}";
-            var compilation = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create("Documents",
-                new[] { Library, driver }.Select((source, i) => Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(Verify.Usings + source, path: $"File{i}.cs")),
-                TestReferences.All, new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(Microsoft.CodeAnalysis.OutputKind.DynamicallyLinkedLibrary));
+            var compilation = FlowRunner.Compilation(new[] { Library, Driver });
             var analyzers = compilation.WithAnalyzers(System.Collections.Immutable.ImmutableArray.Create<Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer>(
                 new PackedAlloc.Analyzers.Rules.PackedBufferReachesDmaAnalyzer()));
 

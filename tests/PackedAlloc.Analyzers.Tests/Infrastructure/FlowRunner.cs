@@ -22,13 +22,14 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
             return flow;
         }
 
-        public static CompilationFlow Create(IEnumerable<string> sources, IReadOnlyDictionary<string, string>? options = null)
-        {
-            var compilation = CSharpCompilation.Create("Flow",
+        public static CompilationFlow Create(IEnumerable<string> sources, IReadOnlyDictionary<string, string>? options = null) =>
+            Create(Compilation(sources), options)!;
+
+        /// <summary>One tree per source (File0.cs, File1.cs …), each starting with <see cref="Verify.Usings"/>, with the runtime referenced.</summary>
+        public static CSharpCompilation Compilation(IEnumerable<string> sources) =>
+            CSharpCompilation.Create("Flow",
                 sources.Select((source, i) => CSharpSyntaxTree.ParseText(Verify.Usings + source, path: $"File{i}.cs")), TestReferences.All,
                 new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-            return Create(compilation, options)!;
-        }
 
         /// <summary>The flow of an existing compilation, with default options or the given ones; null when it does not reference the runtime.</summary>
         public static CompilationFlow? Create(Compilation compilation, IReadOnlyDictionary<string, string>? options = null)
