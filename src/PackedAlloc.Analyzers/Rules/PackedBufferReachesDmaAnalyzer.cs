@@ -52,10 +52,11 @@ namespace PackedAlloc.Analyzers.Rules
         /// Computes the result once per compilation, in two steps. First, cheaply, which trees hold code that can
         /// touch kernel values; a request for any other tree is answered at once, without waiting for the flow
         /// analysis (no diagnostic can be located there). Then, on the first request for a relevant tree, the flow
-        /// analysis itself. One request computes; the others wait for it blocked, not spinning on a lock (a spinning
-        /// waiter took CPU from the analysis it waited for), and are woken when relevance is known and when the result
-        /// is. A cancelled computation is not stored, so the next request starts it again; an unexpected failure gives
-        /// an empty result rather than an AD0001 that would hide every diagnostic.
+        /// analysis itself. One request computes; the others do not spin on a lock (a spinning waiter took CPU from
+        /// the analysis it waited for): they run items of the computation's parallel steps when it offers some (see
+        /// <see cref="WorkBoard"/>), sleep otherwise, and are woken when relevance is known and when the result is. A
+        /// cancelled computation is not stored, so the next request starts it again; an unexpected failure gives an
+        /// empty result rather than an AD0001 that would hide every diagnostic.
         /// </summary>
         private sealed class ResultCache
         {
