@@ -87,10 +87,7 @@ namespace PackedAlloc.Analyzers.Flow
                     }
 
                 case OperationKind.FlowCaptureReference:
-                    {
-                        var captureReference = (IFlowCaptureReferenceOperation)operation;
-                        return _state.TryGetVariable(captureReference.Id) ?? AbstractValue.Bottom;
-                    }
+                    return _state.TryGetVariable(((IFlowCaptureReferenceOperation)operation).Id) ?? AbstractValue.Bottom;
 
                 case OperationKind.LocalReference:
                     {
@@ -119,16 +116,10 @@ namespace PackedAlloc.Analyzers.Flow
                     }
 
                 case OperationKind.FieldReference:
-                    {
-                        var field = (IFieldReferenceOperation)operation;
-                        return ReadField(field);
-                    }
+                    return ReadField((IFieldReferenceOperation)operation);
 
                 case OperationKind.PropertyReference:
-                    {
-                        var property = (IPropertyReferenceOperation)operation;
-                        return ReadProperty(property);
-                    }
+                    return ReadProperty((IPropertyReferenceOperation)operation);
 
                 case OperationKind.ArrayElementReference:
                     {
@@ -184,64 +175,34 @@ namespace PackedAlloc.Analyzers.Flow
                     }
 
                 case OperationKind.DeclarationExpression:
-                    {
-                        var declaration = (IDeclarationExpressionOperation)operation;
-                        return Eval(declaration.Expression);
-                    }
+                    return Eval(((IDeclarationExpressionOperation)operation).Expression);
 
                 case OperationKind.Tuple:
-                    {
-                        var tuple = (ITupleOperation)operation;
-                        return NewTuple(tuple);
-                    }
+                    return NewTuple((ITupleOperation)operation);
 
                 case OperationKind.Conversion:
-                    {
-                        var conversion = (IConversionOperation)operation;
-                        return EvalConversion(conversion);
-                    }
+                    return EvalConversion((IConversionOperation)operation);
 
                 case OperationKind.Binary:
-                    {
-                        var binary = (IBinaryOperation)operation;
-                        return EvalBinary(binary);
-                    }
+                    return EvalBinary((IBinaryOperation)operation);
 
                 case OperationKind.Unary:
-                    {
-                        var unary = (IUnaryOperation)operation;
-                        return EvalUnary(unary);
-                    }
+                    return EvalUnary((IUnaryOperation)operation);
 
                 case OperationKind.Invocation:
-                    {
-                        var invocation = (IInvocationOperation)operation;
-                        return EvalInvocation(invocation);
-                    }
+                    return EvalInvocation((IInvocationOperation)operation);
 
                 case OperationKind.ObjectCreation:
-                    {
-                        var creation = (IObjectCreationOperation)operation;
-                        return EvalObjectCreation(creation);
-                    }
+                    return EvalObjectCreation((IObjectCreationOperation)operation);
 
                 case OperationKind.ArrayCreation:
-                    {
-                        var arrayCreation = (IArrayCreationOperation)operation;
-                        return EvalArrayCreation(arrayCreation);
-                    }
+                    return EvalArrayCreation((IArrayCreationOperation)operation);
 
                 case OperationKind.FlowAnonymousFunction:
-                    {
-                        var lambda = (IFlowAnonymousFunctionOperation)operation;
-                        return AbstractValue.ForCallable(Callable.ForLambda(lambda, _graph, _state));
-                    }
+                    return AbstractValue.ForCallable(Callable.ForLambda((IFlowAnonymousFunctionOperation)operation, _graph, _state));
 
                 case OperationKind.DelegateCreation:
-                    {
-                        var delegateCreation = (IDelegateCreationOperation)operation;
-                        return Eval(delegateCreation.Target);
-                    }
+                    return Eval(((IDelegateCreationOperation)operation).Target);
 
                 case OperationKind.MethodReference:
                     {
@@ -251,16 +212,10 @@ namespace PackedAlloc.Analyzers.Flow
                     }
 
                 case OperationKind.Argument:
-                    {
-                        var argument = (IArgumentOperation)operation;
-                        return Eval(argument.Value);
-                    }
+                    return Eval(((IArgumentOperation)operation).Value);
 
                 case OperationKind.Await:
-                    {
-                        var awaitOperation = (IAwaitOperation)operation;
-                        return Eval(awaitOperation.Operation);
-                    }
+                    return Eval(((IAwaitOperation)operation).Operation);
 
                 case OperationKind.Return:
                 case OperationKind.YieldReturn:
