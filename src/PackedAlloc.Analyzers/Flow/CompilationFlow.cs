@@ -49,6 +49,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         private readonly Compilation _compilation;
         private readonly Dictionary<ISymbol, BodyInfo> _bodiesByMethod = new Dictionary<ISymbol, BodyInfo>(SymbolEqualityComparer.Default);
+        private readonly Dictionary<ISymbol, BodyInfo> _instanceInitializers = new Dictionary<ISymbol, BodyInfo>(SymbolEqualityComparer.Default);
         private readonly List<BodyInfo> _bodies = new List<BodyInfo>();
         private readonly Dictionary<ISymbol, List<BodyInfo>> _implementations = new Dictionary<ISymbol, List<BodyInfo>>(SymbolEqualityComparer.Default);
         private readonly HashSet<IPropertySymbol> _autoProperties = new HashSet<IPropertySymbol>(SymbolEqualityComparer.Default);
@@ -74,6 +75,7 @@ namespace PackedAlloc.Analyzers.Flow
             Kernel = kernel;
             Options = options;
             CancellationToken = cancellationToken;
+            InitializerObjects = new InitializerObjects(this);
         }
 
         public Compilation Compilation => _compilation;
@@ -314,6 +316,14 @@ namespace PackedAlloc.Analyzers.Flow
                 return lookup(this, argument);
             }
         }
+
+        /// <summary>The initializer of an instance field or property (<c>T[] _slots = new T[8];</c>), if it has one.</summary>
+        public BodyInfo? TryGetInitializer(ISymbol member) => Indexed(member, (self, x) =>
+            self._instanceInitializers.TryGetValue(x.OriginalDefinition, out var body)
+            || (self.CollectDeclaringTrees(x.OriginalDefinition) && self._instanceInitializers.TryGetValue(x.OriginalDefinition, out body)) ? body : null);
+
+        /// <summary>What instance initializers make for each new object (see <see cref="Flow.InitializerObjects"/>).</summary>
+        public InitializerObjects InitializerObjects { get; }
 
         [MethodImpl(HotPath.Optimized)]
         public BodyInfo? TryGetBody(IMethodSymbol method) => Indexed(method, (self, x) => self.TryGetBodyCore(x));
@@ -746,6 +756,10 @@ namespace PackedAlloc.Analyzers.Flow
                     if (owner is IMethodSymbol method && !_bodiesByMethod.ContainsKey(method.OriginalDefinition))
                     {
                         _bodiesByMethod.Add(method.OriginalDefinition, body);
+                    }
+                    else if (owner is not IMethodSymbol && !owner.IsStatic)
+                    {
+                        _instanceInitializers[owner.OriginalDefinition] = body;
                     }
                 }
             }

@@ -332,7 +332,8 @@ namespace PackedAlloc.Analyzers.Flow
         /// all callers that pass none, so a packed buffer's object is not the safe buffers' object. Only the
         /// origins, not the whole context: qualifying by every argument made objects distinct where nothing
         /// tracked differed, and contexts multiplied downstream (the runtime's own sources passed the cap of 64).
-        /// Roots (and contexts with no packed allocation) qualify nothing. Origins are named by their hash, which
+        /// A constructor is also qualified by the object it initialises (see below). Roots (and other contexts with no
+        /// packed allocation) qualify nothing. Origins are named by their hash, which
         /// is the same in every group of one compilation; two sets whose hashes collide share their objects, which
         /// loses precision, never a warning.
         /// </summary>
@@ -348,6 +349,14 @@ namespace PackedAlloc.Analyzers.Flow
             if (key.This != null)
             {
                 foreach (var origin in key.This.Origins) hash += origin.GetHashCode();
+
+                // A constructor run for an object created at a known place makes that object's own parts (the table
+                // it allocates, the list it starts): one per object, like the object itself, not one per class.
+                if (key.Body.Method is { MethodKind: MethodKind.Constructor } && key.This.Objects.Count == 1
+                    && key.This.Objects[0] is { IsAllocationSite: true } created)
+                {
+                    hash += created.GetHashCode();
+                }
             }
 
             foreach (var argument in key.Arguments)

@@ -479,7 +479,7 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             var receiver = Eval(reference.Instance);
-            return WithSymbolicObject(ReadMember(receiver, MemberKey(field), fieldSummary: !field.ContainingType.IsTupleType), field);
+            return ReadObjectMember(receiver, field, MemberKey(field), fieldSummary: !field.ContainingType.IsTupleType);
         }
 
         [MethodImpl(HotPath.Optimized)]
@@ -499,7 +499,7 @@ namespace PackedAlloc.Analyzers.Flow
                 if (backingField != null)
                 {
                     // The getter only returns a field of the object: read the field, as this method's state knows it.
-                    return WithSymbolicObject(ReadMember(receiver, MemberKey(backingField), fieldSummary: true), backingField);
+                    return ReadObjectMember(receiver, backingField, MemberKey(backingField), fieldSummary: true);
                 }
             }
 
@@ -536,7 +536,7 @@ namespace PackedAlloc.Analyzers.Flow
             {
                 return property.IsStatic
                     ? WithSymbolicObject(_state.TryGetVariable(property) ?? _run.ReadGlobalField(CompilationFlow.SymbolKey(property)), property)
-                    : WithSymbolicObject(ReadMember(receiver ?? AbstractValue.Bottom, MemberKey(property), fieldSummary: true), property);
+                    : ReadObjectMember(receiver ?? AbstractValue.Bottom, property, MemberKey(property), fieldSummary: true);
             }
 
             // A library property (Count, Values, Span …): it may expose what its object holds.
@@ -568,14 +568,32 @@ namespace PackedAlloc.Analyzers.Flow
             return storage == null ? value : value.WithObjects(storage.Value.Objects);
         }
 
+        /// <summary>
+        /// A field or auto-property of the objects the receiver may be. Where each of them was created at a known place
+        /// and its member written in the code analysed, the value is what was written there; otherwise it also stands
+        /// for an object whose creation is unseen (see <see cref="WithSymbolicObject"/>), which would join every
+        /// object's member of that name: two rings' slot arrays would share their elements through it.
+        /// </summary>
+        [MethodImpl(HotPath.Optimized)]
+        private AbstractValue ReadObjectMember(AbstractValue receiver, ISymbol member, string key, bool fieldSummary)
+        {
+            var value = ReadMember(receiver, key, fieldSummary, out bool allKnown);
+            return WithSymbolicObject(value, member, withUnseenObject: !allKnown);
+        }
+
         /// <summary>Values read from fields and properties of reference type stand for an object even when its creation is unseen.</summary>
         [MethodImpl(HotPath.Optimized)]
-        private static AbstractValue WithSymbolicObject(AbstractValue value, ISymbol member)
+        private static AbstractValue WithSymbolicObject(AbstractValue value, ISymbol member, bool withUnseenObject = true)
         {
             var type = member is IFieldSymbol f ? f.Type : ((IPropertySymbol)member).Type;
             if (!TypeFacts.IsReferenceLike(type))
             {
                 return Shape(value, type, unknownIfNumeric: false);
+            }
+
+            if (!withUnseenObject)
+            {
+                return value;
             }
 
             var symbolic = ObjectId.ForMember(member);
@@ -596,10 +614,15 @@ namespace PackedAlloc.Analyzers.Flow
 
         /// <summary>A member of every object the receiver may be; what this method wrote wins, then what anyone wrote.</summary>
         [MethodImpl(HotPath.Optimized)]
-        private AbstractValue ReadMember(AbstractValue receiver, string member, bool fieldSummary)
+        private AbstractValue ReadMember(AbstractValue receiver, string member, bool fieldSummary) =>
+            ReadMember(receiver, member, fieldSummary, out _);
+
+        /// <param name="allKnown">Whether every object the receiver may be was created at a known place and had the member written.</param>
+        [MethodImpl(HotPath.Optimized)]
+        private AbstractValue ReadMember(AbstractValue receiver, string member, bool fieldSummary, out bool allKnown)
         {
             var result = AbstractValue.Bottom;
-            bool allKnown = !receiver.Objects.IsEmpty;
+            allKnown = !receiver.Objects.IsEmpty;
             foreach (var obj in receiver.Objects)
             {
                 var key = new HeapKey(obj, member);
@@ -899,7 +922,7 @@ namespace PackedAlloc.Analyzers.Flow
                 {
                     if (member is IPropertySymbol property)
                     {
-                        return (WithSymbolicObject(ReadMember(value, MemberKey(property), fieldSummary: true), property), property.Type);
+                        return (ReadObjectMember(value, property, MemberKey(property), fieldSummary: true), property.Type);
                     }
                 }
             }
@@ -957,7 +980,9 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         private AbstractValue EvalObjectCreation(IObjectCreationOperation creation)
         {
-            var obj = AbstractValue.ForObject(_run.SiteObject(creation.Syntax, _heapContext));
+            var created = _run.SiteObject(creation.Syntax, _heapContext);
+            var obj = AbstractValue.ForObject(created);
+            InitializeFreshMembers(created, creation.Type, depth: 0);
             var arguments = EvalArguments(creation.Arguments);
             if (creation.Constructor != null && _flow.TryGetBody(creation.Constructor) is { } body)
             {
@@ -989,6 +1014,28 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             return obj;
+        }
+
+        /// <summary>
+        /// The object's own parts that its class's initializers make (<c>T[] _slots = new T[8];</c>; see
+        /// <see cref="InitializerObjects"/>), stored before its constructor runs, as C# runs initializers first: each
+        /// part is created at the initializer's place, named by this object, so two rings have two slot arrays.
+        /// A part of a class with such initializers gets its own in turn, two levels deep.
+        /// </summary>
+        [MethodImpl(HotPath.Optimized)]
+        private void InitializeFreshMembers(ObjectId created, ITypeSymbol? type, int depth)
+        {
+            if (type is not { TypeKind: TypeKind.Class } || depth > 2)
+            {
+                return;
+            }
+
+            foreach (var fresh in _flow.InitializerObjects.Of(type))
+            {
+                var part = _run.SiteObject(fresh.Site, created.GetHashCode() | 1);
+                WriteMember(created.Value, MemberKey(fresh.Member), part.Value, fieldSummary: false, weak: false);
+                InitializeFreshMembers(part, fresh.Type, depth + 1);
+            }
         }
 
         /// <summary>

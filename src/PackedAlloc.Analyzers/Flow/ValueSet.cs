@@ -32,6 +32,9 @@ namespace PackedAlloc.Analyzers.Flow
 
         public bool IsEmpty => _items.Length == 0;
 
+        /// <summary>The element at a position of the set's order (by hash): for a set known to hold one, that one.</summary>
+        public T this[int index] => _items[index];
+
         public static ValueSet<T> Create(T item) => new ValueSet<T>(new[] { item });
 
         /// <summary>
