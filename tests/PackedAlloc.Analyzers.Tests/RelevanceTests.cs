@@ -427,6 +427,31 @@ static class Setup
         }
 
         [Fact]
+        public void LaterRounds_DoNotRerunAMethodForAnElementItOnlyAssignsConditionally()
+        {
+            // `_handles[slot] = small ? … : …` captures the element before the branches; C# does not read it, and
+            // neither does the analysis, so the probe's one ring is written once per element, never read early.
+            var flow = FlowRunner.Run(@"
+sealed class Ring
+{
+    private readonly Device _dev;
+    private readonly KernelPtr[] _small = new KernelPtr[4];
+    private readonly DmaAddr[] _handles = new DmaAddr[4];
+    public Ring(Device dev) { _dev = dev; }
+    public void Fill(int i) => _small[i] = kmalloc(24, GFP_KERNEL | __GFP_PACKED);
+    public bool Post(int slot, bool small)
+    {
+        _handles[slot] = small ? dma_map_single(_dev, _small[slot], 24, DMA_TO_DEVICE) : DMA_MAPPING_ERROR;
+        return !dma_mapping_error(_dev, _handles[slot]);
+    }
+}
+class Driver { void Probe(Device dev) { var ring = new Ring(dev); ring.Fill(0); ring.Post(0, true); ring.Post(1, false); } }");
+
+            Assert.Empty(flow.Hits);
+            Assert.Equal(0, flow.StepsAfterFirstRound);
+        }
+
+        [Fact]
         public void CompilationBudget_StopsTheAnalysisWithOneNotice()
         {
             var sources = Enumerable.Range(0, 40).Select(i => $@"

@@ -71,7 +71,10 @@ namespace PackedAlloc.Analyzers.Flow
                 case OperationKind.FlowCapture:
                     {
                         var capture = (IFlowCaptureOperation)operation;
-                        var value = Eval(capture.Value);
+                        // Storage the graph captured only to assign to is not read (see CaptureUses); the assignment
+                        // evaluates its receiver and indices.
+                        bool assignedOnly = IsStorage(capture.Value) && CaptureUses.IsAssignedOnly(_graph, capture.Id);
+                        var value = assignedOnly ? AbstractValue.Bottom : Eval(capture.Value);
                         ISymbol? source = capture.Value switch
                         {
                             ILocalReferenceOperation local => local.Local,
