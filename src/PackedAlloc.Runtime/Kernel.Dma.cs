@@ -1,18 +1,23 @@
 using System;
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using PackedAlloc.Runtime.Memory;
 
 namespace PackedAlloc.Runtime
 {
     public static partial class Kernel
     {
         /// <summary>Maps a kernel buffer for streaming DMA (kernel/dma/mapping.c + direct.h). Returns <see cref="DMA_MAPPING_ERROR"/> on failure.</summary>
-        public static DmaAddr dma_map_single(Device dev, KernelPtr ptr, int size, DmaDirection dir)
-            => dma_map_single_attrs(dev, ptr, size, dir, DmaAttrs.None);
+        [OverloadResolutionPriority(1)]
+        public static DmaAddr dma_map_single(Device dev, KernelPtr ptr, int size, DmaDirection dir, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
+            => dma_map_single_attrs(dev, ptr, size, dir, DmaAttrs.None, file, line, member);
 
         /// <summary>Maps a kernel buffer for streaming DMA with attributes.</summary>
-        public static DmaAddr dma_map_single_attrs(Device dev, KernelPtr ptr, int size, DmaDirection dir, DmaAttrs attrs)
+        [OverloadResolutionPriority(1)]
+        public static DmaAddr dma_map_single_attrs(Device dev, KernelPtr ptr, int size, DmaDirection dir, DmaAttrs attrs, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
         {
             ArgumentNullException.ThrowIfNull(dev);
-            return dev.Machine.Dma.MapSingle(dev, ptr, size, dir, attrs);
+            return dev.Machine.Dma.MapSingle(dev, ptr, size, dir, attrs, CallerLocation.Capture(dev.Machine, file, line, member));
         }
 
         /// <summary>Unmaps a streaming mapping (finds swiotlb bounce buffers by itself).</summary>
@@ -69,25 +74,35 @@ namespace PackedAlloc.Runtime
         public static int dma_get_cache_alignment() => M().Options.DmaMinAlign;
 
         /// <summary>Allocates coherent DMA memory; uncached for a non-coherent device. Atomic requests come from the atomic pool.</summary>
-        public static KernelPtr dma_alloc_coherent(Device dev, int size, out DmaAddr handle, GfpFlags flags)
+        [OverloadResolutionPriority(1)]
+        public static KernelPtr dma_alloc_coherent(Device dev, int size, out DmaAddr handle, GfpFlags flags, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
         {
             ArgumentNullException.ThrowIfNull(dev);
-            return dev.Machine.Coherent.Alloc(dev, size, out handle, flags);
+            return dev.Machine.Coherent.Alloc(dev, size, out handle, flags, CallerLocation.Capture(dev.Machine, file, line, member));
         }
 
         /// <summary>Frees coherent DMA memory.</summary>
-        public static void dma_free_coherent(Device dev, int size, KernelPtr cpuAddr, DmaAddr handle)
+        [OverloadResolutionPriority(1)]
+        public static void dma_free_coherent(Device dev, int size, KernelPtr cpuAddr, DmaAddr handle, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
         {
             ArgumentNullException.ThrowIfNull(dev);
-            dev.Machine.Coherent.Free(dev, size, cpuAddr, handle);
+            dev.Machine.Coherent.Free(dev, size, cpuAddr, handle, CallerLocation.Capture(dev.Machine, file, line, member));
         }
 
         /// <summary>Maps <paramref name="paddr"/> through the swiotlb, always bouncing (kernel/dma/swiotlb.c).</summary>
-        public static DmaAddr swiotlb_map(Device dev, PhysAddr paddr, int size, DmaDirection dir, DmaAttrs attrs)
+        [OverloadResolutionPriority(1)]
+        public static DmaAddr swiotlb_map(Device dev, PhysAddr paddr, int size, DmaDirection dir, DmaAttrs attrs, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
         {
             ArgumentNullException.ThrowIfNull(dev);
-            return dev.Machine.Dma.SwiotlbMap(dev, paddr, size, dir, attrs);
+            return dev.Machine.Dma.SwiotlbMap(dev, paddr, size, dir, attrs, CallerLocation.Capture(dev.Machine, file, line, member));
         }
+
+        // Without the caller's location, for delegates (see kmalloc's).
+        [EditorBrowsable(EditorBrowsableState.Never)] public static DmaAddr dma_map_single(Device dev, KernelPtr ptr, int size, DmaDirection dir) => dma_map_single(dev, ptr, size, dir, "", 0, "");
+        [EditorBrowsable(EditorBrowsableState.Never)] public static DmaAddr dma_map_single_attrs(Device dev, KernelPtr ptr, int size, DmaDirection dir, DmaAttrs attrs) => dma_map_single_attrs(dev, ptr, size, dir, attrs, "", 0, "");
+        [EditorBrowsable(EditorBrowsableState.Never)] public static KernelPtr dma_alloc_coherent(Device dev, int size, out DmaAddr handle, GfpFlags flags) => dma_alloc_coherent(dev, size, out handle, flags, "", 0, "");
+        [EditorBrowsable(EditorBrowsableState.Never)] public static void dma_free_coherent(Device dev, int size, KernelPtr cpuAddr, DmaAddr handle) => dma_free_coherent(dev, size, cpuAddr, handle, "", 0, "");
+        [EditorBrowsable(EditorBrowsableState.Never)] public static DmaAddr swiotlb_map(Device dev, PhysAddr paddr, int size, DmaDirection dir, DmaAttrs attrs) => swiotlb_map(dev, paddr, size, dir, attrs, "", 0, "");
 
         /// <summary>Whether <paramref name="paddr"/> lies in one of the swiotlb pools.</summary>
         public static bool is_swiotlb_buffer(Device dev, PhysAddr paddr)

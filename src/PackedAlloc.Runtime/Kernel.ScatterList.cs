@@ -1,4 +1,7 @@
 using System;
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using PackedAlloc.Runtime.Memory;
 
 namespace PackedAlloc.Runtime
 {
@@ -60,16 +63,22 @@ namespace PackedAlloc.Runtime
         }
 
         /// <summary>Maps the first <paramref name="nents"/> entries; returns the number mapped, 0 on failure (nothing stays mapped).</summary>
-        public static int dma_map_sg(Device dev, ScatterList[] sgl, int nents, DmaDirection dir)
-            => dma_map_sg_attrs(dev, sgl, nents, dir, DmaAttrs.None);
+        [OverloadResolutionPriority(1)]
+        public static int dma_map_sg(Device dev, ScatterList[] sgl, int nents, DmaDirection dir, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
+            => dma_map_sg_attrs(dev, sgl, nents, dir, DmaAttrs.None, file, line, member);
 
         /// <summary>Maps a scatterlist with attributes.</summary>
-        public static int dma_map_sg_attrs(Device dev, ScatterList[] sgl, int nents, DmaDirection dir, DmaAttrs attrs)
+        [OverloadResolutionPriority(1)]
+        public static int dma_map_sg_attrs(Device dev, ScatterList[] sgl, int nents, DmaDirection dir, DmaAttrs attrs, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
         {
             ArgumentNullException.ThrowIfNull(dev);
             CheckSgl(sgl, nents);
-            return dev.Machine.Dma.MapSg(dev, sgl, nents, dir, attrs);
+            return dev.Machine.Dma.MapSg(dev, sgl, nents, dir, attrs, CallerLocation.Capture(dev.Machine, file, line, member));
         }
+
+        // Without the caller's location, for delegates (see kmalloc's).
+        [EditorBrowsable(EditorBrowsableState.Never)] public static int dma_map_sg(Device dev, ScatterList[] sgl, int nents, DmaDirection dir) => dma_map_sg(dev, sgl, nents, dir, "", 0, "");
+        [EditorBrowsable(EditorBrowsableState.Never)] public static int dma_map_sg_attrs(Device dev, ScatterList[] sgl, int nents, DmaDirection dir, DmaAttrs attrs) => dma_map_sg_attrs(dev, sgl, nents, dir, attrs, "", 0, "");
 
         /// <summary>Unmaps a scatterlist; pass the <paramref name="nents"/> given to dma_map_sg, not its result.</summary>
         public static void dma_unmap_sg(Device dev, ScatterList[] sgl, int nents, DmaDirection dir)

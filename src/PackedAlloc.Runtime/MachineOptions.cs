@@ -73,15 +73,23 @@ namespace PackedAlloc.Runtime
         /// <summary>How an invalidate treats partially covered lines (arm64's clean+invalidate by default).</summary>
         public PartialLineInvalidate PartialLineInvalidate { get; init; } = PartialLineInvalidate.CleanAndInvalidate;
 
-        /// <summary>Record the calling method of allocations, frees and mappings for double-free, KASAN and dma-debug reports (true; a stack capture of roughly 35 µs each — turn off for heavy workloads).</summary>
+        /// <summary>
+        /// Record where allocations, frees and mappings were made, for double-free, KASAN and dma-debug reports (true):
+        /// the caller's member, file and line, which the Kernel API receives from the compiler, so recording costs
+        /// nothing measurable. A call through a delegate has no caller location and captures the stack instead.
+        /// </summary>
         public bool TrackAllocationSites { get; init; } = true;
 
         /// <summary>
-        /// Also record file and line of those sites (false: reading symbols doubles the capture cost), so that the
-        /// "allocated at", "freed at" and "Mapped at" lines of reports read <c>Driver.rx_refill (RxRing.cs:42)</c>
-        /// rather than <c>Driver.rx_refill</c>. Needs <see cref="TrackAllocationSites"/> and the caller's PDB.
+        /// Also capture the whole stack of each of those sites (false: roughly 35 µs a call), so that reports list the
+        /// frames outside the runtime that led to the call, each with file and line when the caller's PDB is there.
+        /// Needs <see cref="TrackAllocationSites"/>.
         /// </summary>
-        public bool AllocationSiteFileInfo { get; init; }
+        public bool AllocationSiteStacks { get; init; }
+
+        /// <summary>Earlier name of <see cref="AllocationSiteStacks"/>: file and line are now always recorded, and a stack when this is set.</summary>
+        [Obsolete("File and line are always recorded now; set AllocationSiteStacks for the whole stack.")]
+        public bool AllocationSiteFileInfo { get => AllocationSiteStacks; init => AllocationSiteStacks = value; }
 
         internal void Validate()
         {

@@ -175,16 +175,18 @@ namespace PackedAlloc.Runtime.Tests
         private static KernelPtr AllocateForDoubleFree() => kmalloc(40, GFP_KERNEL);
 
         [Fact]
-        public void AllocationSitesCanCarryFileAndLine()
+        public void AllocationSites_NameMemberFileAndLine_ByDefault()
         {
-            Machine m = Machine.Boot(new MachineOptions { Log = System.IO.TextWriter.Null, AllocationSiteFileInfo = true });
+            Machine m = Machine.Boot(new MachineOptions { Log = System.IO.TextWriter.Null });
             using (m.Enter())
             {
-                KernelPtr p = AllocateForDoubleFree();
-                kfree(p);
+                KernelPtr p = kmalloc(40, GFP_KERNEL); int allocatedOn = LineHere();
+                kfree(p); int freedOn = LineHere();
                 KasanException ex = Assert.Throws<KasanException>(() => kfree(p));
-                Assert.Contains("SlabTests.cs:", ex.Message);
+                Assert.Contains($"Allocated at: {nameof(AllocationSites_NameMemberFileAndLine_ByDefault)} (SlabTests.cs:{allocatedOn})", ex.Message);
+                Assert.Contains($"Freed at: {nameof(AllocationSites_NameMemberFileAndLine_ByDefault)} (SlabTests.cs:{freedOn})", ex.Message);
             }
+
             Machine quiet = Machine.Boot(new MachineOptions { Log = System.IO.TextWriter.Null, TrackAllocationSites = false });
             using (quiet.Enter())
             {
@@ -193,6 +195,45 @@ namespace PackedAlloc.Runtime.Tests
                 Assert.Contains("<not tracked>", Assert.Throws<KasanException>(() => kfree(p)).Message);
             }
         }
+
+        [Fact]
+        public void AllocationSiteStacks_ListTheFramesThatLedToTheCall()
+        {
+            Machine m = Machine.Boot(new MachineOptions { Log = System.IO.TextWriter.Null, AllocationSiteStacks = true });
+            using (m.Enter())
+            {
+                KernelPtr p = AllocateForDoubleFree();
+                kfree(p);
+                string message = Assert.Throws<KasanException>(() => kfree(p)).Message;
+                string allocated = message.Substring(message.IndexOf("Allocated at:", StringComparison.Ordinal));
+                // The caller's own line, then the frames below it: the helper that allocated and this test, which called it.
+                Assert.Contains($"Allocated at: {nameof(AllocateForDoubleFree)} (SlabTests.cs:", allocated);
+                Assert.Contains($"\n    PackedAlloc.Runtime.Tests.SlabTests.{nameof(AllocateForDoubleFree)}", allocated);
+                Assert.Contains($"\n    PackedAlloc.Runtime.Tests.SlabTests.{nameof(AllocationSiteStacks_ListTheFramesThatLedToTheCall)}", allocated);
+            }
+
+#pragma warning disable CS0618 // the earlier name still asks for the stacks
+            Assert.True(new MachineOptions { AllocationSiteFileInfo = true }.AllocationSiteStacks);
+#pragma warning restore CS0618
+        }
+
+        [Fact]
+        public void AllocationSites_ThroughADelegate_AreFoundOnTheStack()
+        {
+            Machine m = Machine.Boot(new MachineOptions { Log = System.IO.TextWriter.Null });
+            using (m.Enter())
+            {
+                Func<int, GfpFlags, KernelPtr> allocate = kmalloc;
+                Action<KernelPtr> free = kfree;
+                KernelPtr p = allocate(40, GFP_KERNEL);
+                free(p);
+                string message = Assert.Throws<KasanException>(() => kfree(p)).Message;
+                Assert.Contains($"Allocated at: PackedAlloc.Runtime.Tests.SlabTests.{nameof(AllocationSites_ThroughADelegate_AreFoundOnTheStack)}", message);
+                Assert.Contains($"Freed at: PackedAlloc.Runtime.Tests.SlabTests.{nameof(AllocationSites_ThroughADelegate_AreFoundOnTheStack)}", message);
+            }
+        }
+
+        private static int LineHere([System.Runtime.CompilerServices.CallerLineNumber] int line = 0) => line;
 
         [Fact]
         public void InvalidFreesAreReported()

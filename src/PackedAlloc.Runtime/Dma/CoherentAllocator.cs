@@ -11,7 +11,7 @@ namespace PackedAlloc.Runtime.Dma
     /// </summary>
     internal sealed class CoherentAllocator
     {
-        private sealed record Allocation(Device Dev, ulong Phys, int Size, int Order, AtomicPool? Pool, AllocSite? Site);
+        private sealed record Allocation(Device Dev, ulong Phys, int Size, int Order, AtomicPool? Pool, CallerLocation Site);
 
         private readonly Machine _machine;
         private readonly object _lock = new object();
@@ -62,13 +62,13 @@ namespace PackedAlloc.Runtime.Dma
             return false;
         }
 
-        public KernelPtr Alloc(Device dev, int size, out DmaAddr handle, GfpFlags gfp)
+        public KernelPtr Alloc(Device dev, int size, out DmaAddr handle, GfpFlags gfp, in CallerLocation site)
         {
             if (dev.Machine != _machine) throw new ArgumentException($"device {dev.Name} belongs to another machine", nameof(dev));
             if (dev.IsRemoved) throw new InvalidOperationException($"device {dev.Name} was removed");
             if (size < 0) throw new ArgumentOutOfRangeException(nameof(size), size, "size must not be negative.");
             handle = Kernel.DMA_MAPPING_ERROR;
-            _machine.Slab.MightAlloc(gfp);
+            _machine.Slab.MightAlloc(gfp, site);
             if (size == 0)
             {
                 _machine.Reports.Report("dma-mapping", $"WARNING: {dev.DriverName} {dev.Name}: dma_alloc_coherent of 0 bytes", null, dev);
@@ -102,7 +102,6 @@ namespace PackedAlloc.Runtime.Dma
                 phys = pp;
                 if (!dev.IsCoherent) Mem.Cache.CleanInvalidate(phys, (int)len); // arch_dma_prep_coherent before the uncached remap
             }
-            var site = AllocSite.Capture(_machine);
             Mem.SetOwner(phys, len, new RegionOwner($"coherent buffer of {dev.Name}", phys, len, uncached: !dev.IsCoherent));
             Mem.CpuFill(phys, (int)len, 0); // dma_alloc_coherent always zeroes
             lock (_lock) _allocs[phys] = new Allocation(dev, phys, size, order, fromPool, site);
@@ -155,7 +154,7 @@ namespace PackedAlloc.Runtime.Dma
                 if (pool.AvailBytes < _poolSize) Expand(pool, pool.SizeBytes, GfpFlags.GFP_KERNEL);
         }
 
-        public void Free(Device dev, int size, KernelPtr cpu, DmaAddr handle)
+        public void Free(Device dev, int size, KernelPtr cpu, DmaAddr handle, in CallerLocation site)
         {
             if (dev.Machine != _machine) throw new ArgumentException($"device {dev.Name} belongs to another machine", nameof(dev));
             if (size < 0) throw new ArgumentOutOfRangeException(nameof(size), size, "size must not be negative.");
@@ -180,7 +179,7 @@ namespace PackedAlloc.Runtime.Dma
                 return;
             }
             long len = (long)PhysicalMemory.PageSize << a.Order;
-            Mem.SetOwner(phys, len, new FreedPagesOwner($"coherent buffer of {dev.Name}", phys, a.Size, a.Site, AllocSite.Capture(_machine)));
+            Mem.SetOwner(phys, len, new FreedPagesOwner($"coherent buffer of {dev.Name}", phys, a.Size, a.Site, site));
             if (a.Pool is not null) a.Pool.Free(phys);
             else Mem.Pages.Free(phys, a.Order);
         }

@@ -22,7 +22,7 @@ namespace PackedAlloc.Runtime.Dma
         public bool MapErrorCheckable { get; init; }
         public bool MapErrorChecked { get; set; }
         public bool TracksCachelines { get; init; }
-        public AllocSite? MappedAt { get; init; }
+        public CallerLocation MappedAt { get; init; }
     }
 
     /// <summary>
@@ -76,7 +76,7 @@ namespace PackedAlloc.Runtime.Dma
         public void Err(Device dev, string text, DebugEntry? entry = null, string? ruleId = null)
         {
             string msg = $"DMA-API: {dev.DriverName} {dev.Name}: {text}";
-            if (entry?.MappedAt is not null) msg += $"\nMapped at: {entry.MappedAt}";
+            if (entry is not null && entry.MappedAt.IsTracked) msg += $"\nMapped at: {entry.MappedAt}";
             _machine.Reports.Report("dma-debug", msg, ruleId, dev);
         }
 
@@ -137,7 +137,7 @@ namespace PackedAlloc.Runtime.Dma
             // A partly covered line is only shared when it holds bytes outside the buffer's own object: the rest of a
             // DMA-aligned kmalloc-128 object behind a 16-byte mapping belongs to nobody else.
             if (obj is not null && (phys & ~mask) >= obj.Start && ((end + mask) & ~mask) <= obj.Start + (ulong)obj.Size) return;
-            string what = obj is null ? "" : $" [{obj.CacheName} object of {obj.Requested} bytes{(obj.Packed ? ", __GFP_PACKED" : "")}, allocated at {AllocSite.Describe(obj.Site)}]";
+            string what = obj is null ? "" : $" [{obj.CacheName} object of {obj.Requested} bytes{(obj.Packed ? ", __GFP_PACKED" : "")}, allocated at {CallerLocation.Describe(obj.Site)}]";
             Err(dev, $"device driver maps memory that shares a cache line with other data [addr=0x{PhysicalMemory.ToVirt(phys):x16}] [len={size}] [mapped with {DirName(dir)}]{what}: the CPU's cache maintenance on the shared line can corrupt the buffer or its neighbours (PackedAlloc check)",
                 null, obj?.Packed == true ? RuleSharedCacheline : null);
         }

@@ -42,13 +42,13 @@ namespace PackedAlloc.Runtime.Dma
 
         // ------------------------------------------------------------------ single
 
-        public DmaAddr MapSingle(Device dev, KernelPtr ptr, int size, DmaDirection dir, DmaAttrs attrs)
+        public DmaAddr MapSingle(Device dev, KernelPtr ptr, int size, DmaDirection dir, DmaAttrs attrs, in CallerLocation site)
         {
             CheckDevice(dev);
             CheckSize(size);
             CheckDir(dir, dev);
             if (!TryPhys(dev, ptr, size, out ulong phys)) return Kernel.DMA_MAPPING_ERROR;
-            return MapPhys(dev, phys, size, dir, attrs, MapType.Single);
+            return MapPhys(dev, phys, size, dir, attrs, MapType.Single, site);
         }
 
         /// <summary>The buffer's physical address; reports an invalid area (and fails) for NULL or non-linear pointers.</summary>
@@ -69,7 +69,7 @@ namespace PackedAlloc.Runtime.Dma
             return true;
         }
 
-        private DmaAddr MapPhys(Device dev, ulong phys, int size, DmaDirection dir, DmaAttrs attrs, MapType type, int sgNents = 0, int sgMapped = 0)
+        private DmaAddr MapPhys(Device dev, ulong phys, int size, DmaDirection dir, DmaAttrs attrs, MapType type, in CallerLocation site)
         {
             ulong addr = DirectMap(dev, phys, size, dir, attrs, out bool bounced);
             if (addr == ulong.MaxValue) return Kernel.DMA_MAPPING_ERROR;
@@ -78,10 +78,9 @@ namespace PackedAlloc.Runtime.Dma
                 Debug.AddMapping(new DebugEntry
                 {
                     Dev = dev, Type = type, DevAddr = addr, Paddr = phys, Size = size, Dir = dir,
-                    SgCallEnts = sgNents, SgMappedEnts = sgMapped,
                     MapErrorCheckable = type != MapType.Sg,
                     TracksCachelines = dir != DmaDirection.DMA_TO_DEVICE,
-                    MappedAt = AllocSite.Capture(_machine),
+                    MappedAt = site,
                 }, (attrs & DmaAttrs.DMA_ATTR_SKIP_CPU_SYNC) != 0);
                 if (!bounced) Debug.CheckSharedLines(dev, phys, size, dir, attrs);
             }
@@ -136,7 +135,7 @@ namespace PackedAlloc.Runtime.Dma
         }
 
         /// <summary>The public swiotlb_map: tracked by dma-debug like a single mapping, so dma_unmap_single undoes it.</summary>
-        public DmaAddr SwiotlbMap(Device dev, PhysAddr paddr, int size, DmaDirection dir, DmaAttrs attrs)
+        public DmaAddr SwiotlbMap(Device dev, PhysAddr paddr, int size, DmaDirection dir, DmaAttrs attrs, in CallerLocation site)
         {
             CheckDevice(dev);
             CheckSize(size);
@@ -149,7 +148,7 @@ namespace PackedAlloc.Runtime.Dma
                 Debug.AddMapping(new DebugEntry
                 {
                     Dev = dev, Type = MapType.Single, DevAddr = t, Paddr = paddr.Value, Size = size, Dir = dir,
-                    MapErrorCheckable = true, TracksCachelines = dir != DmaDirection.DMA_TO_DEVICE, MappedAt = AllocSite.Capture(_machine),
+                    MapErrorCheckable = true, TracksCachelines = dir != DmaDirection.DMA_TO_DEVICE, MappedAt = site,
                 }, skipCpuSync: true); // the bounce slot is private: no shared line
             return new DmaAddr(t);
         }
@@ -212,7 +211,7 @@ namespace PackedAlloc.Runtime.Dma
 
         // ------------------------------------------------------------------ scatterlists
 
-        public int MapSg(Device dev, ScatterList[] sgl, int nents, DmaDirection dir, DmaAttrs attrs)
+        public int MapSg(Device dev, ScatterList[] sgl, int nents, DmaDirection dir, DmaAttrs attrs, in CallerLocation site)
         {
             CheckDevice(dev);
             CheckDir(dir, dev);
@@ -247,7 +246,7 @@ namespace PackedAlloc.Runtime.Dma
                     {
                         Dev = dev, Type = MapType.Sg, DevAddr = addrs[i], Paddr = phys, Size = sgl[i].Length, Dir = dir,
                         SgCallEnts = nents, SgMappedEnts = nents, MapErrorCheckable = false,
-                        TracksCachelines = dir != DmaDirection.DMA_TO_DEVICE, MappedAt = AllocSite.Capture(_machine),
+                        TracksCachelines = dir != DmaDirection.DMA_TO_DEVICE, MappedAt = site,
                     }, (attrs & DmaAttrs.DMA_ATTR_SKIP_CPU_SYNC) != 0);
                     if (Tlb.FindPool(addrs[i]) is null) Debug.CheckSharedLines(dev, phys, sgl[i].Length, dir, attrs);
                 }

@@ -140,7 +140,7 @@ namespace PackedAlloc.Runtime.Dma
                 Volatile.Write(ref _pools, next.ToArray());
             }
             long bytes = (long)pool.Nslabs << IO_TLB_SHIFT;
-            _machine.Memory.SetOwner(pool.Start, bytes, new FreedPagesOwner("transient swiotlb pool", pool.Start, bytes, null, null));
+            _machine.Memory.SetOwner(pool.Start, bytes, new FreedPagesOwner("transient swiotlb pool", pool.Start, bytes, default, default));
             foreach ((ulong p, int o) in pool.Blocks) _machine.Memory.Pages.Free(p, o);
         }
 

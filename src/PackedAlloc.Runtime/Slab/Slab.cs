@@ -22,8 +22,8 @@ namespace PackedAlloc.Runtime.Slab
             State = new ObjectState[Count];
             Requested = new int[Count];
             Packed = new bool[Count];
-            AllocSites = new AllocSite?[Count];
-            FreeSites = new AllocSite?[Count];
+            AllocSites = new CallerLocation[Count];
+            FreeSites = new CallerLocation[Count];
             for (int i = Count - 1; i >= 0; i--) _free.Push(i); // lowest address first
         }
 
@@ -34,8 +34,8 @@ namespace PackedAlloc.Runtime.Slab
         public ObjectState[] State { get; }
         public int[] Requested { get; }
         public bool[] Packed { get; }
-        public AllocSite?[] AllocSites { get; }
-        public AllocSite?[] FreeSites { get; }
+        public CallerLocation[] AllocSites { get; }
+        public CallerLocation[] FreeSites { get; }
         public int InUse { get; private set; }
         public bool HasFree => _free.Count > 0;
         public ulong End => Start + (ulong)(PhysicalMemory.PageSize << Order);
@@ -66,7 +66,7 @@ namespace PackedAlloc.Runtime.Slab
         }
 
         /// <summary>Marks an object freed (into quarantine). Caller holds the cache lock.</summary>
-        public void MarkFreed(int index, AllocSite? site)
+        public void MarkFreed(int index, in CallerLocation site)
         {
             State[index] = ObjectState.Quarantined;
             FreeSites[index] = site;

@@ -42,11 +42,11 @@ namespace PackedAlloc.Runtime.Slab
 
         // ------------------------------------------------------------------ kmalloc
 
-        public KernelPtr Kmalloc(int size, GfpFlags flags)
+        public KernelPtr Kmalloc(int size, GfpFlags flags, in CallerLocation site)
         {
             if (size < 0) throw new ArgumentOutOfRangeException(nameof(size), size, "size must not be negative.");
-            flags = CheckGfp(flags);
-            MightAlloc(flags);
+            flags = CheckGfp(flags, site);
+            MightAlloc(flags, site);
             if (size == 0) return Kernel.ZERO_SIZE_PTR;
             if (size > Kernel.KMALLOC_MAX_SIZE)
             {
@@ -55,20 +55,20 @@ namespace PackedAlloc.Runtime.Slab
                         $"WARNING: at mm/page_alloc.c: __alloc_pages: kmalloc({size}) exceeds KMALLOC_MAX_SIZE ({Kernel.KMALLOC_MAX_SIZE}): order {PageAllocator.OrderFor(size)} > MAX_PAGE_ORDER {Zone.MaxOrder}");
                 return Kernel.NULL;
             }
-            if (size > KmallocSizes.MaxCacheSize) return KmallocLarge(size, flags);
+            if (size > KmallocSizes.MaxCacheSize) return KmallocLarge(size, flags, site);
             bool packed = (flags & GfpFlags.__GFP_PACKED) != 0 && PackedHonoured;
             int classSize = KmallocSizes.ClassSize(size, packed ? Kernel.ARCH_KMALLOC_MINALIGN : _machine.Options.DmaMinAlign);
-            if (classSize > KmallocSizes.MaxCacheSize) return KmallocLarge(size, flags);
+            if (classSize > KmallocSizes.MaxCacheSize) return KmallocLarge(size, flags, site);
             KmemCache cache = KmallocCache(PageAllocator.ZoneFor(flags), classSize);
-            return AllocObject(cache, size, flags, packed);
+            return AllocObject(cache, size, flags, packed, site);
         }
 
-        private KernelPtr KmallocLarge(int size, GfpFlags flags)
+        private KernelPtr KmallocLarge(int size, GfpFlags flags, in CallerLocation site)
         {
             int order = PageAllocator.OrderFor(size);
             ulong? phys = Mem.Pages.Alloc(order, PageAllocator.ZoneFor(flags), flags);
             if (phys is not ulong pa) return Kernel.NULL;
-            var owner = new LargeKmallocOwner(pa, size, order, AllocSite.Capture(_machine));
+            var owner = new LargeKmallocOwner(pa, size, order, site);
             Mem.SetOwner(pa, (long)PhysicalMemory.PageSize << order, owner);
             if ((flags & GfpFlags.__GFP_ZERO) != 0) Mem.CpuFill(pa, PhysicalMemory.PageSize << order, 0);
             return Mem.PhysToVirt(new PhysAddr(pa));
@@ -125,9 +125,8 @@ namespace PackedAlloc.Runtime.Slab
 
         // ------------------------------------------------------------------ objects
 
-        private KernelPtr AllocObject(KmemCache cache, int requested, GfpFlags flags, bool packed)
+        private KernelPtr AllocObject(KmemCache cache, int requested, GfpFlags flags, bool packed, in CallerLocation site)
         {
-            AllocSite? site = AllocSite.Capture(_machine);
             Slab slab;
             int index;
             SlabCacheState st = cache.State;
@@ -146,7 +145,7 @@ namespace PackedAlloc.Runtime.Slab
                 slab.Requested[index] = requested;
                 slab.Packed[index] = packed;
                 slab.AllocSites[index] = site;
-                slab.FreeSites[index] = null;
+                slab.FreeSites[index] = default;
                 st.Active++;
             }
             ulong phys = slab.ObjectStart(index);
@@ -165,16 +164,15 @@ namespace PackedAlloc.Runtime.Slab
             return slab;
         }
 
-        public void Kfree(KernelPtr p) => Free(p, null, "kfree");
+        public void Kfree(KernelPtr p, in CallerLocation site) => Free(p, null, "kfree", site);
 
-        private void Free(KernelPtr p, KmemCache? expected, string fn)
+        private void Free(KernelPtr p, KmemCache? expected, string fn, in CallerLocation freeSite)
         {
             if (p.IsZeroOrNull) return;
             CheckOwnPointer(p);
             if (p.Address < PhysicalMemory.PageOffset || p.Address - PhysicalMemory.PageOffset >= Mem.Size)
                 throw _machine.Reports.Kasan($"BUG: KASAN: invalid-free in {fn}\nFree of addr {p.Address:x16}: not a kernel linear-map address");
             ulong phys = p.Address - PhysicalMemory.PageOffset;
-            AllocSite? freeSite = AllocSite.Capture(_machine);
             switch (Mem.OwnerOf(phys))
             {
                 case SlabPageOwner so:
@@ -182,13 +180,13 @@ namespace PackedAlloc.Runtime.Slab
                     return;
                 case LargeKmallocOwner large when expected is null:
                     if (phys != large.Start)
-                        throw _machine.Reports.Kasan($"BUG: KASAN: invalid-free in {fn}\nFree of addr {p.Address:x16}: {phys - large.Start} bytes inside the {large.Requested}-byte kmalloc object at {PhysicalMemory.ToVirt(large.Start):x16}\nAllocated at: {AllocSite.Describe(large.Site)}");
+                        throw _machine.Reports.Kasan($"BUG: KASAN: invalid-free in {fn}\nFree of addr {p.Address:x16}: {phys - large.Start} bytes inside the {large.Requested}-byte kmalloc object at {PhysicalMemory.ToVirt(large.Start):x16}\nAllocated at: {CallerLocation.Describe(large.Site)}");
                     _machine.Debug.CheckNoObjFreed(phys, large.BlockSize);
                     Mem.SetOwner(phys, large.BlockSize, new FreedPagesOwner($"{large.Requested}-byte kmalloc object", phys, large.Requested, large.Site, freeSite));
                     Mem.Pages.Free(phys, large.Order);
                     return;
                 case FreedPagesOwner freed:
-                    throw _machine.Reports.Kasan($"BUG: KASAN: double-free in {fn}\nFree of addr {p.Address:x16}: the {freed.What} at {PhysicalMemory.ToVirt(freed.Start):x16} was already freed\nAllocated at: {AllocSite.Describe(freed.AllocSite)}\nFreed at: {AllocSite.Describe(freed.FreeSite)}");
+                    throw _machine.Reports.Kasan($"BUG: KASAN: double-free in {fn}\nFree of addr {p.Address:x16}: the {freed.What} at {PhysicalMemory.ToVirt(freed.Start):x16} was already freed\nAllocated at: {CallerLocation.Describe(freed.AllocSite)}\nFreed at: {CallerLocation.Describe(freed.FreeSite)}");
                 case RegionOwner region:
                     throw _machine.Reports.Kasan($"BUG: KASAN: invalid-free in {fn}\nFree of addr {p.Address:x16}: not slab memory (it belongs to {region.Name})");
                 default:
@@ -196,7 +194,7 @@ namespace PackedAlloc.Runtime.Slab
             }
         }
 
-        private void FreeSlabObject(Slab slab, ulong phys, KernelPtr p, KmemCache? expected, string fn, AllocSite? freeSite)
+        private void FreeSlabObject(Slab slab, ulong phys, KernelPtr p, KmemCache? expected, string fn, in CallerLocation freeSite)
         {
             KmemCache cache = slab.Cache;
             int index = slab.IndexOf(phys);
@@ -205,14 +203,14 @@ namespace PackedAlloc.Runtime.Slab
                 if (index < 0 || slab.ObjectStart(index) != phys)
                 {
                     string where = index < 0 ? "in the slab's unused tail" :
-                        $"{phys - slab.ObjectStart(index)} bytes inside the {cache.Name} object at {PhysicalMemory.ToVirt(slab.ObjectStart(index)):x16}\nAllocated at: {AllocSite.Describe(slab.AllocSites[index])}";
+                        $"{phys - slab.ObjectStart(index)} bytes inside the {cache.Name} object at {PhysicalMemory.ToVirt(slab.ObjectStart(index)):x16}\nAllocated at: {CallerLocation.Describe(slab.AllocSites[index])}";
                     throw _machine.Reports.Kasan($"BUG: KASAN: invalid-free in {fn}\nFree of addr {p.Address:x16}: {where}");
                 }
                 if (slab.State[index] != ObjectState.Allocated)
                 {
                     throw _machine.Reports.Kasan(slab.State[index] == ObjectState.NeverUsed
                         ? $"BUG: KASAN: invalid-free in {fn}\nFree of addr {p.Address:x16}: the {cache.Name} object there was never allocated"
-                        : $"BUG: KASAN: double-free in {fn}\nFree of addr {p.Address:x16} ({cache.Name}, {slab.Requested[index]}-byte object)\nAllocated at: {AllocSite.Describe(slab.AllocSites[index])}\nFreed at: {AllocSite.Describe(slab.FreeSites[index])}");
+                        : $"BUG: KASAN: double-free in {fn}\nFree of addr {p.Address:x16} ({cache.Name}, {slab.Requested[index]}-byte object)\nAllocated at: {CallerLocation.Describe(slab.AllocSites[index])}\nFreed at: {CallerLocation.Describe(slab.FreeSites[index])}");
                 }
                 if (expected is not null && expected != cache)
                 {
@@ -225,7 +223,7 @@ namespace PackedAlloc.Runtime.Slab
             lock (cache.State.Lock)
             {
                 if (slab.State[index] != ObjectState.Allocated) // lost a race with another free of the same object
-                    throw _machine.Reports.Kasan($"BUG: KASAN: double-free in {fn}\nFree of addr {p.Address:x16} ({cache.Name})\nAllocated at: {AllocSite.Describe(slab.AllocSites[index])}\nFreed at: {AllocSite.Describe(slab.FreeSites[index])}");
+                    throw _machine.Reports.Kasan($"BUG: KASAN: double-free in {fn}\nFree of addr {p.Address:x16} ({cache.Name})\nAllocated at: {CallerLocation.Describe(slab.AllocSites[index])}\nFreed at: {CallerLocation.Describe(slab.FreeSites[index])}");
                 slab.MarkFreed(index, freeSite);
                 cache.State.Active--;
             }
@@ -284,31 +282,31 @@ namespace PackedAlloc.Runtime.Slab
             }
         }
 
-        public KernelPtr Krealloc(KernelPtr p, int size, GfpFlags flags)
+        public KernelPtr Krealloc(KernelPtr p, int size, GfpFlags flags, in CallerLocation site)
         {
             if (size < 0) throw new ArgumentOutOfRangeException(nameof(size), size, "size must not be negative.");
             if (size == 0)
             {
-                Kfree(p);
+                Kfree(p, site);
                 return Kernel.ZERO_SIZE_PTR;
             }
-            flags = CheckGfp(flags);
-            if (p.IsZeroOrNull) return Kmalloc(size, flags);
+            flags = CheckGfp(flags, site);
+            if (p.IsZeroOrNull) return Kmalloc(size, flags, site);
             CheckOwnPointer(p);
             ulong phys = Mem.VirtToPhys(p).Value;
             int ks = Ksize(p);
             int oldRequested = RequestedSize(phys);
             if (ks >= size && size <= Kernel.KMALLOC_MAX_SIZE)
             {
-                MightAlloc(flags);
+                MightAlloc(flags, site);
                 SetRequestedSize(phys, size); // KASAN re-poisons past the new size
                 if ((flags & GfpFlags.__GFP_ZERO) != 0 && size > oldRequested) Mem.CpuFill(phys + (ulong)oldRequested, size - oldRequested, 0);
                 return p;
             }
-            KernelPtr fresh = Kmalloc(size, flags);
+            KernelPtr fresh = Kmalloc(size, flags, site);
             if (fresh.IsZeroOrNull) return fresh; // failure leaves p intact
             Kernel.memcpy(fresh, p, Math.Min(oldRequested, size));
-            Kfree(p);
+            Kfree(p, site);
             return fresh;
         }
 
@@ -386,22 +384,22 @@ namespace PackedAlloc.Runtime.Slab
             return cache;
         }
 
-        public KernelPtr CacheAlloc(KmemCache cache, GfpFlags flags)
+        public KernelPtr CacheAlloc(KmemCache cache, GfpFlags flags, in CallerLocation site)
         {
             CheckOwnCache(cache);
-            flags = CheckGfp(flags);
-            MightAlloc(flags);
-            return AllocObject(cache, cache.ObjectSize, flags, packed: false);
+            flags = CheckGfp(flags, site);
+            MightAlloc(flags, site);
+            return AllocObject(cache, cache.ObjectSize, flags, packed: false, site);
         }
 
-        public void CacheFree(KmemCache cache, KernelPtr p)
+        public void CacheFree(KmemCache cache, KernelPtr p, in CallerLocation site)
         {
             CheckOwnCache(cache);
             if (p.IsZeroOrNull) return;
-            Free(p, cache, "kmem_cache_free");
+            Free(p, cache, "kmem_cache_free", site);
         }
 
-        public void CacheDestroy(KmemCache cache)
+        public void CacheDestroy(KmemCache cache, in CallerLocation site)
         {
             CheckOwnCache(cache);
             if (cache.IsKmalloc) throw new ArgumentException($"{cache.Name} is a kmalloc cache and cannot be destroyed.", nameof(cache));
@@ -412,7 +410,7 @@ namespace PackedAlloc.Runtime.Slab
                 if (cache.IsDestroyed) throw _machine.Reports.Bug("slab", $"BUG: kmem_cache_destroy({cache.Name}): cache already destroyed");
                 if (cache.State.Active > 0)
                 {
-                    _machine.Reports.Report("slab", $"kmem_cache_destroy {cache.Name}: Slab cache still has objects when called from {AllocSite.Describe(AllocSite.Capture(_machine))}");
+                    _machine.Reports.Report("slab", $"kmem_cache_destroy {cache.Name}: Slab cache still has objects when called from {CallerLocation.Describe(site)}");
                     return; // kept, as the kernel keeps it
                 }
                 cache.IsDestroyed = true;
@@ -422,7 +420,7 @@ namespace PackedAlloc.Runtime.Slab
             foreach (Slab s in slabs)
             {
                 long bytes = (long)PhysicalMemory.PageSize << s.Order;
-                Mem.SetOwner(s.Start, bytes, new FreedPagesOwner($"slab of {cache.Name}", s.Start, bytes, null, null));
+                Mem.SetOwner(s.Start, bytes, new FreedPagesOwner($"slab of {cache.Name}", s.Start, bytes, default, default));
                 Mem.Pages.Free(s.Start, s.Order);
             }
             lock (_cachesLock) _caches.Remove(cache);
@@ -455,7 +453,7 @@ namespace PackedAlloc.Runtime.Slab
         /// <c>__GFP_HIGHMEM</c>) is a kernel BUG (gfp_zone's <c>GFP_ZONE_BAD</c>), thrown; bits no gfp flag has are a
         /// WARN (kmalloc_fix_flags), and the allocation goes on without them.
         /// </summary>
-        internal GfpFlags CheckGfp(GfpFlags flags)
+        internal GfpFlags CheckGfp(GfpFlags flags, in CallerLocation site)
         {
             GfpFlags zones = flags & ZoneBits;
             if ((zones & (zones - 1)) != 0)
@@ -465,7 +463,7 @@ namespace PackedAlloc.Runtime.Slab
             if (unknown == 0) return flags;
             GfpFlags fixedUp = flags & s_knownGfp;
             _machine.Reports.Report("slab",
-                $"WARNING: at mm/slab_common.c: kmalloc_fix_flags: Unexpected gfp: 0x{(uint)unknown:x} (bits no gfp flag has). Fixing up to gfp: 0x{(uint)fixedUp:x} ({FormatGfp(fixedUp)}). Fix your code!\ncaller: {AllocSite.Describe(AllocSite.Capture(_machine))}");
+                $"WARNING: at mm/slab_common.c: kmalloc_fix_flags: Unexpected gfp: 0x{(uint)unknown:x} (bits no gfp flag has). Fixing up to gfp: 0x{(uint)fixedUp:x} ({FormatGfp(fixedUp)}). Fix your code!\ncaller: {CallerLocation.Describe(site)}");
             return fixedUp;
         }
 
@@ -498,16 +496,16 @@ namespace PackedAlloc.Runtime.Slab
         }
 
         /// <summary>might_alloc(): an allocation that may sleep, made in atomic context, is a kernel BUG report.</summary>
-        internal void MightAlloc(GfpFlags flags)
+        internal void MightAlloc(GfpFlags flags, in CallerLocation site)
         {
             if ((flags & GfpFlags.__GFP_DIRECT_RECLAIM) == 0) return;
             CpuContext cpu = CpuContext.Current;
             if (!cpu.IsAtomic) return;
             _machine.Reports.Report("sched",
-                $"BUG: sleeping function called from invalid context at mm/slab.h\nin_atomic(): {(cpu.PreemptCount > 0 ? 1 : 0)}, irqs_disabled(): {(cpu.IrqsDisabled ? 1 : 0)}, non_block: 0, pid: {CpuContext.Name}, name: {System.Threading.Thread.CurrentThread.Name ?? "thread"}\ngfp flags: 0x{(uint)flags:x} (may sleep); use GFP_ATOMIC or GFP_NOWAIT here\ncaller: {AllocSite.Describe(AllocSite.Capture(_machine))}");
+                $"BUG: sleeping function called from invalid context at mm/slab.h\nin_atomic(): {(cpu.PreemptCount > 0 ? 1 : 0)}, irqs_disabled(): {(cpu.IrqsDisabled ? 1 : 0)}, non_block: 0, pid: {CpuContext.Name}, name: {System.Threading.Thread.CurrentThread.Name ?? "thread"}\ngfp flags: 0x{(uint)flags:x} (may sleep); use GFP_ATOMIC or GFP_NOWAIT here\ncaller: {CallerLocation.Describe(site)}");
         }
     }
 
     /// <summary>A snapshot of one slab or large kmalloc object.</summary>
-    internal sealed record ObjectInfo(string CacheName, ulong Start, int Requested, int Size, bool Packed, bool Live, AllocSite? Site);
+    internal sealed record ObjectInfo(string CacheName, ulong Start, int Requested, int Size, bool Packed, bool Live, CallerLocation Site);
 }
