@@ -40,6 +40,8 @@ namespace PackedAlloc.Runtime.Dma
         private readonly Dictionary<(Device, ulong), List<DebugEntry>> _byAddr = new Dictionary<(Device, ulong), List<DebugEntry>>();
         private readonly Dictionary<ulong, int> _activeLines = new Dictionary<ulong, int>();
         private readonly Dictionary<ulong, int> _mappedPages = new Dictionary<ulong, int>();
+        private readonly Stack<List<DebugEntry>> _spareLists = new Stack<List<DebugEntry>>();
+        private const int MaxSpareLists = 64;
         private int _count;
 
         public DmaDebug(Machine machine)
@@ -93,14 +95,17 @@ namespace PackedAlloc.Runtime.Dma
             List<string>? errors = null;
             lock (_lock)
             {
-                if (!_byAddr.TryGetValue((entry.Dev, entry.DevAddr), out var list)) _byAddr[(entry.Dev, entry.DevAddr)] = list = new List<DebugEntry>();
+                if (!_byAddr.TryGetValue((entry.Dev, entry.DevAddr), out var list))
+                    _byAddr[(entry.Dev, entry.DevAddr)] = list = _spareLists.Count > 0 ? _spareLists.Pop() : new List<DebugEntry>();
                 list.Add(entry);
                 _count++;
-                ForEachPage(entry, (page) => _mappedPages[page] = _mappedPages.GetValueOrDefault(page) + 1);
+                var (firstPage, lastPage) = Range(entry, PhysicalMemory.PageShift);
+                for (ulong page = firstPage; page <= lastPage; page++) _mappedPages[page] = _mappedPages.GetValueOrDefault(page) + 1;
                 if (entry.TracksCachelines)
                 {
                     bool reported = false;
-                    foreach (ulong line in Lines(entry))
+                    var (firstLine, lastLine) = Range(entry, _machine.Memory.LineShift);
+                    for (ulong line = firstLine; line <= lastLine; line++)
                     {
                         int n = _activeLines.GetValueOrDefault(line);
                         _activeLines[line] = n + 1;
@@ -142,18 +147,9 @@ namespace PackedAlloc.Runtime.Dma
                 null, obj?.Packed == true ? RuleSharedCacheline : null);
         }
 
-        private IEnumerable<ulong> Lines(DebugEntry e)
-        {
-            int shift = _machine.Memory.LineShift;
-            ulong first = e.Paddr >> shift, last = (e.Paddr + (ulong)Math.Max(e.Size, 1) - 1) >> shift;
-            for (ulong l = first; l <= last; l++) yield return l;
-        }
-
-        private static void ForEachPage(DebugEntry e, Action<ulong> action)
-        {
-            ulong first = e.Paddr >> PhysicalMemory.PageShift, last = (e.Paddr + (ulong)Math.Max(e.Size, 1) - 1) >> PhysicalMemory.PageShift;
-            for (ulong p = first; p <= last; p++) action(p);
-        }
+        /// <summary>The first and last unit (page or cache line, by <paramref name="shift"/>) a mapping covers; a 0-byte mapping covers its first.</summary>
+        private static (ulong First, ulong Last) Range(DebugEntry e, int shift) =>
+            (e.Paddr >> shift, (e.Paddr + (ulong)Math.Max(e.Size, 1) - 1) >> shift);
 
         private void RemoveLocked(DebugEntry e)
         {
@@ -161,20 +157,30 @@ namespace PackedAlloc.Runtime.Dma
             if (_byAddr.TryGetValue(key, out var list))
             {
                 list.Remove(e);
-                if (list.Count == 0) _byAddr.Remove(key);
+                if (list.Count == 0)
+                {
+                    _byAddr.Remove(key);
+                    // Kept for the next address mapped: a driver maps and unmaps all the time, and a list per mapping
+                    // was garbage per map+unmap.
+                    if (_spareLists.Count < MaxSpareLists) _spareLists.Push(list);
+                }
             }
             _count--;
-            ForEachPage(e, page =>
+            var (firstPage, lastPage) = Range(e, PhysicalMemory.PageShift);
+            for (ulong page = firstPage; page <= lastPage; page++)
             {
                 int n = _mappedPages.GetValueOrDefault(page) - 1;
                 if (n <= 0) _mappedPages.Remove(page); else _mappedPages[page] = n;
-            });
+            }
             if (e.TracksCachelines)
-                foreach (ulong line in Lines(e))
+            {
+                var (firstLine, lastLine) = Range(e, _machine.Memory.LineShift);
+                for (ulong line = firstLine; line <= lastLine; line++)
                 {
                     int n = _activeLines.GetValueOrDefault(line) - 1;
                     if (n <= 0) _activeLines.Remove(line); else _activeLines[line] = n;
                 }
+            }
         }
 
         // ------------------------------------------------------------------ dma_mapping_error
@@ -202,33 +208,38 @@ namespace PackedAlloc.Runtime.Dma
                 Err(dev, "device driver tries to free an invalid DMA memory address");
                 return;
             }
-            var errs = new List<(string, DebugEntry?)>();
+            List<(string, DebugEntry?)>? errs = null;
             lock (_lock)
             {
                 DebugEntry? e = FindExact(dev, addr.Value, type, size, dir, sgNents);
                 if (e is null)
                 {
-                    errs.Add(($"device driver tries to free DMA memory it has not allocated [device address=0x{addr.Value:x16}] [size={size} bytes]", null));
+                    (errs = new List<(string, DebugEntry?)>()).Add(($"device driver tries to free DMA memory it has not allocated [device address=0x{addr.Value:x16}] [size={size} bytes]", null));
                 }
                 else
                 {
-                    // check_unmap prints ref->size, the size the driver unmaps with, except in the size message.
-                    string at = $"[device address=0x{addr.Value:x16}] [size={size} bytes]";
+                    // check_unmap prints ref->size, the size the driver unmaps with, except in the size message. Made
+                    // only for a report: an unmap that is in order allocates nothing.
+                    string At() => $"[device address=0x{addr.Value:x16}] [size={size} bytes]";
+                    errs = e.Size != size || e.Type != type || (type == MapType.Coherent && cpuAddr != e.CpuAddr)
+                        || (type == MapType.Sg && sgNents != 0 && e.SgCallEnts != sgNents) || e.Dir != dir || (e.MapErrorCheckable && !e.MapErrorChecked)
+                        ? new List<(string, DebugEntry?)>() : null;
                     if (e.Size != size)
-                        errs.Add(($"device driver frees DMA memory with different size [device address=0x{addr.Value:x16}] [map size={e.Size} bytes] [unmap size={size} bytes]", e));
+                        errs!.Add(($"device driver frees DMA memory with different size [device address=0x{addr.Value:x16}] [map size={e.Size} bytes] [unmap size={size} bytes]", e));
                     if (e.Type != type)
-                        errs.Add(($"device driver frees DMA memory with wrong function {at} [mapped as {TypeName(e.Type)}] [unmapped as {TypeName(type)}]", e));
+                        errs!.Add(($"device driver frees DMA memory with wrong function {At()} [mapped as {TypeName(e.Type)}] [unmapped as {TypeName(type)}]", e));
                     else if (type == MapType.Coherent && cpuAddr != e.CpuAddr)
-                        errs.Add(($"device driver frees DMA memory with different CPU address {at} [cpu alloc address=0x{e.Paddr:x16}] [cpu free address=0x{unchecked(cpuAddr - PhysicalMemory.PageOffset):x16}]", e));
+                        errs!.Add(($"device driver frees DMA memory with different CPU address {At()} [cpu alloc address=0x{e.Paddr:x16}] [cpu free address=0x{unchecked(cpuAddr - PhysicalMemory.PageOffset):x16}]", e));
                     if (type == MapType.Sg && sgNents != 0 && e.SgCallEnts != sgNents)
-                        errs.Add(($"device driver frees DMA sg list with different entry count [map count={e.SgCallEnts}] [unmap count={sgNents}]", e));
+                        errs!.Add(($"device driver frees DMA sg list with different entry count [map count={e.SgCallEnts}] [unmap count={sgNents}]", e));
                     if (e.Dir != dir)
-                        errs.Add(($"device driver frees DMA memory with different direction {at} [mapped with {DirName(e.Dir)}] [unmapped with {DirName(dir)}]", e));
+                        errs!.Add(($"device driver frees DMA memory with different direction {At()} [mapped with {DirName(e.Dir)}] [unmapped with {DirName(dir)}]", e));
                     if (e.MapErrorCheckable && !e.MapErrorChecked)
-                        errs.Add(($"device driver failed to check map error{at} [mapped as {TypeName(e.Type)}]", e));
+                        errs!.Add(($"device driver failed to check map error{At()} [mapped as {TypeName(e.Type)}]", e));
                     RemoveLocked(e);
                 }
             }
+            if (errs is null) return;
             foreach ((string text, DebugEntry? e) in errs) Err(dev, text, e);
         }
 

@@ -232,16 +232,17 @@ namespace PackedAlloc.Runtime.Slab
 
         private void Quarantine(Slab slab, int index)
         {
-            List<(Slab, int)>? release = null;
+            // One object in, at most one out: the queue holds at most QuarantineCapacity between calls (draining only
+            // shortens it), so no list is made per free once the quarantine is full, which is the steady state.
+            (Slab Slab, int Index) released;
             lock (_quarantineLock)
             {
                 _quarantine.Enqueue((slab, index));
-                while (_quarantine.Count > QuarantineCapacity)
-                    (release ??= new List<(Slab, int)>()).Add(_quarantine.Dequeue());
+                if (_quarantine.Count <= QuarantineCapacity) return;
+                released = _quarantine.Dequeue();
             }
-            if (release is null) return;
-            foreach ((Slab s, int i) in release)
-                lock (s.Cache.State.Lock) if (s.State[i] == ObjectState.Quarantined) s.Release(i);
+            lock (released.Slab.Cache.State.Lock)
+                if (released.Slab.State[released.Index] == ObjectState.Quarantined) released.Slab.Release(released.Index);
         }
 
         /// <summary>Empties the quarantine (freed objects become reusable).</summary>
