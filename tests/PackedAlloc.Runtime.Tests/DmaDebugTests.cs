@@ -185,6 +185,30 @@ namespace PackedAlloc.Runtime.Tests
             }
         }
 
+        /// <summary>
+        /// dma-debug keeps each mapping under its first cache line (active_cacheline_insert): two mappings overlap for
+        /// it when they start in the same line, not when one runs into a line where the other starts.
+        /// </summary>
+        [Fact]
+        public void CachelineTracking_KeysAMappingByItsFirstLine()
+        {
+            var (m, dev) = Setup();
+            using (m.Enter())
+            {
+                KernelPtr buffer = kmalloc(512, GFP_KERNEL);
+                DmaAddr whole = dma_map_single(dev, buffer, 256, DMA_FROM_DEVICE);
+                DmaAddr laterLine = dma_map_single_attrs(dev, buffer + 128, 64, DMA_FROM_DEVICE, DmaAttrs.None);
+                Assert.DoesNotContain(m.DebugReports, r => r.Message.Contains("EEXIST"));
+                DmaAddr sameFirstLine = dma_map_single_attrs(dev, buffer + 8, 16, DMA_FROM_DEVICE, DmaAttrs.None);
+                Assert.Single(m.DebugReports, r => r.Message.Contains("cacheline tracking EEXIST"));
+                foreach (var (addr, size) in new[] { (whole, 256), (laterLine, 64), (sameFirstLine, 16) })
+                {
+                    dma_mapping_error(dev, addr);
+                    dma_unmap_single(dev, addr, size, DMA_FROM_DEVICE);
+                }
+            }
+        }
+
         [Fact]
         public void OverlappingCachelineMappingsCarryPA0001()
         {
