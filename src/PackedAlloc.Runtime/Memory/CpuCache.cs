@@ -64,7 +64,8 @@ namespace PackedAlloc.Runtime.Memory
                         if (s.Lines[line] == CacheLineState.Invalid) continue;
                         if (writeBack && s.Lines[line] == CacheLineState.Dirty)
                         {
-                            WriteBack(s, line);
+                            WriteBack(s, line, 1);
+                            Interlocked.Increment(ref _writeBacks);
                             s.Lines[line] = CacheLineState.Clean;
                         }
                         if (invalidate) s.Lines[line] = CacheLineState.Invalid;
@@ -97,40 +98,60 @@ namespace PackedAlloc.Runtime.Memory
                 lock (s.Lock)
                 {
                     int first = off >> _mem.LineShift, last = (off + len - 1) >> _mem.LineShift;
+                    // Dirty lines written back in runs, one copy per run of neighbours, and the counters added once:
+                    // a copy and an interlocked add per 64-byte line were most of a large mapping's cost.
+                    int run = -1;
+                    long writtenBack = 0, discarded = 0;
                     for (int line = first; line <= last; line++)
                     {
                         CacheLineState st = s.Lines[line];
-                        if (st == CacheLineState.Invalid) continue;
-                        switch (op)
+                        bool writeBack = false;
+                        if (st != CacheLineState.Invalid)
                         {
-                            case Op.Clean:
-                                if (st == CacheLineState.Dirty) { WriteBack(s, line); s.Lines[line] = CacheLineState.Clean; }
-                                break;
-                            case Op.CleanInvalidate:
-                                if (st == CacheLineState.Dirty) WriteBack(s, line);
-                                s.Lines[line] = CacheLineState.Invalid;
-                                break;
-                            case Op.Invalidate:
-                                ulong lineStart = s.Base + ((ulong)line << _mem.LineShift);
-                                bool partial = (lineStart < phys && (phys & mask) != 0) || (lineStart + mask + 1 > end && (end & mask) != 0);
-                                if (st == CacheLineState.Dirty)
-                                {
-                                    if (partial && _partial == PartialLineInvalidate.CleanAndInvalidate) WriteBack(s, line);
-                                    else Interlocked.Increment(ref _discardedDirty);
-                                }
-                                s.Lines[line] = CacheLineState.Invalid;
-                                break;
+                            switch (op)
+                            {
+                                case Op.Clean:
+                                    if (st == CacheLineState.Dirty) { writeBack = true; s.Lines[line] = CacheLineState.Clean; }
+                                    break;
+                                case Op.CleanInvalidate:
+                                    writeBack = st == CacheLineState.Dirty;
+                                    s.Lines[line] = CacheLineState.Invalid;
+                                    break;
+                                case Op.Invalidate:
+                                    ulong lineStart = s.Base + ((ulong)line << _mem.LineShift);
+                                    bool partial = (lineStart < phys && (phys & mask) != 0) || (lineStart + mask + 1 > end && (end & mask) != 0);
+                                    if (st == CacheLineState.Dirty)
+                                    {
+                                        if (partial && _partial == PartialLineInvalidate.CleanAndInvalidate) writeBack = true;
+                                        else discarded++;
+                                    }
+                                    s.Lines[line] = CacheLineState.Invalid;
+                                    break;
+                            }
+                        }
+
+                        if (writeBack)
+                        {
+                            if (run < 0) run = line;
+                            writtenBack++;
+                        }
+                        else if (run >= 0)
+                        {
+                            WriteBack(s, run, line - run);
+                            run = -1;
                         }
                     }
+
+                    if (run >= 0) WriteBack(s, run, last + 1 - run);
+                    if (writtenBack != 0) Interlocked.Add(ref _writeBacks, writtenBack);
+                    if (discarded != 0) Interlocked.Add(ref _discardedDirty, discarded);
                 }
                 done += len;
             }
         }
 
-        private void WriteBack(Section s, int line)
-        {
-            Buffer.BlockCopy(s.Cpu, line << _mem.LineShift, s.Ram, line << _mem.LineShift, _mem.LineSize);
-            Interlocked.Increment(ref _writeBacks);
-        }
+        /// <summary>Copies <paramref name="count"/> lines from <paramref name="line"/> on back to RAM (the caller counts them).</summary>
+        private void WriteBack(Section s, int line, int count) =>
+            Buffer.BlockCopy(s.Cpu, line << _mem.LineShift, s.Ram, line << _mem.LineShift, count << _mem.LineShift);
     }
 }

@@ -209,15 +209,24 @@ namespace PackedAlloc.Runtime.Memory
         private void Fill(Section s, int off, int len, bool write)
         {
             int first = off >> LineShift, last = (off + len - 1) >> LineShift;
+            // Lines not cached are read from RAM in runs, one copy per run of neighbours (a copy per 64-byte line was
+            // most of a large copy's cost).
+            int run = -1;
             for (int line = first; line <= last; line++)
             {
                 if (s.Lines[line] == CacheLineState.Invalid)
                 {
-                    Buffer.BlockCopy(s.Ram, line << LineShift, s.Cpu, line << LineShift, LineSize);
+                    if (run < 0) run = line;
                     s.Lines[line] = CacheLineState.Clean;
+                }
+                else if (run >= 0)
+                {
+                    Buffer.BlockCopy(s.Ram, run << LineShift, s.Cpu, run << LineShift, (line - run) << LineShift);
+                    run = -1;
                 }
                 if (write) s.Lines[line] = CacheLineState.Dirty;
             }
+            if (run >= 0) Buffer.BlockCopy(s.Ram, run << LineShift, s.Cpu, run << LineShift, (last + 1 - run) << LineShift);
         }
 
         // ---------------------------------------------------------------- device side
