@@ -42,6 +42,12 @@ namespace PackedAlloc.Benchmarks
                     threads: threads >= 0 && threads + 1 < args.Length ? int.Parse(args[threads + 1], System.Globalization.CultureInfo.InvariantCulture) : PackedAlloc.Analyzers.Flow.Parallelism.DefaultMaxThreads);
             }
 
+            if (args.Contains("--runtime-scaling"))
+            {
+                RuntimeScaling.Run();
+                return 0;
+            }
+
             if (args.Contains("--quick"))
             {
                 return Quick() ? 0 : 1;

@@ -1,3 +1,4 @@
+using System.Threading;
 using PackedAlloc.Runtime.Slab;
 
 namespace PackedAlloc.Runtime.Memory
@@ -26,9 +27,11 @@ namespace PackedAlloc.Runtime.Memory
                     if (index < 0)
                         throw machine.Reports.Kasan($"BUG: KASAN: slab-out-of-bounds\n{Access()}\nThe buggy address is in the unused tail of a {cache.Name} slab");
                     ulong objStart = slab.ObjectStart(index);
-                    lock (cache.State.Lock)
+                    // Read without the cache's lock, as KASAN reads its shadow: a byte and an int are read whole, and
+                    // an access racing with the object's free is a use-after-free either way. Under the lock every
+                    // CPU access and mapping of two threads using one kmalloc size waited on each other.
                     {
-                        ObjectState state = slab.State[index];
+                        ObjectState state = (ObjectState)Volatile.Read(ref System.Runtime.CompilerServices.Unsafe.As<ObjectState, byte>(ref slab.State[index]));
                         string Located() => $"The buggy address belongs to the object at {PhysicalMemory.ToVirt(objStart):x16} which belongs to the cache {cache.Name} of size {cache.Size}\n" +
                                             $"The buggy address is located {phys - objStart} bytes inside of ";
                         if (state == ObjectState.Quarantined || state == ObjectState.Free)
