@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Threading;
 using PackedAlloc.Runtime.Memory;
 
 namespace PackedAlloc.Runtime.Dma
@@ -36,13 +38,90 @@ namespace PackedAlloc.Runtime.Dma
         private const int MaxOverlap = 7; // ACTIVE_CACHELINE_MAX_OVERLAP
 
         private readonly Machine _machine;
-        private readonly object _lock = new object();
-        private readonly Dictionary<(Device, ulong), List<DebugEntry>> _byAddr = new Dictionary<(Device, ulong), List<DebugEntry>>();
-        private readonly Dictionary<ulong, int> _activeLines = new Dictionary<ulong, int>();
-        private readonly Dictionary<ulong, int> _mappedPages = new Dictionary<ulong, int>();
-        private readonly Stack<List<DebugEntry>> _spareLists = new Stack<List<DebugEntry>>();
-        private const int MaxSpareLists = 64;
+
+        // The entries of each device under a lock of its own (the kernel hashes them into buckets with a lock each):
+        // two drivers mapping on two devices never wait for each other, where one lock for all made two threads
+        // slower than one. Cache lines and pages are machine-wide, so they are counted in concurrent maps.
+        private readonly ConcurrentDictionary<Device, DeviceEntries> _byDevice = new ConcurrentDictionary<Device, DeviceEntries>();
+        private readonly MachineCounts _activeLines = new MachineCounts();
+        private readonly MachineCounts _mappedPages = new MachineCounts();
         private int _count;
+
+        /// <summary>One device's live entries, by device address, and the lock that guards them.</summary>
+        private sealed class DeviceEntries
+        {
+            private const int MaxSpareLists = 64;
+            private readonly Stack<List<DebugEntry>> _spareLists = new Stack<List<DebugEntry>>();
+
+            public object Lock { get; } = new object();
+            public Dictionary<ulong, List<DebugEntry>> ByAddr { get; } = new Dictionary<ulong, List<DebugEntry>>();
+
+            /// <summary>The entries at <paramref name="addr"/>, made on first use. Caller holds <see cref="Lock"/>.</summary>
+            public List<DebugEntry> At(ulong addr)
+            {
+                if (!ByAddr.TryGetValue(addr, out var list))
+                {
+                    ByAddr[addr] = list = _spareLists.Count > 0 ? _spareLists.Pop() : new List<DebugEntry>();
+                }
+
+                return list;
+            }
+
+            /// <summary>Removes an entry. Caller holds <see cref="Lock"/>.</summary>
+            public void Remove(DebugEntry e)
+            {
+                if (!ByAddr.TryGetValue(e.DevAddr, out var list)) return;
+                list.Remove(e);
+                if (list.Count == 0)
+                {
+                    ByAddr.Remove(e.DevAddr);
+                    // Kept for the next address mapped: a driver maps and unmaps all the time, and a list per
+                    // mapping was garbage per map+unmap.
+                    if (_spareLists.Count < MaxSpareLists) _spareLists.Push(list);
+                }
+            }
+        }
+
+        private DeviceEntries EntriesOf(Device dev) => _byDevice.GetOrAdd(dev, static _ => new DeviceEntries());
+
+        /// <summary>
+        /// Live mappings per page or per cache line, machine-wide, counted by several threads without a common lock.
+        /// A count that drops to zero keeps its key, so mapping the same buffer again allocates nothing; keys at zero
+        /// are dropped in one sweep once there are many (a soak over all of memory would otherwise keep them all).
+        /// </summary>
+        private sealed class MachineCounts
+        {
+            private readonly ConcurrentDictionary<ulong, int> _counts = new ConcurrentDictionary<ulong, int>();
+            private int _keys;
+            private int _sweepAbove = 1 << 16;
+
+            /// <summary>Adds one and returns the count before.</summary>
+            public int Increment(ulong key)
+            {
+                if (_counts.TryAdd(key, 1))
+                {
+                    if (Interlocked.Increment(ref _keys) > Volatile.Read(ref _sweepAbove)) Sweep();
+                    return 0;
+                }
+
+                return _counts.AddOrUpdate(key, 1, static (_, n) => n + 1) - 1;
+            }
+
+            public void Decrement(ulong key) => _counts.AddOrUpdate(key, 0, static (_, n) => n - 1);
+
+            public bool IsLive(ulong key) => _counts.TryGetValue(key, out int n) && n > 0;
+
+            private void Sweep()
+            {
+                foreach (var pair in _counts)
+                {
+                    // Removed only if still zero: a concurrent Increment wins.
+                    if (pair.Value == 0 && _counts.TryRemove(new KeyValuePair<ulong, int>(pair.Key, 0))) Interlocked.Decrement(ref _keys);
+                }
+
+                Volatile.Write(ref _sweepAbove, Math.Max(1 << 16, 2 * Volatile.Read(ref _keys)));
+            }
+        }
 
         public DmaDebug(Machine machine)
         {
@@ -53,10 +132,7 @@ namespace PackedAlloc.Runtime.Dma
         public bool Enabled { get; }
 
         /// <summary>Live entries.</summary>
-        public int Count
-        {
-            get { lock (_lock) return _count; }
-        }
+        public int Count => Volatile.Read(ref _count);
 
         public static string DirName(DmaDirection dir) => dir switch
         {
@@ -93,14 +169,13 @@ namespace PackedAlloc.Runtime.Dma
         {
             if (!Enabled) return;
             List<string>? errors = null;
-            lock (_lock)
+            var entries = EntriesOf(entry.Dev);
+            lock (entries.Lock)
             {
-                if (!_byAddr.TryGetValue((entry.Dev, entry.DevAddr), out var list))
-                    _byAddr[(entry.Dev, entry.DevAddr)] = list = _spareLists.Count > 0 ? _spareLists.Pop() : new List<DebugEntry>();
-                list.Add(entry);
-                _count++;
+                entries.At(entry.DevAddr).Add(entry);
+                Interlocked.Increment(ref _count);
                 var (firstPage, lastPage) = Range(entry, PhysicalMemory.PageShift);
-                for (ulong page = firstPage; page <= lastPage; page++) _mappedPages[page] = _mappedPages.GetValueOrDefault(page) + 1;
+                for (ulong page = firstPage; page <= lastPage; page++) _mappedPages.Increment(page);
                 if (entry.TracksCachelines)
                 {
                     // As active_cacheline_insert: one entry per mapping, under its first cache line (the kernel's radix
@@ -108,8 +183,7 @@ namespace PackedAlloc.Runtime.Dma
                     // line of the mapping reported overlaps the kernel does not, and cost two dictionary updates per
                     // line of every mapping (1,024 for 64 KiB).
                     ulong line = FirstLine(entry);
-                    int n = _activeLines.GetValueOrDefault(line);
-                    _activeLines[line] = n + 1;
+                    int n = _activeLines.Increment(line);
                     if (n >= MaxOverlap)
                     {
                         (errors ??= new List<string>()).Add($"exceeded {MaxOverlap} overlapping mappings of cacheline 0x{line << _machine.Memory.LineShift:x16}");
@@ -150,33 +224,14 @@ namespace PackedAlloc.Runtime.Dma
 
         private ulong FirstLine(DebugEntry e) => e.Paddr >> _machine.Memory.LineShift;
 
-        private void RemoveLocked(DebugEntry e)
+        /// <summary>Drops an entry. Caller holds its device's lock.</summary>
+        private void RemoveLocked(DeviceEntries entries, DebugEntry e)
         {
-            var key = (e.Dev, e.DevAddr);
-            if (_byAddr.TryGetValue(key, out var list))
-            {
-                list.Remove(e);
-                if (list.Count == 0)
-                {
-                    _byAddr.Remove(key);
-                    // Kept for the next address mapped: a driver maps and unmaps all the time, and a list per mapping
-                    // was garbage per map+unmap.
-                    if (_spareLists.Count < MaxSpareLists) _spareLists.Push(list);
-                }
-            }
-            _count--;
+            entries.Remove(e);
+            Interlocked.Decrement(ref _count);
             var (firstPage, lastPage) = Range(e, PhysicalMemory.PageShift);
-            for (ulong page = firstPage; page <= lastPage; page++)
-            {
-                int n = _mappedPages.GetValueOrDefault(page) - 1;
-                if (n <= 0) _mappedPages.Remove(page); else _mappedPages[page] = n;
-            }
-            if (e.TracksCachelines)
-            {
-                ulong line = FirstLine(e);
-                int n = _activeLines.GetValueOrDefault(line) - 1;
-                if (n <= 0) _activeLines.Remove(line); else _activeLines[line] = n;
-            }
+            for (ulong page = firstPage; page <= lastPage; page++) _mappedPages.Decrement(page);
+            if (e.TracksCachelines) _activeLines.Decrement(FirstLine(e));
         }
 
         // ------------------------------------------------------------------ dma_mapping_error
@@ -184,9 +239,10 @@ namespace PackedAlloc.Runtime.Dma
         public void MappingErrorChecked(Device dev, DmaAddr addr)
         {
             if (!Enabled) return;
-            lock (_lock)
+            var entries = EntriesOf(dev);
+            lock (entries.Lock)
             {
-                if (!_byAddr.TryGetValue((dev, addr.Value), out var list)) return;
+                if (!entries.ByAddr.TryGetValue(addr.Value, out var list)) return;
                 // debug_dma_mapping_error marks the first matching entry that is still unchecked.
                 foreach (DebugEntry e in list)
                     if (e.MapErrorCheckable && !e.MapErrorChecked) { e.MapErrorChecked = true; return; }
@@ -205,9 +261,10 @@ namespace PackedAlloc.Runtime.Dma
                 return;
             }
             List<(string, DebugEntry?)>? errs = null;
-            lock (_lock)
+            var entries = EntriesOf(dev);
+            lock (entries.Lock)
             {
-                DebugEntry? e = FindExact(dev, addr.Value, type, size, dir, sgNents);
+                DebugEntry? e = FindExact(entries, addr.Value, type, size, dir, sgNents);
                 if (e is null)
                 {
                     (errs = new List<(string, DebugEntry?)>()).Add(($"device driver tries to free DMA memory it has not allocated [device address=0x{addr.Value:x16}] [size={size} bytes]", null));
@@ -232,7 +289,7 @@ namespace PackedAlloc.Runtime.Dma
                         errs!.Add(($"device driver frees DMA memory with different direction {At()} [mapped with {DirName(e.Dir)}] [unmapped with {DirName(dir)}]", e));
                     if (e.MapErrorCheckable && !e.MapErrorChecked)
                         errs!.Add(($"device driver failed to check map error{At()} [mapped as {TypeName(e.Type)}]", e));
-                    RemoveLocked(e);
+                    RemoveLocked(entries, e);
                 }
             }
             if (errs is null) return;
@@ -244,9 +301,9 @@ namespace PackedAlloc.Runtime.Dma
         /// type, direction and sg entry count) wins; otherwise the best fit, but only when it is the sole match —
         /// several matches without a perfect fit find nothing, as in the kernel.
         /// </summary>
-        private DebugEntry? FindExact(Device dev, ulong addr, MapType type, int size, DmaDirection dir, int sgNents)
+        private static DebugEntry? FindExact(DeviceEntries entries, ulong addr, MapType type, int size, DmaDirection dir, int sgNents)
         {
-            if (!_byAddr.TryGetValue((dev, addr), out var list) || list.Count == 0) return null;
+            if (!entries.ByAddr.TryGetValue(addr, out var list) || list.Count == 0) return null;
             DebugEntry? best = null;
             int bestLevel = -1;
             foreach (DebugEntry e in list)
@@ -265,12 +322,12 @@ namespace PackedAlloc.Runtime.Dma
             if (!Enabled) return;
             var errs = new List<string>();
             DebugEntry? found = null;
-            lock (_lock)
+            var entries = EntriesOf(dev);
+            lock (entries.Lock)
             {
                 // A sync may address a sub-range: find the entry containing [addr, addr+size).
-                foreach (var kv in _byAddr)
+                foreach (var kv in entries.ByAddr)
                 {
-                    if (kv.Key.Item1 != dev) continue;
                     foreach (DebugEntry e in kv.Value)
                         if (e.Type != MapType.Coherent && addr.Value >= e.DevAddr && addr.Value < e.DevAddr + (ulong)Math.Max(e.Size, 1)) { found = e; break; }
                     if (found is not null) break;
@@ -313,12 +370,12 @@ namespace PackedAlloc.Runtime.Dma
         {
             if (!Enabled || length <= 0) return;
             ulong end = addr + (ulong)length;
-            lock (_lock)
+            var entries = EntriesOf(dev);
+            lock (entries.Lock)
             {
                 var spans = new List<(ulong Start, ulong End)>();
-                foreach (var kv in _byAddr)
+                foreach (var kv in entries.ByAddr)
                 {
-                    if (kv.Key.Item1 != dev) continue;
                     foreach (DebugEntry e in kv.Value)
                     {
                         ulong eEnd = e.DevAddr + (ulong)e.Size;
@@ -344,17 +401,20 @@ namespace PackedAlloc.Runtime.Dma
         {
             if (!Enabled || size <= 0) return;
             List<DebugEntry>? hits = null;
-            lock (_lock)
+            if (Volatile.Read(ref _count) == 0) return;
+            bool any = false;
+            for (ulong p = phys >> PhysicalMemory.PageShift; p <= (phys + (ulong)size - 1) >> PhysicalMemory.PageShift; p++)
+                if (_mappedPages.IsLive(p)) { any = true; break; }
+            if (!any) return;
+            foreach (var device in _byDevice.Values)
             {
-                if (_count == 0) return;
-                bool any = false;
-                for (ulong p = phys >> PhysicalMemory.PageShift; p <= (phys + (ulong)size - 1) >> PhysicalMemory.PageShift; p++)
-                    if (_mappedPages.ContainsKey(p)) { any = true; break; }
-                if (!any) return;
-                foreach (var list in _byAddr.Values)
-                    foreach (DebugEntry e in list)
-                        if (e.Type != MapType.Coherent && e.Paddr < phys + (ulong)size && phys < e.Paddr + (ulong)Math.Max(e.Size, 1))
-                            (hits ??= new List<DebugEntry>()).Add(e);
+                lock (device.Lock)
+                {
+                    foreach (var list in device.ByAddr.Values)
+                        foreach (DebugEntry e in list)
+                            if (e.Type != MapType.Coherent && e.Paddr < phys + (ulong)size && phys < e.Paddr + (ulong)Math.Max(e.Size, 1))
+                                (hits ??= new List<DebugEntry>()).Add(e);
+                }
             }
             if (hits is null) return;
             foreach (DebugEntry e in hits)
@@ -366,11 +426,13 @@ namespace PackedAlloc.Runtime.Dma
         {
             if (!Enabled) return;
             var leaked = new List<DebugEntry>();
-            lock (_lock)
+            if (_byDevice.TryRemove(dev, out var entries))
             {
-                foreach (var kv in _byAddr)
-                    if (kv.Key.Item1 == dev) leaked.AddRange(kv.Value);
-                foreach (DebugEntry e in leaked) RemoveLocked(e);
+                lock (entries.Lock)
+                {
+                    foreach (var kv in entries.ByAddr) leaked.AddRange(kv.Value);
+                    foreach (DebugEntry e in leaked) RemoveLocked(entries, e);
+                }
             }
             if (leaked.Count == 0) return;
             DebugEntry first = leaked[0];
