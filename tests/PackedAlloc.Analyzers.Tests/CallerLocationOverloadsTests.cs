@@ -44,6 +44,27 @@ class Driver
             Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
         }
 
+        [Fact]
+        public void ArgumentsTheCompilerFillsIn_CostTheFlowNoSteps()
+        {
+            const string Driver = @"
+class Driver
+{
+    void Receive(Device dev)
+    {
+        KernelPtr buf = kmalloc(24, GFP_KERNEL | __GFP_PACKED ARGS);
+        dma_map_single(dev, buf, 24, DMA_FROM_DEVICE ARGS);
+    }
+}";
+            var implicitLocation = FlowRunner.Run(Driver.Replace(" ARGS", ""));
+            var explicitLocation = FlowRunner.Run(Driver.Replace(" ARGS", @", ""Driver.cs"", 6, ""Receive"""));
+
+            // The same finding, and the location the compiler supplies is not walked like arguments the code spells out.
+            Assert.Single(implicitLocation.Hits);
+            Assert.Single(explicitLocation.Hits);
+            Assert.True(implicitLocation.TotalSteps < explicitLocation.TotalSteps);
+        }
+
         [Theory]
         [InlineData("GFP_KERNEL | __GFP_PACKED", true)]
         [InlineData("GFP_KERNEL", false)]

@@ -1202,7 +1202,13 @@ namespace PackedAlloc.Analyzers.Flow
             var builder = ImmutableArray.CreateBuilder<AbstractValue>(arguments.Length);
             foreach (var argument in arguments)
             {
-                builder.Add(argument.Parameter?.RefKind == RefKind.Out ? AbstractValue.Bottom : Eval(argument.Value));
+                builder.Add(
+                    argument.Parameter?.RefKind == RefKind.Out ? AbstractValue.Bottom
+                    // A constant the compiler fills in for an omitted optional parameter (the Kernel API's caller file,
+                    // line and member on every call) is its value, without a step of its own: three per kernel call
+                    // cost 16% more steps on driver code.
+                    : argument.ArgumentKind == ArgumentKind.DefaultValue && argument.Value.ConstantValue.HasValue ? Constant(argument.Value)
+                    : Eval(argument.Value));
             }
 
             return builder.MoveToImmutable();
