@@ -56,6 +56,30 @@ namespace PackedAlloc.Runtime.Tests
             }
         }
 
+        /// <summary>Syncs of a live mapping in order make no garbage, with dma-debug's check of each (check_sync) included.</summary>
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public void SyncsOfALiveMapping_AllocateNothing(bool dmaDebug)
+        {
+            var machine = Machine.Boot(new MachineOptions { Log = System.IO.TextWriter.Null, DmaDebug = dmaDebug });
+            var dev = machine.CreateDevice("dev", coherent: false);
+            using (machine.Enter())
+            {
+                KernelPtr buffer = kmalloc(256, GFP_KERNEL);
+                var addr = dma_map_single(dev, buffer, 256, DMA_FROM_DEVICE);
+                Assert.False(dma_mapping_error(dev, addr));
+                long bytes = AllocatedBy(() =>
+                {
+                    dma_sync_single_for_cpu(dev, addr, 256, DMA_FROM_DEVICE);
+                    dma_sync_single_for_device(dev, addr, 256, DMA_FROM_DEVICE);
+                });
+                Assert.Equal(0, bytes);
+                dma_unmap_single(dev, addr, 256, DMA_FROM_DEVICE);
+                Assert.Empty(machine.DebugReports);
+            }
+        }
+
         /// <summary>The bytes of one dma-debug entry, measured by making one.</summary>
         private static long EntrySize(Device dev)
         {

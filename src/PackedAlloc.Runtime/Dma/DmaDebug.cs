@@ -260,35 +260,33 @@ namespace PackedAlloc.Runtime.Dma
                 Err(dev, "device driver tries to free an invalid DMA memory address");
                 return;
             }
+            // The list and the texts are made only for a report: an unmap that is in order allocates nothing.
             List<(string, DebugEntry?)>? errs = null;
+            void Found(string text, DebugEntry? entry) => (errs ??= new List<(string, DebugEntry?)>()).Add((text, entry));
             var entries = EntriesOf(dev);
             lock (entries.Lock)
             {
                 DebugEntry? e = FindExact(entries, addr.Value, type, size, dir, sgNents);
                 if (e is null)
                 {
-                    (errs = new List<(string, DebugEntry?)>()).Add(($"device driver tries to free DMA memory it has not allocated [device address=0x{addr.Value:x16}] [size={size} bytes]", null));
+                    Found($"device driver tries to free DMA memory it has not allocated [device address=0x{addr.Value:x16}] [size={size} bytes]", null);
                 }
                 else
                 {
-                    // check_unmap prints ref->size, the size the driver unmaps with, except in the size message. Made
-                    // only for a report: an unmap that is in order allocates nothing.
+                    // check_unmap prints ref->size, the size the driver unmaps with, except in the size message.
                     string At() => $"[device address=0x{addr.Value:x16}] [size={size} bytes]";
-                    errs = e.Size != size || e.Type != type || (type == MapType.Coherent && cpuAddr != e.CpuAddr)
-                        || (type == MapType.Sg && sgNents != 0 && e.SgCallEnts != sgNents) || e.Dir != dir || (e.MapErrorCheckable && !e.MapErrorChecked)
-                        ? new List<(string, DebugEntry?)>() : null;
                     if (e.Size != size)
-                        errs!.Add(($"device driver frees DMA memory with different size [device address=0x{addr.Value:x16}] [map size={e.Size} bytes] [unmap size={size} bytes]", e));
+                        Found($"device driver frees DMA memory with different size [device address=0x{addr.Value:x16}] [map size={e.Size} bytes] [unmap size={size} bytes]", e);
                     if (e.Type != type)
-                        errs!.Add(($"device driver frees DMA memory with wrong function {At()} [mapped as {TypeName(e.Type)}] [unmapped as {TypeName(type)}]", e));
+                        Found($"device driver frees DMA memory with wrong function {At()} [mapped as {TypeName(e.Type)}] [unmapped as {TypeName(type)}]", e);
                     else if (type == MapType.Coherent && cpuAddr != e.CpuAddr)
-                        errs!.Add(($"device driver frees DMA memory with different CPU address {At()} [cpu alloc address=0x{e.Paddr:x16}] [cpu free address=0x{unchecked(cpuAddr - PhysicalMemory.PageOffset):x16}]", e));
+                        Found($"device driver frees DMA memory with different CPU address {At()} [cpu alloc address=0x{e.Paddr:x16}] [cpu free address=0x{unchecked(cpuAddr - PhysicalMemory.PageOffset):x16}]", e);
                     if (type == MapType.Sg && sgNents != 0 && e.SgCallEnts != sgNents)
-                        errs!.Add(($"device driver frees DMA sg list with different entry count [map count={e.SgCallEnts}] [unmap count={sgNents}]", e));
+                        Found($"device driver frees DMA sg list with different entry count [map count={e.SgCallEnts}] [unmap count={sgNents}]", e);
                     if (e.Dir != dir)
-                        errs!.Add(($"device driver frees DMA memory with different direction {At()} [mapped with {DirName(e.Dir)}] [unmapped with {DirName(dir)}]", e));
+                        Found($"device driver frees DMA memory with different direction {At()} [mapped with {DirName(e.Dir)}] [unmapped with {DirName(dir)}]", e);
                     if (e.MapErrorCheckable && !e.MapErrorChecked)
-                        errs!.Add(($"device driver failed to check map error{At()} [mapped as {TypeName(e.Type)}]", e));
+                        Found($"device driver failed to check map error{At()} [mapped as {TypeName(e.Type)}]", e);
                     RemoveLocked(entries, e);
                 }
             }
@@ -320,7 +318,9 @@ namespace PackedAlloc.Runtime.Dma
         public void CheckSync(Device dev, DmaAddr addr, int size, DmaDirection dir, bool toCpu, int sgNents = 0)
         {
             if (!Enabled) return;
-            var errs = new List<string>();
+            // As check_unmap: the list and the texts are made only for a report.
+            List<string>? errs = null;
+            void Found(string text) => (errs ??= new List<string>()).Add(text);
             DebugEntry? found = null;
             var entries = EntriesOf(dev);
             lock (entries.Lock)
@@ -333,28 +333,29 @@ namespace PackedAlloc.Runtime.Dma
                     if (found is not null) break;
                 }
                 if (found is null)
-                    errs.Add($"device driver tries to sync DMA memory it has not allocated [device address=0x{addr.Value:x16}] [size={size} bytes]");
+                    Found($"device driver tries to sync DMA memory it has not allocated [device address=0x{addr.Value:x16}] [size={size} bytes]");
                 else
                 {
                     if (addr.Value + (ulong)size > found.DevAddr + (ulong)found.Size)
-                        errs.Add($"device driver syncs DMA memory outside allocated range [device address=0x{found.DevAddr:x16}] [allocation size={found.Size} bytes] [sync offset+size={addr.Value - found.DevAddr + (ulong)size}]");
+                        Found($"device driver syncs DMA memory outside allocated range [device address=0x{found.DevAddr:x16}] [allocation size={found.Size} bytes] [sync offset+size={addr.Value - found.DevAddr + (ulong)size}]");
                     if (found.Dir != DmaDirection.DMA_BIDIRECTIONAL)
                     {
                         // check_sync prints the address synced with the size of the mapping (entry->size).
-                        string at = $"[device address=0x{addr.Value:x16}] [size={found.Size} bytes]";
-                        string dirs = $"{at} [mapped with {DirName(found.Dir)}] [synced with {DirName(dir)}]";
+                        DebugEntry mapping = found;
+                        string Dirs() => $"[device address=0x{addr.Value:x16}] [size={mapping.Size} bytes] [mapped with {DirName(mapping.Dir)}] [synced with {DirName(dir)}]";
                         if (found.Dir != dir)
-                            errs.Add($"device driver syncs DMA memory with different direction {dirs}");
+                            Found($"device driver syncs DMA memory with different direction {Dirs()}");
                         if (toCpu && found.Dir != DmaDirection.DMA_FROM_DEVICE && dir != DmaDirection.DMA_TO_DEVICE)
-                            errs.Add($"device driver syncs device read-only DMA memory for cpu {dirs}");
+                            Found($"device driver syncs device read-only DMA memory for cpu {Dirs()}");
                         if (!toCpu && found.Dir != DmaDirection.DMA_TO_DEVICE && dir != DmaDirection.DMA_FROM_DEVICE)
-                            errs.Add($"device driver syncs device write-only DMA memory to device {dirs}");
+                            Found($"device driver syncs device write-only DMA memory to device {Dirs()}");
                         // Checked last and, like the direction checks, not for a DMA_BIDIRECTIONAL mapping.
                         if (sgNents != 0 && found.SgCallEnts != sgNents)
-                            errs.Add($"device driver syncs DMA sg list with different entry count [map count={found.SgCallEnts}] [sync count={sgNents}]");
+                            Found($"device driver syncs DMA sg list with different entry count [map count={found.SgCallEnts}] [sync count={sgNents}]");
                     }
                 }
             }
+            if (errs is null) return;
             foreach (string e in errs) Err(dev, e, found);
         }
 
