@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -26,6 +27,8 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>The members a new object of <paramref name="type"/> starts with a fresh object in, its own and its base classes'.</summary>
         public IReadOnlyList<FreshMember> Of(ITypeSymbol type)
         {
+            // Asked at every object creation the flow evaluates: looked up without making a delegate per call (the
+            // GetOrAdd that takes an argument is not in netstandard2.0), as CompilationFlow's other caches do.
             var definition = type.OriginalDefinition;
             if (!_byType.TryGetValue(definition, out var members))
             {
@@ -66,30 +69,10 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>A new object that holds nothing it was given: made from constants only.</summary>
         private static bool IsFresh(IOperation value) => value switch
         {
-            IArrayCreationOperation array => array.Initializer == null || AllConstant(array.Initializer.ElementValues),
-            IObjectCreationOperation creation => creation.Initializer == null && AllArgumentsConstant(creation.Arguments),
+            IArrayCreationOperation array => array.Initializer == null || array.Initializer.ElementValues.All(v => v.ConstantValue.HasValue),
+            IObjectCreationOperation creation => creation.Initializer == null && creation.Arguments.All(a => a.Value.ConstantValue.HasValue),
             _ => false,
         };
-
-        private static bool AllConstant(System.Collections.Immutable.ImmutableArray<IOperation> values)
-        {
-            foreach (var value in values)
-            {
-                if (!value.ConstantValue.HasValue) return false;
-            }
-
-            return true;
-        }
-
-        private static bool AllArgumentsConstant(System.Collections.Immutable.ImmutableArray<IArgumentOperation> arguments)
-        {
-            foreach (var argument in arguments)
-            {
-                if (!argument.Value.ConstantValue.HasValue) return false;
-            }
-
-            return true;
-        }
     }
 
     /// <summary>A member an instance initializer sets to a new object, made at <see cref="Site"/>.</summary>

@@ -482,7 +482,7 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             var receiver = Eval(reference.Instance);
-            return ReadObjectMember(receiver, field, MemberKey(field), fieldSummary: !field.ContainingType.IsTupleType);
+            return ReadObjectMember(receiver, field, fieldSummary: !field.ContainingType.IsTupleType);
         }
 
         [MethodImpl(HotPath.Optimized)]
@@ -502,7 +502,7 @@ namespace PackedAlloc.Analyzers.Flow
                 if (backingField != null)
                 {
                     // The getter only returns a field of the object: read the field, as this method's state knows it.
-                    return ReadObjectMember(receiver, backingField, MemberKey(backingField), fieldSummary: true);
+                    return ReadObjectMember(receiver, backingField, fieldSummary: true);
                 }
             }
 
@@ -539,7 +539,7 @@ namespace PackedAlloc.Analyzers.Flow
             {
                 return property.IsStatic
                     ? WithSymbolicObject(_state.TryGetVariable(property) ?? _run.ReadGlobalField(CompilationFlow.SymbolKey(property)), property)
-                    : ReadObjectMember(receiver ?? AbstractValue.Bottom, property, MemberKey(property), fieldSummary: true);
+                    : ReadObjectMember(receiver ?? AbstractValue.Bottom, property, fieldSummary: true);
             }
 
             // A library property (Count, Values, Span …): it may expose what its object holds.
@@ -578,9 +578,9 @@ namespace PackedAlloc.Analyzers.Flow
         /// object's member of that name: two rings' slot arrays would share their elements through it.
         /// </summary>
         [MethodImpl(HotPath.Optimized)]
-        private AbstractValue ReadObjectMember(AbstractValue receiver, ISymbol member, string key, bool fieldSummary)
+        private AbstractValue ReadObjectMember(AbstractValue receiver, ISymbol member, bool fieldSummary)
         {
-            var value = ReadMember(receiver, key, fieldSummary, out bool allKnown);
+            var value = ReadMember(receiver, MemberKey(member), fieldSummary, out bool allKnown);
             return WithSymbolicObject(value, member, withUnseenObject: !allKnown);
         }
 
@@ -925,7 +925,7 @@ namespace PackedAlloc.Analyzers.Flow
                 {
                     if (member is IPropertySymbol property)
                     {
-                        return (ReadObjectMember(value, property, MemberKey(property), fieldSummary: true), property.Type);
+                        return (ReadObjectMember(value, property, fieldSummary: true), property.Type);
                     }
                 }
             }
