@@ -43,7 +43,7 @@ namespace PackedAlloc.Benchmarks
         [Benchmark]
         public int PA0001()
         {
-            var diagnostics = RunOn(_compilation.Clone(), new PackedBufferReachesDmaAnalyzer());
+            var diagnostics = RunOn(_compilation.Clone(), new DmaFlowAnalyzer());
             int found = diagnostics.Count(d => d.Id == "PA0001");
             if (Workloads.ExpectedPa0001(Scenario) is int expected && found != expected)
             {

@@ -106,7 +106,7 @@ namespace PackedAlloc.Benchmarks
             {
                 var driver = Stopwatch.StartNew();
                 var withAnalyzers = compilation.Clone().WithAnalyzers(
-                    System.Collections.Immutable.ImmutableArray.Create<DiagnosticAnalyzer>(new PackedAlloc.Analyzers.Rules.PackedBufferReachesDmaAnalyzer()),
+                    System.Collections.Immutable.ImmutableArray.Create<DiagnosticAnalyzer>(new PackedAlloc.Analyzers.Rules.DmaFlowAnalyzer()),
                     new CompilationWithAnalyzersOptions(new AnalyzerOptions(System.Collections.Immutable.ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: true, logAnalyzerExecutionTime: true));
                 var diagnostics = withAnalyzers.GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
                 var telemetry = withAnalyzers.GetAnalyzerTelemetryInfoAsync(withAnalyzers.Analyzers[0], CancellationToken.None).GetAwaiter().GetResult();

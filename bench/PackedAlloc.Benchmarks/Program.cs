@@ -66,8 +66,8 @@ namespace PackedAlloc.Benchmarks
             {
                 var compilation = AnalyzerBenchmarks.CreateCompilation(scenario);
                 double baseline = Median(() => AnalyzerBenchmarks.RunOn(compilation.Clone(), new BindEverythingAnalyzer()).GetHashCode());
-                double measured = Median(() => AnalyzerBenchmarks.RunOn(compilation.Clone(), new PackedBufferReachesDmaAnalyzer()).GetHashCode());
-                var diagnostics = AnalyzerBenchmarks.RunOn(compilation.Clone(), new PackedBufferReachesDmaAnalyzer());
+                double measured = Median(() => AnalyzerBenchmarks.RunOn(compilation.Clone(), new DmaFlowAnalyzer()).GetHashCode());
+                var diagnostics = AnalyzerBenchmarks.RunOn(compilation.Clone(), new DmaFlowAnalyzer());
                 int found = diagnostics.Count(d => d.Id == "PA0001");
                 int? expected = Workloads.ExpectedPa0001(scenario);
                 bool asExpected = (expected == null || expected == found) && !diagnostics.Any(d => d.Id == "AD0001");

@@ -9,6 +9,7 @@ namespace PackedAlloc.Analyzers
 
         public const string PackedBufferReachesDmaId = "PA0001";
         public const string AnalysisBudgetExceededId = "PA0002";
+        public const string MappingErrorNotCheckedId = "PA0003";
 
         private const string HelpLinkBase = "https://github.com/packedalloc/packedalloc/blob/main/docs/rules/";
 
@@ -33,5 +34,15 @@ namespace PackedAlloc.Analyzers
             isEnabledByDefault: true,
             description: "Each method's data-flow analysis has a fixed work budget, counted in steps so that results do not depend on machine speed. A method that needs more, or that is called in more distinct contexts than the analysis follows, is left (partly) unchecked instead of slowing the build. Raise the step budget with the option dotnet_code_quality.PA0001.max_analysis_steps.",
             helpLinkUri: HelpLink(AnalysisBudgetExceededId));
+
+        public static readonly DiagnosticDescriptor MappingErrorNotChecked = new DiagnosticDescriptor(
+            MappingErrorNotCheckedId,
+            title: "DMA mapping used without an error check",
+            messageFormat: "The result of '{0}' reaches {1} at {2} without {3}; a failed mapping would be used as if it had succeeded",
+            category: Category,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "A streaming DMA mapping can fail (no IOMMU space, no swiotlb slot, an address the device cannot reach): dma_map_single and swiotlb_map then return DMA_MAPPING_ERROR and dma_map_sg returns 0. Check every mapping with dma_mapping_error(dev, addr) (or the count against 0) before syncing, unmapping, storing it in a descriptor or handing it to the device; dma-debug reports the missing check at run time as 'device driver failed to check map error'.",
+            helpLinkUri: HelpLink(MappingErrorNotCheckedId));
     }
 }

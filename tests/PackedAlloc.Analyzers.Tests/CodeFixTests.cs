@@ -361,6 +361,134 @@ class Driver
     }
 }", "").Expect(D()).NotOffered().RunAsync();
 
+        // ---- PA0003: check the mapping ----
+
+        [Fact]
+        public Task MappingCheck_VoidMethod_Returns() =>
+            VerifyFix<CheckMappingCodeFix>.Create(@"
+class Driver
+{
+    void Receive(Device dev, KernelPtr buf)
+    {
+        var addr = {|#0:dma_map_single(dev, buf, 64, DMA_FROM_DEVICE)|};
+        dma_unmap_single(dev, addr, 64, DMA_FROM_DEVICE);
+    }
+}", @"
+class Driver
+{
+    void Receive(Device dev, KernelPtr buf)
+    {
+        var addr = dma_map_single(dev, buf, 64, DMA_FROM_DEVICE);
+        if (dma_mapping_error(dev, addr))
+        {
+            return;
+        }
+
+        dma_unmap_single(dev, addr, 64, DMA_FROM_DEVICE);
+    }
+}").WithMappingChecks().Expect(Verify.Unchecked()).RunAsync();
+
+        [Fact]
+        public Task MappingCheck_ReturnsWhatTheOtherFailurePathsReturn() =>
+            VerifyFix<CheckMappingCodeFix>.Create(@"
+class Driver
+{
+    private DmaAddr _rx;
+
+    int Open(Device dev, KernelPtr buf)
+    {
+        if (buf.IsNull) return -22;
+        _rx = {|#0:dma_map_single(dev, buf, 64, DMA_FROM_DEVICE)|};
+        return 0;
+    }
+}", @"
+class Driver
+{
+    private DmaAddr _rx;
+
+    int Open(Device dev, KernelPtr buf)
+    {
+        if (buf.IsNull) return -22;
+        _rx = dma_map_single(dev, buf, 64, DMA_FROM_DEVICE);
+        if (dma_mapping_error(dev, _rx))
+        {
+            return -22;
+        }
+
+        return 0;
+    }
+}").WithMappingChecks().Expect(Verify.Unchecked()).RunAsync();
+
+        [Theory]
+        [InlineData("bool", "true", "false")]
+        [InlineData("DmaAddr", "addr", "DMA_MAPPING_ERROR")]
+        [InlineData("string?", "\"ok\"", "null")]
+        public Task MappingCheck_ReturnsTheFailureValueOfTheReturnType(string type, string success, string failure) =>
+            VerifyFix<CheckMappingCodeFix>.Create(@"
+class Driver
+{
+    " + type + @" Receive(Device dev, KernelPtr buf)
+    {
+        var addr = {|#0:dma_map_single(dev, buf, 64, DMA_FROM_DEVICE)|};
+        dma_sync_single_for_cpu(dev, addr, 64, DMA_FROM_DEVICE);
+        return " + success + @";
+    }
+}", @"
+class Driver
+{
+    " + type + @" Receive(Device dev, KernelPtr buf)
+    {
+        var addr = dma_map_single(dev, buf, 64, DMA_FROM_DEVICE);
+        if (dma_mapping_error(dev, addr))
+        {
+            return " + failure + @";
+        }
+
+        dma_sync_single_for_cpu(dev, addr, 64, DMA_FROM_DEVICE);
+        return " + success + @";
+    }
+}").WithMappingChecks().Expect(Verify.Unchecked()).RunAsync();
+
+        [Fact]
+        public Task MappingCheck_OnAHelperCall_ChecksWhatItReturned() =>
+            VerifyFix<CheckMappingCodeFix>.Create(@"
+class Driver
+{
+    static DmaAddr MapRx(Device dev, KernelPtr buf) => dma_map_single(dev, buf, 64, DMA_FROM_DEVICE);
+
+    void Receive(Device dev, KernelPtr buf)
+    {
+        DmaAddr addr = {|#0:MapRx(dev, buf)|};
+        dma_unmap_single(dev, addr, 64, DMA_FROM_DEVICE);
+    }
+}", @"
+class Driver
+{
+    static DmaAddr MapRx(Device dev, KernelPtr buf) => dma_map_single(dev, buf, 64, DMA_FROM_DEVICE);
+
+    void Receive(Device dev, KernelPtr buf)
+    {
+        DmaAddr addr = MapRx(dev, buf);
+        if (dma_mapping_error(dev, addr))
+        {
+            return;
+        }
+
+        dma_unmap_single(dev, addr, 64, DMA_FROM_DEVICE);
+    }
+}").WithMappingChecks().Expect(Verify.Unchecked()).RunAsync();
+
+        [Fact]
+        public Task MappingCheck_ResultPassedStraightOn_IsNotOffered() =>
+            VerifyFix<CheckMappingCodeFix>.Create(@"
+class Driver
+{
+    void Receive(Device dev, KernelPtr buf)
+    {
+        dma_unmap_single(dev, {|#0:dma_map_single(dev, buf, 64, DMA_FROM_DEVICE)|}, 64, DMA_FROM_DEVICE);
+    }
+}", "").WithMappingChecks().Expect(Verify.Unchecked()).NotOffered().RunAsync();
+
         [Fact]
         public void DotnetFormatTriesMapThroughSwiotlbFirst()
         {
@@ -370,7 +498,7 @@ class Driver
                 .Where(t => !t.IsAbstract && typeof(Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider).IsAssignableFrom(t))
                 .Select(t => t.Name)
                 .ToList();
-            Assert.Equal(new[] { nameof(MapThroughSwiotlbCodeFix), nameof(BounceWhenNeededCodeFix), nameof(RemovePackedFlagCodeFix) }, providers);
+            Assert.Equal(new[] { nameof(MapThroughSwiotlbCodeFix), nameof(BounceWhenNeededCodeFix), nameof(RemovePackedFlagCodeFix), nameof(CheckMappingCodeFix) }, providers);
         }
     }
 }

@@ -43,6 +43,7 @@ namespace PackedAlloc.Analyzers.Tests
             Assert.NotEmpty(Blocks("README.md"));
             Assert.True(Blocks("docs/rules/PA0001.md").Count >= 3, "PA0001.md: Bad, Good, Suppressing");
             Assert.NotEmpty(Blocks("docs/rules/PA0002.md"));
+            Assert.True(Blocks("docs/rules/PA0003.md").Count >= 3, "PA0003.md: Bad, Good, Suppressing");
         }
 
         [Theory]
@@ -103,7 +104,7 @@ namespace PackedAlloc.Analyzers.Tests
             var options = new CompilationWithAnalyzersOptions(
                 new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), onAnalyzerException: null,
                 concurrentAnalysis: false, logAnalyzerExecutionTime: false, reportSuppressedDiagnostics: true);
-            return await compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new PackedBufferReachesDmaAnalyzer()), options)
+            return await compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new DmaFlowAnalyzer()), options)
                 .GetAnalyzerDiagnosticsAsync();
         }
 

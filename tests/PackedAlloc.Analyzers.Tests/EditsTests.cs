@@ -244,13 +244,13 @@ class Driver{i}
         public void TheAnalyzer_KeepsItsPreviousAnalysis_AcrossCompilations()
         {
             // One analyzer instance, as the IDE keeps it, and two compilations of one project.
-            var analyzer = new PackedBufferReachesDmaAnalyzer();
+            var analyzer = new DmaFlowAnalyzer();
             var before = Drivers();
             var after = Edit(before, 7, "void Safe(Device dev) { var p = kmalloc(24, GFP_KERNEL);", "void Safe(Device dev) { var p = kmalloc(24, GFP_KERNEL | __GFP_PACKED);");
 
             var first = Run(analyzer, before);
             var second = Run(analyzer, after);
-            var fresh = Run(new PackedBufferReachesDmaAnalyzer(), after);
+            var fresh = Run(new DmaFlowAnalyzer(), after);
 
             Assert.Equal(first.Count + 1, second.Count);
             Assert.Equal(fresh, second);

@@ -34,7 +34,7 @@ namespace PackedAlloc.Analyzers.Tests
         // Fixes are tried on the first diagnostics of a program only: each application compiles the program again.
         private const int FixedDiagnosticsPerProgram = 3;
 
-        private static readonly ImmutableArray<DiagnosticAnalyzer> Analyzers = typeof(PackedBufferReachesDmaAnalyzer).Assembly.GetTypes()
+        private static readonly ImmutableArray<DiagnosticAnalyzer> Analyzers = typeof(DmaFlowAnalyzer).Assembly.GetTypes()
             .Where(t => typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && !t.IsAbstract)
             .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
             .ToImmutableArray();

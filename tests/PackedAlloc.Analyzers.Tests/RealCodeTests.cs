@@ -35,7 +35,7 @@ namespace PackedAlloc.Analyzers.Tests
             var trees = files.Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), new CSharpParseOptions(LanguageVersion.Latest), path: f));
             var compilation = CSharpCompilation.Create("Repository", trees, references,
                 new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true));
-            var analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(new PackedBufferReachesDmaAnalyzer());
+            var analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(new DmaFlowAnalyzer());
             var result = await compilation.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(
                     new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), onAnalyzerException: null, concurrentAnalysis: true, logAnalyzerExecutionTime: false))
                 .GetAnalyzerDiagnosticsAsync(CancellationToken.None);

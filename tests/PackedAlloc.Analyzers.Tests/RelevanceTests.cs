@@ -101,7 +101,7 @@ namespace LookAlike
         {
             var compilation = FlowRunner.Compilation(new[] { Library, Driver });
             var analyzers = compilation.WithAnalyzers(System.Collections.Immutable.ImmutableArray.Create<Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer>(
-                new PackedAlloc.Analyzers.Rules.PackedBufferReachesDmaAnalyzer()));
+                new PackedAlloc.Analyzers.Rules.DmaFlowAnalyzer()));
 
             var library = await analyzers.GetAnalyzerSemanticDiagnosticsAsync(compilation.GetSemanticModel(compilation.SyntaxTrees.First()), null, default);
             var driverDocument = await analyzers.GetAnalyzerSemanticDiagnosticsAsync(compilation.GetSemanticModel(compilation.SyntaxTrees.Last()), null, default);

@@ -12,7 +12,7 @@ namespace PackedAlloc.Analyzers.Tests
         [Fact]
         public void EveryDescriptorHasAHelpPageThatExists()
         {
-            var descriptors = new PackedBufferReachesDmaAnalyzer().SupportedDiagnostics;
+            var descriptors = new DmaFlowAnalyzer().SupportedDiagnostics;
             Assert.NotEmpty(descriptors);
             foreach (var descriptor in descriptors)
             {
@@ -48,6 +48,7 @@ namespace PackedAlloc.Analyzers.Tests
         [Theory]
         [InlineData("PA0001.md")]
         [InlineData("PA0002.md")]
+        [InlineData("PA0003.md")]
         public void TestsNamedByTheRulePagesExist(string pageName)
         {
             var page = File.ReadAllText(Path.Combine(Repository.Root, "docs", "rules", pageName));

@@ -47,6 +47,22 @@ namespace PackedAlloc.Runtime.Tests
         }
 
         [Fact]
+        public void MapErrorReport_CarriesPA0003_AndOnlyIt()
+        {
+            var (m, dev) = Setup();
+            using (m.Enter())
+            {
+                KernelPtr p = kmalloc(256, GFP_KERNEL);
+                DmaAddr a = dma_map_single(dev, p, 256, DMA_TO_DEVICE);
+                dma_unmap_single(dev, a, 256, DMA_TO_DEVICE);
+                var report = Assert.Single(m.DebugReports);
+                Assert.Contains("device driver failed to check map error", report.Message);
+                Assert.Equal("PA0003", report.RuleId);
+                Assert.StartsWith("[PA0003] ", report.ToString());
+            }
+        }
+
+        [Fact]
         public void CheckedMappingsUnmapCleanly()
         {
             var (m, dev) = Setup();

@@ -15,7 +15,7 @@ namespace PackedAlloc.BuildBench.Measuring
     ///
     /// Time (s)    %   Analyzer
     ///    0.252   48   PackedAlloc.Analyzers, Version=0.1.0.0, Culture=neutral, PublicKeyToken=null
-    ///    0.252   48      PackedAlloc.Analyzers.Rules.PackedBufferReachesDmaAnalyzer (PA0001, PA0002)
+    ///    0.252   48      PackedAlloc.Analyzers.Rules.DmaFlowAnalyzer (PA0001, PA0002)
     /// </code>
     /// Times below a millisecond print as "&lt;0.001" and count as zero.
     /// </summary>

@@ -10,7 +10,7 @@ namespace PackedAlloc.BuildBench.Measuring
     /// <summary>What one consumer build took and reported.</summary>
     public sealed class BuildMeasurement
     {
-        public const string PackedAllocAnalyzer = "PackedBufferReachesDmaAnalyzer";
+        public const string PackedAllocAnalyzer = "DmaFlowAnalyzer";
         public const string Ca2000Analyzer = "DisposeObjectsBeforeLosingScope";
 
         // In the "Task Performance Summary" that -clp:PerformanceSummary prints: "     2156 ms  Csc    1 calls".

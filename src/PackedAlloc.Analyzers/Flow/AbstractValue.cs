@@ -7,14 +7,17 @@ namespace PackedAlloc.Analyzers.Flow
     /// <summary>
     /// What the analysis knows about one value: which packed allocations (and unaligned caches) it may hold, which
     /// constants it may be (sizes, flags, directions), which abstract objects it may refer to, which lambdas or
-    /// methods it may be a delegate to, where a <c>__GFP_PACKED</c> in it was written, and whether, as a bool, it
-    /// says that no bounce is needed. Immutable; <see cref="Join"/> is the lattice's least upper bound.
+    /// methods it may be a delegate to, where a <c>__GFP_PACKED</c> in it was written, whether, as a bool, it
+    /// says that no bounce is needed, and which mapping handles (DMA addresses and dma_map_sg counts, by the call
+    /// that made them) it may be. Immutable; <see cref="Join"/> is the lattice's least upper bound.
+    /// <para>Packed origins travel only where a buffer can (pointers, objects, arrays); handles travel in the
+    /// numbers and DMA addresses that carry them, so the two are kept apart.</para>
     /// </summary>
     internal sealed class AbstractValue : IEquatable<AbstractValue>
     {
         public static readonly AbstractValue Bottom = new AbstractValue(
             ValueSet<Origin>.Empty, ConstSet.Bottom, ValueSet<ObjectId>.Empty,
-            ValueSet<Callable>.Empty, ValueSet<Location>.Empty, GuardPolarity.None);
+            ValueSet<Callable>.Empty, ValueSet<Location>.Empty, GuardPolarity.None, ValueSet<Origin>.Empty);
 
         public static readonly AbstractValue UnknownConstant = Bottom.WithConsts(ConstSet.Unknown);
 
@@ -22,8 +25,9 @@ namespace PackedAlloc.Analyzers.Flow
 
         private AbstractValue(
             ValueSet<Origin> origins, ConstSet consts, ValueSet<ObjectId> objects,
-            ValueSet<Callable> callables, ValueSet<Location> flagSites, GuardPolarity guard, ValueSet<ObjectId>? guardSubject = null)
+            ValueSet<Callable> callables, ValueSet<Location> flagSites, GuardPolarity guard, ValueSet<Origin> handles, ValueSet<ObjectId>? guardSubject = null)
         {
+            Handles = handles;
             Origins = origins;
             Consts = consts;
             Objects = objects;
@@ -40,6 +44,9 @@ namespace PackedAlloc.Analyzers.Flow
         public ValueSet<Location> FlagSites { get; }
         public GuardPolarity Guard { get; }
 
+        /// <summary>The mapping handles this value may be (<see cref="OriginKind.Mapping"/>, <see cref="OriginKind.MappingCount"/>, <see cref="OriginKind.ParameterHandle"/>).</summary>
+        public ValueSet<Origin> Handles { get; }
+
         /// <summary>The device the check that made <see cref="Guard"/> asked about (its objects); empty: any device.</summary>
         public ValueSet<ObjectId> GuardSubject { get; }
 
@@ -47,7 +54,7 @@ namespace PackedAlloc.Analyzers.Flow
         {
             [MethodImpl(HotPath.Optimized)]
             get => ReferenceEquals(this, Bottom)
-                || (Origins.IsEmpty && Objects.IsEmpty && Callables.IsEmpty && FlagSites.IsEmpty && Guard == GuardPolarity.None && Consts.IsBottom);
+                || (Origins.IsEmpty && Objects.IsEmpty && Callables.IsEmpty && FlagSites.IsEmpty && Guard == GuardPolarity.None && Consts.IsBottom && Handles.IsEmpty);
         }
 
         /// <summary>Small constants (sizes, flags' low bits, directions, bools) are shared: they are evaluated at every visit.</summary>
@@ -75,27 +82,34 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         public static AbstractValue ForCallable(Callable callable) =>
             new AbstractValue(ValueSet<Origin>.Empty, ConstSet.Bottom, ValueSet<ObjectId>.Empty,
-                ValueSet<Callable>.Create(callable), ValueSet<Location>.Empty, GuardPolarity.None);
+                ValueSet<Callable>.Create(callable), ValueSet<Location>.Empty, GuardPolarity.None, ValueSet<Origin>.Empty);
 
         // Each returns this instance when nothing changes: they run at nearly every operation visit.
         [MethodImpl(HotPath.Optimized)]
         public AbstractValue WithOrigins(ValueSet<Origin> origins) =>
-            ReferenceEquals(origins, Origins) ? this : new AbstractValue(origins, Consts, Objects, Callables, FlagSites, Guard, GuardSubject);
+            ReferenceEquals(origins, Origins) ? this : new AbstractValue(origins, Consts, Objects, Callables, FlagSites, Guard, Handles, GuardSubject);
         [MethodImpl(HotPath.Optimized)]
         public AbstractValue WithConsts(ConstSet consts) =>
-            consts.Equals(Consts) ? this : new AbstractValue(Origins, consts, Objects, Callables, FlagSites, Guard, GuardSubject);
+            consts.Equals(Consts) ? this : new AbstractValue(Origins, consts, Objects, Callables, FlagSites, Guard, Handles, GuardSubject);
         [MethodImpl(HotPath.Optimized)]
         public AbstractValue WithObjects(ValueSet<ObjectId> objects) =>
-            ReferenceEquals(objects, Objects) ? this : new AbstractValue(Origins, Consts, objects, Callables, FlagSites, Guard, GuardSubject);
+            ReferenceEquals(objects, Objects) ? this : new AbstractValue(Origins, Consts, objects, Callables, FlagSites, Guard, Handles, GuardSubject);
         [MethodImpl(HotPath.Optimized)]
         public AbstractValue WithFlagSites(ValueSet<Location> sites) =>
-            ReferenceEquals(sites, FlagSites) ? this : new AbstractValue(Origins, Consts, Objects, Callables, sites, Guard, GuardSubject);
+            ReferenceEquals(sites, FlagSites) ? this : new AbstractValue(Origins, Consts, Objects, Callables, sites, Guard, Handles, GuardSubject);
         [MethodImpl(HotPath.Optimized)]
         public AbstractValue WithGuard(GuardPolarity guard) =>
-            guard == Guard ? this : new AbstractValue(Origins, Consts, Objects, Callables, FlagSites, guard, GuardSubject);
+            guard == Guard ? this : new AbstractValue(Origins, Consts, Objects, Callables, FlagSites, guard, Handles, GuardSubject);
         [MethodImpl(HotPath.Optimized)]
         public AbstractValue WithGuard(GuardPolarity guard, ValueSet<ObjectId> subject) =>
-            guard == Guard && subject.SetEquals(GuardSubject) ? this : new AbstractValue(Origins, Consts, Objects, Callables, FlagSites, guard, subject);
+            guard == Guard && subject.SetEquals(GuardSubject) ? this : new AbstractValue(Origins, Consts, Objects, Callables, FlagSites, guard, Handles, subject);
+
+        [MethodImpl(HotPath.Optimized)]
+        public AbstractValue WithHandles(ValueSet<Origin> handles) =>
+            ReferenceEquals(handles, Handles) ? this : new AbstractValue(Origins, Consts, Objects, Callables, FlagSites, Guard, handles, GuardSubject);
+
+        /// <summary>The value without mapping handles: what a summary keeps (a handle means something only in the method that holds it).</summary>
+        public AbstractValue WithoutHandles() => Handles.IsEmpty ? this : WithHandles(ValueSet<Origin>.Empty);
 
         /// <summary>As <see cref="WithStep(Location)"/>, making the location only when there is a route to extend.</summary>
         public AbstractValue WithStep(SyntaxNode step) => Origins.IsEmpty ? this : WithStep(step.GetLocation());
@@ -126,7 +140,8 @@ namespace PackedAlloc.Analyzers.Flow
                 && Origins.IsSupersetOf(other.Origins)
                 && Objects.IsSupersetOf(other.Objects)
                 && Callables.IsSupersetOf(other.Callables)
-                && FlagSites.IsSupersetOf(other.FlagSites);
+                && FlagSites.IsSupersetOf(other.FlagSites)
+                && Handles.IsSupersetOf(other.Handles);
         }
 
         [MethodImpl(HotPath.Optimized)]
@@ -140,17 +155,18 @@ namespace PackedAlloc.Analyzers.Flow
             var objects = Objects.Union(other.Objects);
             var callables = Callables.Union(other.Callables);
             var flagSites = FlagSites.Union(other.FlagSites);
+            var handles = Handles.Union(other.Handles);
             var (guard, subject) = JoinGuards(Guard, GuardSubject, other.Guard, other.GuardSubject);
 
             // Nothing new: keep this instance, so that states whose join changed nothing are recognised by reference
             // and nothing is allocated (the worklist's common case once a loop has stabilised).
             if (ReferenceEquals(origins, Origins) && ReferenceEquals(objects, Objects) && ReferenceEquals(callables, Callables)
-                && ReferenceEquals(flagSites, FlagSites) && guard == Guard && ReferenceEquals(subject, GuardSubject) && consts.Equals(Consts))
+                && ReferenceEquals(flagSites, FlagSites) && ReferenceEquals(handles, Handles) && guard == Guard && ReferenceEquals(subject, GuardSubject) && consts.Equals(Consts))
             {
                 return this;
             }
 
-            return new AbstractValue(origins, consts, objects, callables, flagSites, guard, subject);
+            return new AbstractValue(origins, consts, objects, callables, flagSites, guard, handles, subject);
         }
 
         /// <summary>
@@ -202,7 +218,8 @@ namespace PackedAlloc.Analyzers.Flow
                 && Origins.SetEquals(other.Origins)
                 && Objects.SetEquals(other.Objects)
                 && Callables.SetEquals(other.Callables)
-                && FlagSites.SetEquals(other.FlagSites);
+                && FlagSites.SetEquals(other.FlagSites)
+                && Handles.SetEquals(other.Handles);
         }
 
         public override bool Equals(object? obj) => Equals(obj as AbstractValue);
@@ -216,6 +233,7 @@ namespace PackedAlloc.Analyzers.Flow
                 foreach (var origin in Origins) hash += origin.GetHashCode();
                 foreach (var obj in Objects) hash += obj.GetHashCode() * 7;
                 foreach (var callable in Callables) hash += callable.GetHashCode() * 13;
+                foreach (var handle in Handles) hash += handle.GetHashCode() * 17;
                 _hash = hash == 0 ? 1 : hash;
             }
 
@@ -224,7 +242,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         [MethodImpl(HotPath.Optimized)]
         public override string ToString() =>
-            $"origins[{string.Join(",", Origins)}] consts{Consts} objects[{string.Join(",", Objects)}] guard={Guard}";
+            $"origins[{string.Join(",", Origins)}] consts{Consts} objects[{string.Join(",", Objects)}] guard={Guard}" + (Handles.IsEmpty ? "" : $" handles[{string.Join(",", Handles)}]");
     }
 
     /// <summary>For a bool: which of its values means the code checked that no bounce is needed.</summary>

@@ -133,22 +133,25 @@ namespace PackedAlloc.Analyzers.Flow
         public IReadOnlyList<BodyInfo> UncheckedRoots => _outcomes.SelectMany(r => r.UncheckedRoots).OrderBy(b => b.Order).ToList();
 
         /// <summary>The hits of every group; a hit two groups found (in a helper both call) is taken once, from the group that comes first in source order.</summary>
-        public IReadOnlyCollection<SinkHit> Hits
+        public IReadOnlyCollection<Finding> Findings
         {
             get
             {
-                var hits = new Dictionary<(Location, Location), SinkHit>();
+                var findings = new Dictionary<(string, Location, Location), Finding>();
                 foreach (var outcome in _outcomes)
                 {
-                    foreach (var hit in outcome.Hits)
+                    foreach (var finding in outcome.Findings)
                     {
-                        if (!hits.ContainsKey(hit.Key)) hits.Add(hit.Key, hit);
+                        if (!findings.ContainsKey(finding.Key)) findings.Add(finding.Key, finding);
                     }
                 }
 
-                return hits.Values;
+                return findings.Values;
             }
         }
+
+        /// <summary>PA0001's findings (see <see cref="Findings"/>).</summary>
+        public IReadOnlyCollection<SinkHit> Hits => Findings.OfType<SinkHit>().ToList();
 
         public IEnumerable<(BodyInfo Body, string Reason)> OverBudget =>
             _outcomes.SelectMany(r => r.OverBudget).GroupBy(b => b.Body.Order).Select(g => g.First());
@@ -934,8 +937,10 @@ namespace PackedAlloc.Analyzers.Flow
     /// <summary>What one analysis of a body found.</summary>
     internal sealed class CallResult
     {
-        public CallResult(AbstractValue returnValue, ImmutableArray<AbstractValue> finalArguments, FlowState? exitState, IReadOnlyList<SinkHit> hits)
+        public CallResult(AbstractValue returnValue, ImmutableArray<AbstractValue> finalArguments, FlowState? exitState, IReadOnlyList<SinkHit> hits,
+            IReadOnlyList<HandleUse> handleUses)
         {
+            HandleUses = handleUses;
             Return = returnValue;
             FinalArguments = finalArguments;
             ExitState = exitState;
@@ -949,6 +954,9 @@ namespace PackedAlloc.Analyzers.Flow
 
         public FlowState? ExitState { get; }
         public IReadOnlyList<SinkHit> Hits { get; }
+
+        /// <summary>Mapping handles the body used unchecked: its own (findings), or its parameters' (for each caller to judge).</summary>
+        public IReadOnlyList<HandleUse> HandleUses { get; }
     }
 
     /// <summary>

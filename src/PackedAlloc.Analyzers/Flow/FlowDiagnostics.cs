@@ -44,11 +44,18 @@ namespace PackedAlloc.Analyzers.Flow
                 list.Add(diagnostic);
             }
 
-            foreach (var hit in flow.Hits
-                .OrderBy(h => h.Sink.SourceTree?.FilePath, System.StringComparer.Ordinal).ThenBy(h => h.Sink.SourceSpan.Start)
-                .ThenBy(h => h.Origin.Site.SourceTree?.FilePath, System.StringComparer.Ordinal).ThenBy(h => h.Origin.Site.SourceSpan.Start))
+            // Each rule turns its own findings into diagnostics; the engine only orders them.
+            foreach (var finding in flow.Findings
+                .OrderBy(f => f.Location.SourceTree?.FilePath, System.StringComparer.Ordinal).ThenBy(f => f.Location.SourceSpan.Start)
+                .ThenBy(f => f.RuleId, System.StringComparer.Ordinal)
+                .ThenBy(f => f.Key.Second.SourceTree?.FilePath, System.StringComparer.Ordinal).ThenBy(f => f.Key.Second.SourceSpan.Start))
             {
-                Add(CreateDiagnostic(hit));
+                Add(finding switch
+                {
+                    SinkHit hit => Rules.PackedBufferReachesDma.Report(hit),
+                    HandleUse use => Rules.MappingErrorNotChecked.Report(use),
+                    _ => throw new System.InvalidOperationException("A finding no rule reports: " + finding.GetType().Name),
+                });
             }
 
             foreach (var (body, reason) in flow.OverBudget.OrderBy(b => b.Body.Order))
@@ -75,22 +82,8 @@ namespace PackedAlloc.Analyzers.Flow
             return new FlowDiagnostics(byTree, flow.TotalSteps);
         }
 
-        /// <summary>
-        /// The sink carries the diagnostic; the additional locations are the allocation, the places where the
-        /// __GFP_PACKED flag was written, then the route. No properties: the compiler writes every one of them into
-        /// SARIF logs, and the code fix finds what it needs from the locations (see <see cref="FlagSiteUse"/>).
-        /// </summary>
-        private static Diagnostic CreateDiagnostic(SinkHit hit)
-        {
-            var origin = hit.Origin;
-            var additional = new List<Location> { origin.Site };
-            additional.AddRange(origin.FlagSites);
-            additional.AddRange(origin.Steps.Where(s => s != hit.Sink));
-            return Diagnostic.Create(Descriptors.PackedBufferReachesDma, hit.Sink, additional,
-                origin.Allocator, Describe(origin.Site), hit.SinkName);
-        }
-
-        private static string Describe(Location location)
+        /// <summary>"File.cs:12": where a finding's other end is, for a message.</summary>
+        public static string Describe(Location location)
         {
             var span = location.GetLineSpan();
             return Path.GetFileName(span.Path) + ":" + (span.StartLinePosition.Line + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);

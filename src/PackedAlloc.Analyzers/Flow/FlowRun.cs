@@ -24,7 +24,7 @@ namespace PackedAlloc.Analyzers.Flow
         private readonly HashSet<CallKey> _inProgress = new HashSet<CallKey>();
         private readonly Dictionary<BodyInfo, int> _contextCounts = new Dictionary<BodyInfo, int>();
         private readonly Dictionary<BodyInfo, CallKey> _widened = new Dictionary<BodyInfo, CallKey>();
-        private readonly Dictionary<(Location, Location), SinkHit> _hits = new Dictionary<(Location, Location), SinkHit>();
+        private readonly Dictionary<(string, Location, Location), Finding> _findings = new Dictionary<(string, Location, Location), Finding>();
         private readonly Dictionary<ISymbol, (BodyInfo Body, string Reason)> _overBudget = new Dictionary<ISymbol, (BodyInfo, string)>(SymbolEqualityComparer.Default);
         private readonly Dictionary<Location, HashSet<Location>> _allocationsByFlagSite = new Dictionary<Location, HashSet<Location>>();
         private readonly Dictionary<(SyntaxNode Site, int Context, bool CoherentDevice), ObjectId> _siteObjects =
@@ -79,7 +79,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         public IReadOnlyList<BodyInfo> UncheckedRoots => _uncheckedRoots;
 
-        public IReadOnlyCollection<SinkHit> Hits => _hits.Values;
+        public IReadOnlyCollection<Finding> Findings => _findings.Values;
 
         public IEnumerable<(BodyInfo Body, string Reason)> OverBudget => _overBudget.Values;
 
@@ -192,11 +192,26 @@ namespace PackedAlloc.Analyzers.Flow
             {
                 foreach (var hit in result.Hits)
                 {
-                    if (!_hits.ContainsKey(hit.Key))
+                    AddFinding(hit);
+                }
+
+                // What is left of the handles' uses at a root is about mappings made in it or below it: a parameter's
+                // handle has no caller here to judge it (a root's parameters hold none).
+                foreach (var use in result.HandleUses)
+                {
+                    if (use.Handle.Kind != OriginKind.ParameterHandle)
                     {
-                        _hits.Add(hit.Key, hit);
+                        AddFinding(use);
                     }
                 }
+            }
+        }
+
+        private void AddFinding(Finding finding)
+        {
+            if (!_findings.ContainsKey(finding.Key))
+            {
+                _findings.Add(finding.Key, finding);
             }
         }
 
@@ -448,6 +463,9 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         public void WriteGlobalField(string fieldKey, AbstractValue value)
         {
+            // A mapping handle means something only in the method that holds it: its check is there, not in the
+            // summary another method reads (an interrupt handler that unmaps what the probe mapped and checked).
+            value = value.WithoutHandles();
             Writes.AddField(fieldKey, 0);
             if (Join(_globalFields, fieldKey, value))
             {
@@ -458,6 +476,7 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         public void WriteGlobalHeap(HeapKey key, AbstractValue value)
         {
+            value = value.WithoutHandles();
             Writes.AddHeap(key, 0);
             if (Join(_globalHeap, key, value))
             {

@@ -9,7 +9,8 @@ namespace PackedAlloc.Analyzers.Flow
     /// The analysis state at one program point: values of locals, parameters, flow captures and static fields
     /// (<see cref="Variables"/>), the fields and elements of abstract objects as this method last wrote them
     /// (<see cref="Heap"/>; reads it has not written fall back to the compilation-wide summaries), and for which
-    /// devices every path to this point went through a check that no bounce is needed (<see cref="Guard"/>).
+    /// devices every path to this point went through a check that no bounce is needed (<see cref="Guard"/>), and
+    /// which mapping handles every path to it checked for a mapping error (<see cref="Checked"/>).
     /// </summary>
     internal sealed class FlowState
     {
@@ -21,13 +22,17 @@ namespace PackedAlloc.Analyzers.Flow
         public static readonly FlowState Empty = new FlowState(
             ValueMap<object>.Empty(KeyComparer),
             ValueMap<HeapKey>.Empty(EqualityComparer<HeapKey>.Default),
-            guard: null);
+            guard: null,
+            ValueSet<Origin>.Empty,
+            ValueSet<Origin>.Empty);
 
-        public FlowState(ValueMap<object> variables, ValueMap<HeapKey> heap, GuardScope? guard)
+        public FlowState(ValueMap<object> variables, ValueMap<HeapKey> heap, GuardScope? guard, ValueSet<Origin> @checked, ValueSet<Origin> storedUnchecked)
         {
+            StoredUnchecked = storedUnchecked;
             Variables = variables;
             Heap = heap;
             Guard = guard;
+            Checked = @checked;
         }
 
         /// <summary>Keys: <see cref="ISymbol"/> (locals, parameters, static fields) or <see cref="CaptureId"/>.</summary>
@@ -39,11 +44,25 @@ namespace PackedAlloc.Analyzers.Flow
 
         public bool Guarded => Guard != null;
 
+        /// <summary>
+        /// The mapping handles that <c>dma_mapping_error</c> (or a comparison with <c>DMA_MAPPING_ERROR</c>, or of a
+        /// dma_map_sg count with 0) was evaluated on, on every path here: a must-set, so a join keeps what both sides checked.
+        /// </summary>
+        public ValueSet<Origin> Checked { get; }
+
+        /// <summary>
+        /// The mapping handles some path here stored into a field, property or element before any check: a may-set
+        /// (a join keeps what either side stored). What is still in it when the method returns was stored unchecked.
+        /// </summary>
+        public ValueSet<Origin> StoredUnchecked { get; }
+
         [MethodImpl(HotPath.Optimized)]
         public FlowState WithVariable(object key, AbstractValue value) =>
-            Variables.TryGetValue(key, out var existing) && ReferenceEquals(existing, value) ? this : new FlowState(Variables.SetItem(key, value), Heap, Guard);
-        public FlowState WithHeap(ValueMap<HeapKey> heap) => ReferenceEquals(heap, Heap) ? this : new FlowState(Variables, heap, Guard);
-        public FlowState WithGuard(GuardScope? guard) => GuardScope.Same(guard, Guard) ? this : new FlowState(Variables, Heap, guard);
+            Variables.TryGetValue(key, out var existing) && ReferenceEquals(existing, value) ? this : new FlowState(Variables.SetItem(key, value), Heap, Guard, Checked, StoredUnchecked);
+        public FlowState WithHeap(ValueMap<HeapKey> heap) => ReferenceEquals(heap, Heap) ? this : new FlowState(Variables, heap, Guard, Checked, StoredUnchecked);
+        public FlowState WithGuard(GuardScope? guard) => GuardScope.Same(guard, Guard) ? this : new FlowState(Variables, Heap, guard, Checked, StoredUnchecked);
+        public FlowState WithChecked(ValueSet<Origin> @checked) => ReferenceEquals(@checked, Checked) ? this : new FlowState(Variables, Heap, Guard, @checked, StoredUnchecked);
+        public FlowState WithStoredUnchecked(ValueSet<Origin> stored) => ReferenceEquals(stored, StoredUnchecked) ? this : new FlowState(Variables, Heap, Guard, Checked, stored);
 
         [MethodImpl(HotPath.Optimized)]
         public AbstractValue? TryGetVariable(object key) => Variables.TryGetValue(key, out var value) ? value : null;
@@ -60,9 +79,12 @@ namespace PackedAlloc.Analyzers.Flow
             var variables = Variables.Join(other.Variables, SharedStorage);
             var heap = Heap.Join(other.Heap, AlwaysShared);
             var guard = GuardScope.Meet(Guard, other.Guard);
-            return ReferenceEquals(variables, Variables) && ReferenceEquals(heap, Heap) && GuardScope.Same(guard, Guard)
+            var @checked = ReferenceEquals(Checked, other.Checked) ? Checked : Checked.Intersect(other.Checked);
+            var stored = StoredUnchecked.Union(other.StoredUnchecked);
+            return ReferenceEquals(variables, Variables) && ReferenceEquals(heap, Heap) && GuardScope.Same(guard, Guard) && ReferenceEquals(@checked, Checked)
+                && ReferenceEquals(stored, StoredUnchecked)
                 ? this
-                : new FlowState(variables, heap, guard);
+                : new FlowState(variables, heap, guard, @checked, stored);
         }
 
         /// <summary>Static fields and properties, which live in <see cref="Variables"/> but are written by other methods too.</summary>
@@ -76,7 +98,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         [MethodImpl(HotPath.Optimized)]
         public bool IsSameAs(FlowState other) =>
-            GuardScope.Same(Guard, other.Guard) && Variables.SameAs(other.Variables) && Heap.SameAs(other.Heap);
+            GuardScope.Same(Guard, other.Guard) && Checked.SetEquals(other.Checked) && StoredUnchecked.SetEquals(other.StoredUnchecked) && Variables.SameAs(other.Variables) && Heap.SameAs(other.Heap);
 
         private sealed class LocalSymbolComparer : IEqualityComparer<ILocalSymbol>
         {

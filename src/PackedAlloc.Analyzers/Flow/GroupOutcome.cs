@@ -21,7 +21,7 @@ namespace PackedAlloc.Analyzers.Flow
             HeapReads = new HashSet<HeapKey>(run.Reads.Heap.Keys);
             FieldWrites = new HashSet<string>(run.Writes.Fields.Keys, System.StringComparer.Ordinal);
             HeapWrites = new HashSet<HeapKey>(run.Writes.Heap.Keys);
-            Hits = run.Hits.ToList();
+            Findings = run.Findings.ToList();
             OverBudget = run.OverBudget.ToList();
             UncheckedRoots = run.UncheckedRoots.ToList();
             AllocationsByFlagSite = run.AllocationsByFlagSite;
@@ -44,7 +44,7 @@ namespace PackedAlloc.Analyzers.Flow
         public HashSet<HeapKey> HeapReads { get; }
         public HashSet<string> FieldWrites { get; }
         public HashSet<HeapKey> HeapWrites { get; }
-        public IReadOnlyList<SinkHit> Hits { get; }
+        public IReadOnlyList<Finding> Findings { get; }
         public IReadOnlyList<(BodyInfo Body, string Reason)> OverBudget { get; }
         public IReadOnlyList<BodyInfo> UncheckedRoots { get; }
         public IReadOnlyDictionary<Location, HashSet<Location>> AllocationsByFlagSite { get; }
@@ -64,12 +64,9 @@ namespace PackedAlloc.Analyzers.Flow
                 if (order >= 0) touched.Add(order);
             }
 
-            foreach (var hit in run.Hits)
+            foreach (var finding in run.Findings)
             {
-                Add(hit.Sink);
-                Add(hit.Origin.Site);
-                foreach (var site in hit.Origin.FlagSites) Add(site);
-                foreach (var step in hit.Origin.Steps) Add(step);
+                foreach (var place in finding.Places) Add(place);
             }
 
             return new GroupOutcome(run, touched.OrderBy(t => t).ToArray());

@@ -21,7 +21,17 @@ namespace PackedAlloc.Analyzers.Flow
             var function = _flow.Kernel.Classify(method);
             if (function != KernelFunction.None)
             {
+                if (function != KernelFunction.MappingErrorCheck)
+                {
+                    UseHandlesInRuntimeCall(invocation, arguments);
+                }
+
                 return KernelCall(function, invocation, arguments);
+            }
+
+            if (_flow.Kernel.IsKernelMember(method) || TypeFacts.IsRuntimeType(method.ContainingType, "Device"))
+            {
+                UseHandlesInRuntimeCall(invocation, arguments);
             }
 
             if (_flow.Kernel.IsKernelMember(method))
@@ -148,7 +158,7 @@ namespace PackedAlloc.Analyzers.Flow
             CallResult? result = null;
             if (_depthLeft > 0 && ShouldFollow(body, method, receiver, ordered))
             {
-                var key = new CallKey(body, receiver, ContextArguments(method, ordered), _state.Guard, _depthLeft - 1, _rootHasCallers);
+                var key = new CallKey(body, receiver, HandlesAsParameters(ContextArguments(method, ordered)), _state.Guard, _depthLeft - 1, _rootHasCallers);
                 result = _run.AnalyzeCall(key);
             }
 
@@ -158,13 +168,15 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             AddHits(result.Hits);
+            TakeCalleeHandles(result, ordered);
             var location = call.Syntax;
             foreach (var argument in argumentOperations)
             {
                 var parameter = argument.Parameter;
                 if (parameter != null && parameter.RefKind != RefKind.None && parameter.Ordinal < result.FinalArguments.Length)
                 {
-                    Assign(argument.Value, result.FinalArguments[parameter.Ordinal].WithStep(location), location);
+                    var given = CalleeValueHere(result.FinalArguments[parameter.Ordinal], result, ordered, call, method.Name, resite: true);
+                    Assign(argument.Value, given.WithStep(location), location);
                 }
             }
 
@@ -174,10 +186,10 @@ namespace PackedAlloc.Analyzers.Flow
             if (HasObjects(receiver) || ordered.Any(HasObjects))
             {
                 WidenHeapWithCalleeWrites();
-                TakeCalleeExitHeap(result, receiver, ordered);
+                TakeCalleeExitHeap(result, receiver, ordered, call);
             }
 
-            return result.Return.WithStep(location);
+            return CalleeValueHere(result.Return, result, ordered, call, method.Name, resite: true).WithStep(location);
         }
 
         /// <summary>
@@ -273,7 +285,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// are not taken: they are only ever written weakly, and the widening above already gave them the callee's.
         /// </summary>
         [MethodImpl(HotPath.Optimized)]
-        private void TakeCalleeExitHeap(CallResult result, AbstractValue? receiver, ImmutableArray<AbstractValue> arguments)
+        private void TakeCalleeExitHeap(CallResult result, AbstractValue? receiver, ImmutableArray<AbstractValue> arguments, IOperation call)
         {
             var exit = result.ExitState;
             if (exit == null || exit.Heap.IsEmpty)
@@ -286,7 +298,7 @@ namespace PackedAlloc.Analyzers.Flow
             {
                 if (!pair.Key.IsElement && (Refers(receiver, pair.Key.Object) || arguments.Any(a => Refers(a, pair.Key.Object))))
                 {
-                    heap = heap.SetItem(pair.Key, pair.Value);
+                    heap = heap.SetItem(pair.Key, CalleeValueHere(pair.Value, result, arguments, call, "", resite: false));
                 }
             }
 
@@ -517,7 +529,7 @@ namespace PackedAlloc.Analyzers.Flow
             // A lambda created where the code had checked that no bounce is needed (a mapping strategy chosen by
             // dev_is_dma_coherent) runs only because that check passed, wherever it is invoked later.
             var guard = GuardScope.Both(_state.Guard, captured?.Guard);
-            var initial = captured == null ? _state : new FlowState(captured.Variables.SetItems(_state.Variables), captured.Heap.SetItems(_state.Heap), guard);
+            var initial = captured == null ? _state : new FlowState(captured.Variables.SetItems(_state.Variables), captured.Heap.SetItems(_state.Heap), guard, _state.Checked, _state.StoredUnchecked);
             for (int i = 0; i < parameters.Length; i++)
             {
                 initial = initial.WithVariable(parameters[i], i < arguments.Length ? arguments[i] : AbstractValue.Bottom);
@@ -536,6 +548,7 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             AddHits(result.Hits);
+            TakeNestedHandles(nested, result);
             if (result.ExitState != null)
             {
                 foreach (var pair in result.ExitState.Variables)

@@ -37,9 +37,16 @@ namespace PackedAlloc.Analyzers.Flow
                 case KernelFunction.KmemCacheAlloc:
                     return CacheAllocation(invocation, Arg(0));
                 case KernelFunction.MapSingle:
+                    CheckSink(invocation, unordered);
+                    return NewMapping(invocation, OriginKind.Mapping, Shape(AbstractValue.Bottom, method.ReturnType, unknownIfNumeric: true));
                 case KernelFunction.MapScatterList:
                     CheckSink(invocation, unordered);
-                    return AbstractValue.Bottom;
+                    return NewMapping(invocation, OriginKind.MappingCount, Shape(AbstractValue.Bottom, method.ReturnType, unknownIfNumeric: true));
+                case KernelFunction.Bounce:
+                    return NewMapping(invocation, OriginKind.Mapping, Shape(AbstractValue.Bottom, method.ReturnType, unknownIfNumeric: true));
+                case KernelFunction.MappingErrorCheck:
+                    CheckHandles(Arg(1));
+                    return AbstractValue.UnknownConstant;
                 case KernelFunction.ScatterListSetBuffer:
                     SetScatterListBuffer(invocation, Arg(0), Arg(1));
                     return AbstractValue.Bottom;

@@ -303,12 +303,13 @@ namespace PackedAlloc.Analyzers.Flow
             if (TypeFacts.IsIntegralLike(type))
             {
                 var consts = unknownIfNumeric ? ConstSet.Unknown : value.Consts;
-                return AbstractValue.Bottom.WithConsts(consts).WithFlagSites(value.FlagSites).WithGuard(value.Guard);
+                return AbstractValue.Bottom.WithConsts(consts).WithFlagSites(value.FlagSites).WithGuard(value.Guard).WithHandles(value.Handles);
             }
 
             if (TypeFacts.CannotCarryBuffer(type))
             {
-                return AbstractValue.Bottom;
+                // A DMA address carries no buffer, but it is a mapping handle.
+                return AbstractValue.Bottom.WithHandles(value.Handles);
             }
 
             return value.WithConsts(ConstSet.Bottom).WithGuard(GuardPolarity.None);
@@ -379,7 +380,7 @@ namespace PackedAlloc.Analyzers.Flow
             if (TypeFacts.IsIntegralLike(conversion.Type))
             {
                 return AbstractValue.Bottom.WithConsts(operand.Consts.IsBottom ? ConstSet.Unknown : operand.Consts)
-                    .WithFlagSites(operand.FlagSites).WithGuard(operand.Guard);
+                    .WithFlagSites(operand.FlagSites).WithGuard(operand.Guard).WithHandles(operand.Handles);
             }
 
             return Shape(operand, conversion.Type, unknownIfNumeric: false);
@@ -390,6 +391,10 @@ namespace PackedAlloc.Analyzers.Flow
         {
             var left = Eval(binary.LeftOperand);
             var right = Eval(binary.RightOperand);
+            if (!left.Handles.IsEmpty || !right.Handles.IsEmpty)
+            {
+                CompareHandles(binary, left, right);
+            }
             if (binary.OperatorMethod != null && _flow.TryGetBody(binary.OperatorMethod) is { } body)
             {
                 return CallBody(body, binary.OperatorMethod, null, ImmutableArray.Create(left, right), binary, ImmutableArray<IArgumentOperation>.Empty);
@@ -757,6 +762,11 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         private void Assign(IOperation target, AbstractValue value, SyntaxNode step)
         {
+            if (!value.Handles.IsEmpty && target is IFieldReferenceOperation or IPropertyReferenceOperation or IArrayElementReferenceOperation)
+            {
+                EscapeHandles(target, value, step);
+            }
+
             switch (target)
             {
                 case ILocalReferenceOperation local when _refTargets.TryGetValue(local.Local, out var refTarget):

@@ -24,7 +24,7 @@ namespace PackedAlloc.Analyzers.Flow
         private readonly int _depthLeft;
         private readonly bool _rootHasCallers;
         private readonly List<SinkHit> _hits = new List<SinkHit>();
-        private readonly HashSet<(Location, Location)> _hitKeys = new HashSet<(Location, Location)>();
+        private readonly HashSet<(string, Location, Location)> _hitKeys = new HashSet<(string, Location, Location)>();
         private FlowState _state = FlowState.Empty;
         private AbstractValue _return = AbstractValue.Bottom;
         private FlowState? _exitState;
@@ -84,7 +84,9 @@ namespace PackedAlloc.Analyzers.Flow
                 initial = initial.WithVariable(parameters[i], arguments[i]);
             }
 
-            return RunNested(initial, parameters);
+            Run(initial);
+            var finalArguments = FinalValues(parameters);
+            return new CallResult(_return, finalArguments, _exitState, _hits, FinishHandleUses(finalArguments));
         }
 
         /// <summary>Analyses the graph from <paramref name="initial"/>: a body with its parameters bound, or a lambda or local function.</summary>
@@ -92,7 +94,9 @@ namespace PackedAlloc.Analyzers.Flow
         private CallResult RunNested(FlowState initial, ImmutableArray<IParameterSymbol> parameters)
         {
             Run(initial);
-            return new CallResult(_return, FinalValues(parameters), _exitState, _hits);
+
+            // A lambda's stores are judged with its caller's (the caller goes on after it returns).
+            return new CallResult(_return, FinalValues(parameters), _exitState, _hits, HandleUses);
         }
 
         [MethodImpl(HotPath.Optimized)]

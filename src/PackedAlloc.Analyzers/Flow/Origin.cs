@@ -12,6 +12,15 @@ namespace PackedAlloc.Analyzers.Flow
         PackedAllocation,
         /// <summary>A kmem_cache whose objects may share cache lines; kmem_cache_alloc from it is a packed allocation.</summary>
         UnalignedCache,
+        /// <summary>A DMA address a mapping call returned (dma_map_single, swiotlb_map …): a mapping handle that may be DMA_MAPPING_ERROR.</summary>
+        Mapping,
+        /// <summary>The entry count dma_map_sg returned: a mapping handle that is 0 when the mapping failed.</summary>
+        MappingCount,
+        /// <summary>
+        /// Whatever mapping handles a callee's parameter holds, named by the parameter's ordinal: a callee is analysed
+        /// for "the mapping its caller passed", not once per mapping, and what it does to it is told back to each caller.
+        /// </summary>
+        ParameterHandle,
     }
 
     /// <summary>
@@ -27,6 +36,31 @@ namespace PackedAlloc.Analyzers.Flow
             : this(kind, site, allocator, flagSites, null)
         {
         }
+
+        private static readonly Origin[] ParameterHandles = CreateParameterHandles(16);
+
+        private static Origin[] CreateParameterHandles(int count)
+        {
+            var handles = new Origin[count];
+            for (int i = 0; i < count; i++)
+            {
+                handles[i] = new Origin(OriginKind.ParameterHandle, Location.None, "", ImmutableArray<Location>.Empty, null, hash: (i + 1) * 7919) { Ordinal = i };
+            }
+
+            return handles;
+        }
+
+        /// <summary>The handle standing for whatever mapping the parameter of this ordinal holds (see <see cref="OriginKind.ParameterHandle"/>).</summary>
+        public static Origin ForParameter(int ordinal) => ordinal < ParameterHandles.Length
+            ? ParameterHandles[ordinal]
+            : new Origin(OriginKind.ParameterHandle, Location.None, "", ImmutableArray<Location>.Empty, null, hash: (ordinal + 1) * 7919) { Ordinal = ordinal };
+
+        /// <summary>For <see cref="OriginKind.ParameterHandle"/>: the parameter's ordinal; -1 otherwise.</summary>
+        public int Ordinal { get; private set; } = -1;
+
+        /// <summary>A mapping made at <paramref name="site"/> by <paramref name="mapper"/> (a Kernel API function, or the helper that returned one).</summary>
+        public static Origin ForMapping(OriginKind kind, Location site, string mapper) =>
+            new Origin(kind, site, mapper, ImmutableArray<Location>.Empty);
 
         private Origin(OriginKind kind, Location site, string allocator, ImmutableArray<Location> flagSites, Step? lastStep, int hash = 0)
         {
@@ -67,7 +101,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>The allocation call.</summary>
         public Location Site { get; }
 
-        /// <summary>The allocating function's name, for the message: kmalloc, kzalloc, kmem_cache_alloc …</summary>
+        /// <summary>The allocating (or mapping) function's name, for the message: kmalloc, kzalloc, kmem_cache_alloc, dma_map_single …</summary>
         public string Allocator { get; }
 
         /// <summary>Where the <c>__GFP_PACKED</c> that made this allocation packed was written (for the code fix).</summary>
@@ -101,7 +135,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         [MethodImpl(HotPath.Optimized)]
-        public bool Equals(Origin? other) => other != null && _hash == other._hash && Kind == other.Kind && Site == other.Site;
+        public bool Equals(Origin? other) => other != null && _hash == other._hash && Kind == other.Kind && Site == other.Site && Ordinal == other.Ordinal;
 
         public override bool Equals(object? obj) => Equals(obj as Origin);
 

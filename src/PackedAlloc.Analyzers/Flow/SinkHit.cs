@@ -1,9 +1,10 @@
+using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 
 namespace PackedAlloc.Analyzers.Flow
 {
-    /// <summary>A packed allocation found at the buffer argument of a DMA mapping, with no bounce path on the way.</summary>
-    internal sealed class SinkHit
+    /// <summary>PA0001's finding: a packed allocation found at the buffer argument of a DMA mapping, with no bounce path on the way.</summary>
+    internal sealed class SinkHit : Finding
     {
         public SinkHit(Location sink, string sinkName, Origin origin)
         {
@@ -20,7 +21,22 @@ namespace PackedAlloc.Analyzers.Flow
 
         public Origin Origin { get; }
 
+        public override string RuleId => Descriptors.PackedBufferReachesDmaId;
+
+        public override Location Location => Sink;
+
         /// <summary>One diagnostic per sink and allocation pair.</summary>
-        public (Location, Location) Key => (Sink, Origin.Site);
+        public override (string Rule, Location First, Location Second) Key => (RuleId, Sink, Origin.Site);
+
+        public override IEnumerable<Location> Places
+        {
+            get
+            {
+                yield return Sink;
+                yield return Origin.Site;
+                foreach (var site in Origin.FlagSites) yield return site;
+                foreach (var step in Origin.Steps) yield return step;
+            }
+        }
     }
 }

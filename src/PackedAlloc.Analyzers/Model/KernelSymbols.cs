@@ -37,6 +37,8 @@ namespace PackedAlloc.Analyzers.Model
         CoherentCheck,
         /// <summary>dma_kmalloc_needs_bounce: false means no bounce is needed.</summary>
         NeedsBounceCheck,
+        /// <summary>dma_mapping_error: checks a mapping handle.</summary>
+        MappingErrorCheck,
     }
 
     /// <summary>
@@ -80,13 +82,21 @@ namespace PackedAlloc.Analyzers.Model
                 ["memset"] = KernelFunction.ReturnsFirstArgument,
                 ["dev_is_dma_coherent"] = KernelFunction.CoherentCheck,
                 ["dma_kmalloc_needs_bounce"] = KernelFunction.NeedsBounceCheck,
+                ["dma_mapping_error"] = KernelFunction.MappingErrorCheck,
             };
+            foreach (var member in kernel.GetMembers("DMA_MAPPING_ERROR"))
+            {
+                MappingErrorField = member as IFieldSymbol;
+            }
         }
 
         public INamedTypeSymbol Kernel { get; }
         public INamedTypeSymbol? ScatterList { get; }
         public INamedTypeSymbol? KernelPtr { get; }
         public IFieldSymbol? GfpPackedField { get; }
+
+        /// <summary>DMA_MAPPING_ERROR: comparing a mapping with it checks the mapping.</summary>
+        public IFieldSymbol? MappingErrorField { get; }
         public ulong GfpPacked { get; }
         public ulong SlabHwcacheAlign { get; }
         public long DmaToDevice { get; }

@@ -30,11 +30,13 @@ namespace PackedAlloc.Runtime.Dma
     /// <summary>
     /// CONFIG_DMA_API_DEBUG (kernel/dma/debug.c): tracks every mapping and coherent allocation and reports misuse
     /// with the kernel's texts, prefixed "DMA-API: driver device: ". Overlapping cache-line mappings and mappings of
-    /// packed objects that share a line carry rule id PA0001, the static rule that predicts them.
+    /// packed objects that share a line carry rule id PA0001, the static rule that predicts them; an unmap of a
+    /// mapping nobody checked for an error carries PA0003.
     /// </summary>
     internal sealed class DmaDebug
     {
         public const string RuleSharedCacheline = "PA0001";
+        public const string RuleMappingErrorNotChecked = "PA0003";
         private const int MaxOverlap = 7; // ACTIVE_CACHELINE_MAX_OVERLAP
 
         private readonly Machine _machine;
@@ -261,8 +263,8 @@ namespace PackedAlloc.Runtime.Dma
                 return;
             }
             // The list and the texts are made only for a report: an unmap that is in order allocates nothing.
-            List<(string, DebugEntry?)>? errs = null;
-            void Found(string text, DebugEntry? entry) => (errs ??= new List<(string, DebugEntry?)>()).Add((text, entry));
+            List<(string, DebugEntry?, string?)>? errs = null;
+            void Found(string text, DebugEntry? entry, string? ruleId = null) => (errs ??= new List<(string, DebugEntry?, string?)>()).Add((text, entry, ruleId));
             var entries = EntriesOf(dev);
             lock (entries.Lock)
             {
@@ -286,12 +288,12 @@ namespace PackedAlloc.Runtime.Dma
                     if (e.Dir != dir)
                         Found($"device driver frees DMA memory with different direction {At()} [mapped with {DirName(e.Dir)}] [unmapped with {DirName(dir)}]", e);
                     if (e.MapErrorCheckable && !e.MapErrorChecked)
-                        Found($"device driver failed to check map error{At()} [mapped as {TypeName(e.Type)}]", e);
+                        Found($"device driver failed to check map error{At()} [mapped as {TypeName(e.Type)}]", e, RuleMappingErrorNotChecked);
                     RemoveLocked(entries, e);
                 }
             }
             if (errs is null) return;
-            foreach ((string text, DebugEntry? e) in errs) Err(dev, text, e);
+            foreach ((string text, DebugEntry? e, string? ruleId) in errs) Err(dev, text, e, ruleId);
         }
 
         /// <summary>

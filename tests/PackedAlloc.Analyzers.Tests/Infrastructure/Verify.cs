@@ -10,7 +10,11 @@ using PackedAlloc.Analyzers.Rules;
 
 namespace PackedAlloc.Analyzers.Tests.Infrastructure
 {
-    /// <summary>VerifyCS-style helpers for PA0001 over Microsoft.CodeAnalysis.Testing.</summary>
+    /// <summary>
+    /// VerifyCS-style helpers over Microsoft.CodeAnalysis.Testing. A test checks PA0001 and PA0002 unless it asks for
+    /// the mapping-check rules (<see cref="Test.WithMappingChecks"/>, <see cref="MappingAnalyzer"/>): the PA0001
+    /// tests map buffers to show where they go, not how a driver checks its mappings.
+    /// </summary>
     internal static class Verify
     {
         /// <summary>The usings every test source starts with, as driver code written against the runtime does.</summary>
@@ -18,7 +22,7 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
 
         [ModuleInitializer]
         internal static void SurfaceAnalyzerFailures() =>
-            PackedBufferReachesDmaAnalyzer.FailureObserver = exception =>
+            DmaFlowAnalyzer.FailureObserver = exception =>
                 throw new InvalidOperationException("The analyzer failed: " + exception, exception);
 
         public static DiagnosticResult Diagnostic(int markupKey = 0) =>
@@ -44,6 +48,21 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
             return test;
         }
 
+        /// <summary>PA0003 at markup <paramref name="markupKey"/>: the mapping call whose result goes unchecked.</summary>
+        public static DiagnosticResult Unchecked(int markupKey = 0) =>
+            new DiagnosticResult(Descriptors.MappingErrorNotCheckedId, DiagnosticSeverity.Warning).WithLocation(markupKey).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations);
+
+        /// <summary>One PA0003 at markup 0 where <paramref name="warns"/>, none otherwise.</summary>
+        public static DiagnosticResult[] UncheckedIf(bool warns) => warns ? new[] { Unchecked() } : Array.Empty<DiagnosticResult>();
+
+        /// <summary>Runs the analyzer with the mapping-check rules on (PA0001 too).</summary>
+        public static Task MappingAnalyzer(string source, params DiagnosticResult[] expected)
+        {
+            var test = Create(source).WithMappingChecks();
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync(CancellationToken.None);
+        }
+
         public static Task Analyzer(string source, params DiagnosticResult[] expected)
         {
             var test = Create(source);
@@ -51,12 +70,20 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
             return test.RunAsync(CancellationToken.None);
         }
 
-        public sealed class Test : CSharpAnalyzerTest<PackedBufferReachesDmaAnalyzer, DefaultVerifier>
+        public sealed class Test : CSharpAnalyzerTest<DmaFlowAnalyzer, DefaultVerifier>
         {
             public Test()
             {
                 ReferenceAssemblies = TestReferences.Net10;
                 TestState.AdditionalReferences.AddRange(TestReferences.All);
+                DisabledDiagnostics.Add(Descriptors.MappingErrorNotCheckedId);
+            }
+
+            /// <summary>Reports PA0003 too.</summary>
+            public Test WithMappingChecks()
+            {
+                DisabledDiagnostics.Remove(Descriptors.MappingErrorNotCheckedId);
+                return this;
             }
 
             public Test Expect(params DiagnosticResult[] expected)

@@ -29,13 +29,23 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
             return test;
         }
 
-        public sealed class Test : CSharpCodeFixTest<PackedBufferReachesDmaAnalyzer, TFix, DefaultVerifier>
+        public sealed class Test : CSharpCodeFixTest<DmaFlowAnalyzer, TFix, DefaultVerifier>
         {
             public Test()
             {
                 ReferenceAssemblies = TestReferences.Net10;
                 TestState.AdditionalReferences.AddRange(TestReferences.All);
                 FixedState.AdditionalReferences.AddRange(TestReferences.All);
+
+                // The fixes of PA0001 are tested on PA0001 alone (see Verify).
+                DisabledDiagnostics.Add(Descriptors.MappingErrorNotCheckedId);
+            }
+
+            /// <summary>Reports PA0003 too (for its fix).</summary>
+            public Test WithMappingChecks()
+            {
+                DisabledDiagnostics.Remove(Descriptors.MappingErrorNotCheckedId);
+                return this;
             }
 
             public Test Expect(params DiagnosticResult[] expected)

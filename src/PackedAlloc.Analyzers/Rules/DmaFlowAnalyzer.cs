@@ -10,12 +10,13 @@ using PackedAlloc.Analyzers.Model;
 namespace PackedAlloc.Analyzers.Rules
 {
     /// <summary>
-    /// PA0001 (and PA0002, its work-budget notice). The flow analysis is whole-compilation and runs once per
+    /// The rules the flow engine finds: PA0001 (<see cref="PackedBufferReachesDma"/>), PA0003
+    /// (<see cref="MappingErrorNotChecked"/>), and PA0002, the work-budget notice. The flow analysis is whole-compilation and runs once per
     /// compilation, on the first request; each syntax tree then reports the diagnostics located in it, so the IDE
     /// shows them per open document and <c>dotnet build</c> shows them all.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    public sealed class PackedBufferReachesDmaAnalyzer : DiagnosticAnalyzer
+    public sealed class DmaFlowAnalyzer : DiagnosticAnalyzer
     {
         /// <summary>Tests set this to see failures the analyzer otherwise swallows to stay silent in users' builds.</summary>
         internal static Action<Exception>? FailureObserver { get; set; }
@@ -25,7 +26,7 @@ namespace PackedAlloc.Analyzers.Rules
         private readonly PreviousAnalyses _previous = new PreviousAnalyses();
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-            ImmutableArray.Create(Descriptors.PackedBufferReachesDma, Descriptors.AnalysisBudgetExceeded);
+            ImmutableArray.Create(Descriptors.PackedBufferReachesDma, Descriptors.AnalysisBudgetExceeded, Descriptors.MappingErrorNotChecked);
 
         public override void Initialize(AnalysisContext context)
         {

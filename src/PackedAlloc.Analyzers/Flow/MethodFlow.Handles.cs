@@ -1,0 +1,376 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace PackedAlloc.Analyzers.Flow
+{
+    /// <summary>
+    /// The mapping-handle domain: which DMA addresses and dma_map_sg counts a value may be (by the call that made
+    /// them, <see cref="AbstractValue.Handles"/>), which of them every path has checked for a mapping error
+    /// (<see cref="FlowState.Checked"/>), which some path stored before a check (<see cref="FlowState.StoredUnchecked"/>),
+    /// and which reached a use first (<see cref="HandleUse"/>). A callee is analysed
+    /// for its parameters' handles (<see cref="OriginKind.ParameterHandle"/>), not for each caller's mapping, so
+    /// handles add no calling context; what it checked and used of them is told back to each caller at the call.
+    /// </summary>
+    internal sealed partial class MethodFlow
+    {
+        // Uses judged: each is unchecked where it happened (a finding, or a caller's to judge for a parameter's handle).
+        private List<HandleUse>? _handleUses;
+        private HashSet<HandleUse>? _handleUseSet;
+
+        // Stores of handles not checked when stored: judged when the method returns (see FinishHandleUses).
+        private List<HandleUse>? _escapes;
+        private HashSet<HandleUse>? _escapeSet;
+
+        private IReadOnlyList<HandleUse> HandleUses => (IReadOnlyList<HandleUse>?)_handleUses ?? System.Array.Empty<HandleUse>();
+
+        /// <summary>A mapping call's result: a handle named by the call. A mapping made again at the call (the next turn of a loop) is unchecked again.</summary>
+        [MethodImpl(HotPath.Optimized)]
+        private AbstractValue NewMapping(IInvocationOperation invocation, OriginKind kind, AbstractValue shaped)
+        {
+            if (!_run.TryGetConstant(invocation, out var handleValue))
+            {
+                // The same at every visit: made once per call site.
+                handleValue = DoesNotCompile(invocation)
+                    ? AbstractValue.Bottom
+                    : AbstractValue.Bottom.WithHandles(ValueSet<Origin>.Create(Origin.ForMapping(kind, invocation.Syntax.GetLocation(), invocation.TargetMethod.Name)));
+                _run.KeepConstant(invocation, handleValue);
+            }
+
+            foreach (var handle in handleValue.Handles)
+            {
+                if (_state.Checked.Contains(handle))
+                {
+                    _state = _state.WithChecked(Without(_state.Checked, handle));
+                }
+            }
+
+            return shaped.WithHandles(handleValue.Handles);
+        }
+
+        private static ValueSet<Origin> Without(ValueSet<Origin> set, Origin removed)
+        {
+            var kept = new List<Origin>(set.Count);
+            foreach (var item in set)
+            {
+                if (!item.Equals(removed)) kept.Add(item);
+            }
+
+            return ValueSet<Origin>.CreateRange(kept);
+        }
+
+        /// <summary>
+        /// dma_mapping_error on the value (or a comparison that checks it): every handle it may be is checked from
+        /// here on, and a store of it made before is covered (checking through the field is the kernel's idiom).
+        /// </summary>
+        [MethodImpl(HotPath.Optimized)]
+        private void CheckHandles(AbstractValue value)
+        {
+            var @checked = _state.Checked;
+            var stored = _state.StoredUnchecked;
+            foreach (var handle in value.Handles)
+            {
+                @checked = @checked.Add(handle);
+                if (stored.Contains(handle)) stored = Without(stored, handle);
+            }
+
+            _state = _state.WithChecked(@checked).WithStoredUnchecked(stored);
+        }
+
+        /// <summary>The value reaches a use: each handle it may be and no path here has checked is a pending use.</summary>
+        [MethodImpl(HotPath.Optimized)]
+        private void UseHandles(AbstractValue value, HandleUseKind kind, SyntaxNode at, string what)
+        {
+            Location? location = null;
+            foreach (var handle in value.Handles)
+            {
+                if (!_state.Checked.Contains(handle))
+                {
+                    AddHandleUse(new HandleUse(handle, kind, location ??= at.GetLocation(), what));
+                }
+            }
+        }
+
+        [MethodImpl(HotPath.Optimized)]
+        private void AddHandleUse(HandleUse use)
+        {
+            if ((_handleUseSet ??= new HashSet<HandleUse>()).Add(use))
+            {
+                (_handleUses ??= new List<HandleUse>()).Add(use);
+            }
+        }
+
+        /// <summary>
+        /// A call into the runtime with handles among its arguments: a use of each (a sync, an unmap, a device's
+        /// transfer), except the check itself and the mapping calls, which make handles rather than use them.
+        /// </summary>
+        [MethodImpl(HotPath.Optimized)]
+        private void UseHandlesInRuntimeCall(IInvocationOperation invocation, ImmutableArray<AbstractValue> arguments)
+        {
+            for (int i = 0; i < arguments.Length; i++)
+            {
+                if (!arguments[i].Handles.IsEmpty)
+                {
+                    UseHandles(arguments[i], HandleUseKind.Use, invocation.Syntax, invocation.TargetMethod.Name);
+                }
+            }
+        }
+
+        /// <summary>
+        /// A comparison with a handle on one side: with DMA_MAPPING_ERROR it checks a DMA address; with 0 it checks
+        /// a dma_map_sg count; any other comparison of a count (a loop's bound) uses it.
+        /// </summary>
+        [MethodImpl(HotPath.Optimized)]
+        private void CompareHandles(IBinaryOperation binary, AbstractValue left, AbstractValue right)
+        {
+            if (!left.Handles.IsEmpty) CompareHandle(binary, left, binary.RightOperand, right);
+            if (!right.Handles.IsEmpty) CompareHandle(binary, right, binary.LeftOperand, left);
+        }
+
+        private void CompareHandle(IBinaryOperation binary, AbstractValue handles, IOperation otherOperand, AbstractValue other)
+        {
+            bool equality = binary.OperatorKind is BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals;
+            bool relational = equality || binary.OperatorKind is BinaryOperatorKind.LessThan or BinaryOperatorKind.LessThanOrEqual
+                or BinaryOperatorKind.GreaterThan or BinaryOperatorKind.GreaterThanOrEqual;
+            if (!relational)
+            {
+                return;
+            }
+
+            if (equality && IsMappingErrorConstant(otherOperand))
+            {
+                CheckHandles(handles);
+                return;
+            }
+
+            var counts = OfKind(handles, OriginKind.MappingCount);
+            if (counts.Handles.IsEmpty)
+            {
+                return;
+            }
+
+            if (other.Consts.TryGetSingle(out long constant) && constant == 0 && !other.Consts.HasUnknown)
+            {
+                CheckHandles(counts);
+            }
+            else
+            {
+                UseHandles(counts, HandleUseKind.Use, binary.Syntax, "a comparison");
+            }
+        }
+
+        private static AbstractValue OfKind(AbstractValue value, OriginKind kind)
+        {
+            bool all = true;
+            foreach (var handle in value.Handles)
+            {
+                all &= handle.Kind == kind;
+            }
+
+            if (all) return value;
+            var kept = new List<Origin>();
+            foreach (var handle in value.Handles)
+            {
+                if (handle.Kind == kind) kept.Add(handle);
+            }
+
+            return AbstractValue.Bottom.WithHandles(ValueSet<Origin>.CreateRange(kept));
+        }
+
+        /// <summary>Kernel.DMA_MAPPING_ERROR, through any conversion.</summary>
+        private bool IsMappingErrorConstant(IOperation operation)
+        {
+            while (operation is IConversionOperation conversion)
+            {
+                operation = conversion.Operand;
+            }
+
+            return operation is IFieldReferenceOperation field && _flow.Kernel.MappingErrorField is { } error
+                && SymbolEqualityComparer.Default.Equals(field.Field, error);
+        }
+
+        /// <summary>A handle stored into a field, property or element before a check: judged when the method returns (a check through the field counts).</summary>
+        [MethodImpl(HotPath.Optimized)]
+        private void EscapeHandles(IOperation target, AbstractValue value, SyntaxNode at)
+        {
+            string what = target switch
+            {
+                IFieldReferenceOperation field => field.Field.Name,
+                IPropertyReferenceOperation property => property.Property.Name,
+                IArrayElementReferenceOperation => "an array element",
+                _ => "a member",
+            };
+            Location? location = null;
+            foreach (var handle in value.Handles)
+            {
+                if (!_state.Checked.Contains(handle))
+                {
+                    AddEscape(new HandleUse(handle, HandleUseKind.Escape, location ??= at.GetLocation(), what));
+                }
+            }
+        }
+
+        /// <summary>A store made before a check: on this path the handle is stored unchecked, until a check covers it.</summary>
+        private void AddEscape(HandleUse escape)
+        {
+            _state = _state.WithStoredUnchecked(_state.StoredUnchecked.Add(escape.Handle));
+            if ((_escapeSet ??= new HashSet<HandleUse>()).Add(escape))
+            {
+                (_escapes ??= new List<HandleUse>()).Add(escape);
+            }
+        }
+
+        /// <summary>What a lambda or local function run in place used and stored: its stores are judged with this method's.</summary>
+        private void TakeNestedHandles(MethodFlow nested, CallResult result)
+        {
+            foreach (var use in result.HandleUses)
+            {
+                AddHandleUse(use);
+            }
+
+            if (nested._escapes != null)
+            {
+                foreach (var escape in nested._escapes)
+                {
+                    if ((_escapeSet ??= new HashSet<HandleUse>()).Add(escape))
+                    {
+                        (_escapes ??= new List<HandleUse>()).Add(escape);
+                    }
+                }
+            }
+
+            if (result.ExitState != null)
+            {
+                _state = _state.WithChecked(result.ExitState.Checked).WithStoredUnchecked(result.ExitState.StoredUnchecked);
+            }
+        }
+
+        /// <summary>
+        /// The uses this body leaves to its callers, at its end: every use it judged, and each store of a handle that
+        /// some path out still holds unchecked, unless the body returns the handle or gives it back through a ref or
+        /// out parameter (the duty moves to the caller, who is told about the mapping as the call's own). A body
+        /// that never returns stores nothing.
+        /// </summary>
+        private IReadOnlyList<HandleUse> FinishHandleUses(ImmutableArray<AbstractValue> finalArguments)
+        {
+            if (_escapes == null || _exitState == null)
+            {
+                return HandleUses;
+            }
+
+            var kept = new List<HandleUse>(HandleUses);
+            foreach (var escape in _escapes)
+            {
+                if (_exitState.StoredUnchecked.Contains(escape.Handle) && !_return.Handles.Contains(escape.Handle) && !GivenBack(finalArguments, escape.Handle))
+                {
+                    kept.Add(escape);
+                }
+            }
+
+            return kept;
+        }
+
+        private static bool GivenBack(ImmutableArray<AbstractValue> finalArguments, Origin handle)
+        {
+            foreach (var argument in finalArguments)
+            {
+                if (argument.Handles.Contains(handle)) return true;
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// The arguments as a callee's context: each argument's handles become its parameter's handle, so that calls
+        /// passing different mappings are one context (and the callee's verdicts are told back, see <see cref="TakeCalleeHandles"/>).
+        /// </summary>
+        [MethodImpl(HotPath.Optimized)]
+        private static ImmutableArray<AbstractValue> HandlesAsParameters(ImmutableArray<AbstractValue> arguments)
+        {
+            ImmutableArray<AbstractValue>.Builder? replaced = null;
+            for (int i = 0; i < arguments.Length; i++)
+            {
+                if (!arguments[i].Handles.IsEmpty)
+                {
+                    replaced ??= arguments.ToBuilder();
+                    replaced[i] = arguments[i].WithHandles(ValueSet<Origin>.Create(Origin.ForParameter(i)));
+                }
+            }
+
+            return replaced?.MoveToImmutable() ?? arguments;
+        }
+
+        /// <summary>
+        /// What a callee did to the handles this call gave it, in the caller's terms: its uses of a parameter's handle
+        /// are uses of the argument's handles unless this method had checked them before the call (its stores of one
+        /// are this method's stores, judged when this method returns); its own uses are passed on as they are; then
+        /// what it checked of its parameters' handles is checked here too.
+        /// </summary>
+        [MethodImpl(HotPath.Optimized)]
+        private void TakeCalleeHandles(CallResult result, ImmutableArray<AbstractValue> ordered)
+        {
+            foreach (var use in result.HandleUses)
+            {
+                if (use.Handle.Kind != OriginKind.ParameterHandle)
+                {
+                    AddHandleUse(use);
+                    continue;
+                }
+
+                if (use.Handle.Ordinal < ordered.Length)
+                {
+                    foreach (var handle in ordered[use.Handle.Ordinal].Handles)
+                    {
+                        if (_state.Checked.Contains(handle)) continue;
+                        if (use.Kind == HandleUseKind.Use) AddHandleUse(use.For(handle));
+                        else AddEscape(use.For(handle));
+                    }
+                }
+            }
+
+            if (result.ExitState is { } exit)
+            {
+                foreach (var handle in exit.Checked)
+                {
+                    if (handle.Kind == OriginKind.ParameterHandle && handle.Ordinal < ordered.Length)
+                    {
+                        CheckHandles(ordered[handle.Ordinal]);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// A value a callee gave back (its return, an out argument, a field of an object the caller holds), in the
+        /// caller's terms: a parameter's handle is the argument's; a mapping the callee made and checked on every
+        /// way out is no longer a handle to check; one it did not check becomes a mapping made by this call (the
+        /// caller now has the duty, and PA0003 names the call). <paramref name="resite"/> false drops the latter
+        /// instead (a field the callee stored into: its pending store is already the callee's finding).
+        /// </summary>
+        [MethodImpl(HotPath.Optimized)]
+        private AbstractValue CalleeValueHere(AbstractValue value, CallResult result, ImmutableArray<AbstractValue> ordered, IOperation call, string callee, bool resite)
+        {
+            if (value.Handles.IsEmpty)
+            {
+                return value;
+            }
+
+            var handles = ValueSet<Origin>.Empty;
+            foreach (var handle in value.Handles)
+            {
+                if (handle.Kind == OriginKind.ParameterHandle)
+                {
+                    if (handle.Ordinal < ordered.Length) handles = handles.Union(ordered[handle.Ordinal].Handles);
+                }
+                else if (resite && !(result.ExitState?.Checked.Contains(handle) ?? false))
+                {
+                    handles = handles.Add(Origin.ForMapping(handle.Kind, call.Syntax.GetLocation(), callee));
+                }
+            }
+
+            return value.WithHandles(handles);
+        }
+    }
+}
