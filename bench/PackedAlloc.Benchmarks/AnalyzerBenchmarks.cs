@@ -44,13 +44,13 @@ namespace PackedAlloc.Benchmarks
         public int PA0001()
         {
             var diagnostics = RunOn(_compilation.Clone(), new DmaFlowAnalyzer());
-            int found = diagnostics.Count(d => d.Id == "PA0001");
-            if (Workloads.ExpectedPa0001(Scenario) is int expected && found != expected)
+            if (!Workloads.AsExpected(Scenario, diagnostics))
             {
-                throw new System.InvalidOperationException($"{Scenario}: {found} PA0001, expected {expected}: the benchmark would time a broken analyzer");
+                throw new System.InvalidOperationException($"{Scenario}: {diagnostics.Count(d => d.Id == "PA0001")} PA0001 (expected {Workloads.ExpectedPa0001(Scenario)}), "
+                    + $"{diagnostics.Count(d => d.Id == "PA0003")} PA0003 (expected {Workloads.ExpectedPa0003(Scenario)}): the benchmark would time a broken analyzer");
             }
 
-            return found;
+            return diagnostics.Length;
         }
 
         private int Run(DiagnosticAnalyzer analyzer) => RunOn(_compilation.Clone(), analyzer).Length;

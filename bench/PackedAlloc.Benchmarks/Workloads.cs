@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Text;
 
 namespace PackedAlloc.Benchmarks
@@ -22,6 +23,25 @@ namespace PackedAlloc.Benchmarks
             "HugeMethod" => 0,
             _ => null,
         };
+
+        /// <summary>
+        /// How many PA0003 each scenario must report: one per driver file (a mapping synced before its check); the
+        /// driver's other mappings are checked (directly, by a helper that returns the mapping checked, or thrown away).
+        /// </summary>
+        public static int? ExpectedPa0003(string scenario) => scenario switch
+        {
+            "Drivers" => 60,
+            "LongCallChain" => 0,
+            "Recursion" => 0,
+            "HugeMethod" => 0,
+            _ => null,
+        };
+
+        /// <summary>Whether the diagnostics are the ones the scenario must report (and the analyzer did not fail).</summary>
+        public static bool AsExpected(string scenario, IReadOnlyCollection<Microsoft.CodeAnalysis.Diagnostic> diagnostics) =>
+            (ExpectedPa0001(scenario) is not int pa0001 || pa0001 == diagnostics.Count(d => d.Id == "PA0001"))
+            && (ExpectedPa0003(scenario) is not int pa0003 || pa0003 == diagnostics.Count(d => d.Id == "PA0003"))
+            && !diagnostics.Any(d => d.Id == "AD0001");
 
         public static IReadOnlyList<string> Create(string scenario) => scenario switch
         {
@@ -77,7 +97,21 @@ namespace Drivers{f}
             sg_set_buf(sgl[0], _slots[0], 64);
             sg_set_buf(sgl[1], AllocSafe(512), 512);
             dma_map_sg(_dev, sgl, 2, DMA_BIDIRECTIONAL);
+            var tx = dma_map_single(_dev, _slots[1], 64, DMA_TO_DEVICE);
+            dma_sync_single_for_device(_dev, tx, 64, DMA_TO_DEVICE);
+            if (dma_mapping_error(_dev, tx)) return;
+            _tx = MapChecked(AllocSafe(256), 256);
         }}
+
+        private DmaAddr _tx;
+
+        DmaAddr MapChecked(KernelPtr p, int n)
+        {{
+            var addr = dma_map_single(_dev, p, n, DMA_TO_DEVICE);
+            return dma_mapping_error(_dev, addr) ? DMA_MAPPING_ERROR : addr;
+        }}
+
+        public void Complete() => dma_unmap_single(_dev, _tx, 256, DMA_TO_DEVICE);
     }}
 }}");
             }

@@ -91,6 +91,24 @@ class Driver
     }
 }", Verify.UncheckedIf(warns));
 
+        [Theory]
+        [InlineData("var result = new DmaAddr[count]; for (int i = 0; i < count; i++) result[i] = map(bufs[i]); return result;", false)]
+        [InlineData("for (int i = 0; i < count; i++) ring[i] = map(bufs[i]); return ring;", false)]
+        [InlineData("for (int i = 0; i < count; i++) _ring[i] = map(bufs[i]); return new DmaAddr[0];", true)]
+        public Task MappingsReturnedInAnArray_MoveTheDutyToTheCaller(string body, bool warns) =>
+            Verify.MappingAnalyzer(@"
+class Driver
+{
+    private readonly DmaAddr[] _ring = new DmaAddr[8];
+    private Device _dev;
+
+    DmaAddr[] MapAll(KernelPtr[] bufs, int count, DmaAddr[] ring)
+    {
+        Func<KernelPtr, DmaAddr> map = p => {|#0:dma_map_single(_dev, p, 64, DMA_FROM_DEVICE)|};
+        " + body + @"
+    }
+}", Verify.UncheckedIf(warns));
+
         [Fact]
         public Task MappingCheckedWhereItWasStored_IsNotReportedWhereAnotherMethodUsesIt() =>
             Verify.MappingAnalyzer(@"

@@ -24,6 +24,9 @@ namespace PackedAlloc.Analyzers.Flow
         private List<HandleUse>? _escapes;
         private HashSet<HandleUse>? _escapeSet;
 
+        // The objects each store wrote into (an array, the object whose field it set): returning one of them hands the mappings over.
+        private Dictionary<HandleUse, ValueSet<ObjectId>>? _escapeTargets;
+
         private IReadOnlyList<HandleUse> HandleUses => (IReadOnlyList<HandleUse>?)_handleUses ?? System.Array.Empty<HandleUse>();
 
         /// <summary>A mapping call's result: a handle named by the call. A mapping made again at the call (the next turn of a loop) is unchecked again.</summary>
@@ -203,13 +206,33 @@ namespace PackedAlloc.Analyzers.Flow
                 _ => "a member",
             };
             Location? location = null;
+            ValueSet<ObjectId>? into = null;
             foreach (var handle in value.Handles)
             {
                 if (!_state.Checked.Contains(handle))
                 {
-                    AddEscape(new HandleUse(handle, HandleUseKind.Escape, location ??= at.GetLocation(), what));
+                    var escape = new HandleUse(handle, HandleUseKind.Escape, location ??= at.GetLocation(), what);
+                    AddEscape(escape);
+                    into ??= StoredInto(target);
+                    (_escapeTargets ??= new Dictionary<HandleUse, ValueSet<ObjectId>>()).TryGetValue(escape, out var known);
+                    _escapeTargets[escape] = known == null ? into : known.Union(into);
                 }
             }
+        }
+
+        /// <summary>The objects a store target belongs to: the array of an element, the instance of a field or property (none for a static one).</summary>
+        private ValueSet<ObjectId> StoredInto(IOperation target)
+        {
+            var container = target switch
+            {
+                IArrayElementReferenceOperation element => element.ArrayReference,
+                IFieldReferenceOperation field => field.Instance,
+                IPropertyReferenceOperation property => property.Instance,
+                _ => null,
+            };
+            return container is ILocalReferenceOperation or IParameterReferenceOperation or IInstanceReferenceOperation or IFieldReferenceOperation
+                ? Eval(container).Objects
+                : ValueSet<ObjectId>.Empty;
         }
 
         /// <summary>A store made before a check: on this path the handle is stored unchecked, until a check covers it.</summary>
@@ -241,6 +264,15 @@ namespace PackedAlloc.Analyzers.Flow
                 }
             }
 
+            if (nested._escapeTargets != null)
+            {
+                foreach (var pair in nested._escapeTargets)
+                {
+                    (_escapeTargets ??= new Dictionary<HandleUse, ValueSet<ObjectId>>()).TryGetValue(pair.Key, out var known);
+                    _escapeTargets[pair.Key] = known == null ? pair.Value : known.Union(pair.Value);
+                }
+            }
+
             if (result.ExitState != null)
             {
                 _state = _state.WithChecked(result.ExitState.Checked).WithStoredUnchecked(result.ExitState.StoredUnchecked);
@@ -249,9 +281,9 @@ namespace PackedAlloc.Analyzers.Flow
 
         /// <summary>
         /// The uses this body leaves to its callers, at its end: every use it judged, and each store of a handle that
-        /// some path out still holds unchecked, unless the body returns the handle or gives it back through a ref or
-        /// out parameter (the duty moves to the caller, who is told about the mapping as the call's own). A body
-        /// that never returns stores nothing.
+        /// some path out still holds unchecked, unless the body returns the handle, gives it back through a ref or
+        /// out parameter, or returns the object it stored it in (the duty moves to the caller, who is told about the
+        /// mapping as the call's own). A body that never returns stores nothing.
         /// </summary>
         private IReadOnlyList<HandleUse> FinishHandleUses(ImmutableArray<AbstractValue> finalArguments)
         {
@@ -263,13 +295,33 @@ namespace PackedAlloc.Analyzers.Flow
             var kept = new List<HandleUse>(HandleUses);
             foreach (var escape in _escapes)
             {
-                if (_exitState.StoredUnchecked.Contains(escape.Handle) && !_return.Handles.Contains(escape.Handle) && !GivenBack(finalArguments, escape.Handle))
+                if (_exitState.StoredUnchecked.Contains(escape.Handle) && !_return.Handles.Contains(escape.Handle) && !GivenBack(finalArguments, escape.Handle)
+                    && !ReturnedInside(escape))
                 {
                     kept.Add(escape);
                 }
             }
 
             return kept;
+        }
+
+        /// <summary>
+        /// Whether the handle is stored in an object the body returns (<c>var result = new DmaAddr[n]; result[i] =
+        /// map(…); return result;</c>): the caller gets the mappings, and with them the duty to check them.
+        /// </summary>
+        private bool ReturnedInside(HandleUse escape)
+        {
+            if (_return.Objects.IsEmpty || _escapeTargets == null || !_escapeTargets.TryGetValue(escape, out var into))
+            {
+                return false;
+            }
+
+            foreach (var obj in into)
+            {
+                if (_return.Objects.Contains(obj)) return true;
+            }
+
+            return false;
         }
 
         private static bool GivenBack(ImmutableArray<AbstractValue> finalArguments, Origin handle)
