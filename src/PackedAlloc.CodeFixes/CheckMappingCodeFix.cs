@@ -73,6 +73,13 @@ namespace PackedAlloc.CodeFixes
                 return null;
             }
 
+            if (statement.Ancestors().TakeWhile(n => n is not (BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax
+                or AccessorDeclarationSyntax)).Any(n => n is FinallyClauseSyntax))
+            {
+                // A finally clause cannot be left by a return (CS0157).
+                return null;
+            }
+
             var failure = FailureReturn(model, statement, cancellationToken);
             if (failure == null)
             {

@@ -479,6 +479,22 @@ class Driver
 }").WithMappingChecks().Expect(Verify.Unchecked()).RunAsync();
 
         [Fact]
+        public Task MappingCheck_InAFinallyClause_IsNotOffered() =>
+            VerifyFix<CheckMappingCodeFix>.Create(@"
+class Driver
+{
+    void Receive(Device dev, KernelPtr buf)
+    {
+        try { }
+        finally
+        {
+            var addr = {|#0:dma_map_single(dev, buf, 64, DMA_FROM_DEVICE)|};
+            dma_unmap_single(dev, addr, 64, DMA_FROM_DEVICE);
+        }
+    }
+}", "").WithMappingChecks().Expect(Verify.Unchecked()).NotOffered().RunAsync();
+
+        [Fact]
         public Task MappingCheck_ResultPassedStraightOn_IsNotOffered() =>
             VerifyFix<CheckMappingCodeFix>.Create(@"
 class Driver

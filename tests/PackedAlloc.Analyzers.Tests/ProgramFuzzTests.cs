@@ -87,6 +87,7 @@ namespace PackedAlloc.Analyzers.Tests
             // The generator must produce what the test is for: programs that compile, warnings, and fixes applied.
             Assert.True(totals.Compiling > programs / 2, totals.ToString());
             Assert.True(totals.Warnings > 0 && totals.FixesApplied > 0, totals.ToString());
+            Assert.True(totals.MappingWarnings > 0 && totals.MappingFixesApplied > 0, totals.ToString());
         }
 
         private static async Task CheckAsync(ProgramGenerator program, Totals totals)
@@ -112,6 +113,7 @@ namespace PackedAlloc.Analyzers.Tests
             var diagnostics = await AnalyzeAsync(compilation);
             totals.Warnings += diagnostics.Count(d => d.Id == Descriptors.PackedBufferReachesDmaId);
             totals.Notices += diagnostics.Count(d => d.Id == Descriptors.AnalysisBudgetExceededId);
+            totals.MappingWarnings += diagnostics.Count(d => d.Id == Descriptors.MappingErrorNotCheckedId);
             CheckBudgets(compilation);
 
             if (errors.Count > 0)
@@ -120,7 +122,9 @@ namespace PackedAlloc.Analyzers.Tests
                 return;
             }
 
-            foreach (var diagnostic in diagnostics.Where(d => d.Id == Descriptors.PackedBufferReachesDmaId).Take(FixedDiagnosticsPerProgram))
+            var toFix = diagnostics.Where(d => d.Id == Descriptors.PackedBufferReachesDmaId).Take(FixedDiagnosticsPerProgram)
+                .Concat(diagnostics.Where(d => d.Id == Descriptors.MappingErrorNotCheckedId).Take(FixedDiagnosticsPerProgram));
+            foreach (var diagnostic in toFix)
             {
                 foreach (var fix in Fixes.Where(f => f.FixableDiagnosticIds.Contains(diagnostic.Id)))
                 {
@@ -141,6 +145,7 @@ namespace PackedAlloc.Analyzers.Tests
                         }
 
                         totals.FixesApplied++;
+                        if (diagnostic.Id == Descriptors.MappingErrorNotCheckedId) totals.MappingFixesApplied++;
                     }
                 }
             }
@@ -208,11 +213,13 @@ namespace PackedAlloc.Analyzers.Tests
             public int Warnings;
             public int Notices;
             public int FixesApplied;
+            public int MappingWarnings;
+            public int MappingFixesApplied;
             public long SlowestMilliseconds;
             public int SlowestSeed;
 
             public override string ToString() =>
-                $"{Programs} programs ({Compiling} compile, {Programs - Compiling} broken on purpose), {Warnings} PA0001, {Notices} PA0002, {FixesApplied} fixes applied and compiled; slowest: seed {SlowestSeed}, {SlowestMilliseconds} ms";
+                $"{Programs} programs ({Compiling} compile, {Programs - Compiling} broken on purpose), {Warnings} PA0001, {Notices} PA0002, {MappingWarnings} PA0003, {FixesApplied} fixes applied and compiled ({MappingFixesApplied} of PA0003); slowest: seed {SlowestSeed}, {SlowestMilliseconds} ms";
         }
     }
 }

@@ -186,6 +186,12 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
                 case 6:
                     if (Var("DmaAddr") is { } addr)
                     {
+                        if (_random.Next(3) == 0)
+                        {
+                            // A check first, sometimes: PA0003 is then silent on this use (or on every use, when it is on every path).
+                            Line(indent, $"if (dma_mapping_error({Device()}, {addr})) {{ }}");
+                        }
+
                         Line(indent, $"{Pick("dma_unmap_single", "dma_sync_single_for_cpu", "dma_sync_single_for_device")}({Device()}, {addr}, {Size()}, {Dir()});");
                     }
                     else
