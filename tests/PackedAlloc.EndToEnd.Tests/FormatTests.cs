@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 
 namespace PackedAlloc.EndToEnd.Tests
 {
-    /// <summary>`dotnet format analyzers` applies the package's PA0001 fixes to a consumer (issue 4).</summary>
+    /// <summary>`dotnet format analyzers` applies the package's PA0001 fixes (issue 4) and PA0003's (issue 11) to a consumer.</summary>
     [Collection(PackagesCollection.Name)]
     public class FormatTests
     {
@@ -57,6 +57,89 @@ namespace PackedAlloc.EndToEnd.Tests
             Assert.True(after.Succeeded, after.ToString());
             BuildAssert.AnalyzerLoaded(after);
             Assert.Empty(after.WithId("PA0001"));
+            Assert.DoesNotContain(after.Diagnostics, d => d.Severity == "error");
+        }
+
+        private const string UncheckedDriver =
+@"using PackedAlloc.Runtime;
+using static PackedAlloc.Runtime.Kernel;
+
+namespace Consumer
+{
+    public sealed class Ring
+    {
+        private DmaAddr _rx;
+
+        public int Open(Device dev, KernelPtr buf)
+        {
+            if (buf.IsNull) return -22;
+            _rx = dma_map_single(dev, buf, 2048, DMA_FROM_DEVICE);
+            return 0;
+        }
+
+        public void Send(Device dev, KernelPtr buf)
+        {
+            DmaAddr addr = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);
+            dma_unmap_single(dev, addr, 64, DMA_TO_DEVICE);
+        }
+    }
+}
+";
+
+        private const string CheckedDriver =
+@"using PackedAlloc.Runtime;
+using static PackedAlloc.Runtime.Kernel;
+
+namespace Consumer
+{
+    public sealed class Ring
+    {
+        private DmaAddr _rx;
+
+        public int Open(Device dev, KernelPtr buf)
+        {
+            if (buf.IsNull) return -22;
+            _rx = dma_map_single(dev, buf, 2048, DMA_FROM_DEVICE);
+            if (dma_mapping_error(dev, _rx))
+            {
+                return -22;
+            }
+
+            return 0;
+        }
+
+        public void Send(Device dev, KernelPtr buf)
+        {
+            DmaAddr addr = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);
+            if (dma_mapping_error(dev, addr))
+            {
+                return;
+            }
+
+            dma_unmap_single(dev, addr, 64, DMA_TO_DEVICE);
+        }
+    }
+}
+";
+
+        /// <summary>PA0003's fix through `dotnet format analyzers` on a packaged consumer: every mapping gets its check, and the build is clean.</summary>
+        [Fact]
+        public void FormatAnalyzers_ChecksEveryPA0003Mapping_AndTheResultBuildsClean()
+        {
+            var consumer = _packages.CreateRuntimeConsumer("format-pa0003", new System.Collections.Generic.Dictionary<string, string> { ["Ring.cs"] = UncheckedDriver });
+
+            var before = Log(consumer.Build());
+            Assert.True(before.Succeeded, before.ToString());
+            BuildAssert.AnalyzerLoaded(before);
+            Assert.Equal(new[] { 13, 19 }, before.WithId("PA0003").Select(d => d.Line).OrderBy(l => l));
+
+            var format = Log(consumer.Format("analyzers", "--diagnostics", "PA0003", "--severity", "warn", "--no-restore", "-v", "diag"));
+            Assert.True(format.Succeeded, format.ToString());
+            Assert.Equal(FixableDriver.Normalize(CheckedDriver), FixableDriver.Normalize(consumer.Read("Ring.cs")));
+
+            var after = Log(consumer.Build());
+            Assert.True(after.Succeeded, after.ToString());
+            Assert.Empty(after.WithId("PA0003"));
             Assert.DoesNotContain(after.Diagnostics, d => d.Severity == "error");
         }
 
