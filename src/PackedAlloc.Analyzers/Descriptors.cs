@@ -10,6 +10,7 @@ namespace PackedAlloc.Analyzers
         public const string PackedBufferReachesDmaId = "PA0001";
         public const string AnalysisBudgetExceededId = "PA0002";
         public const string MappingErrorNotCheckedId = "PA0003";
+        public const string MappingLifetimeBrokenId = "PA0007";
 
         private const string HelpLinkBase = "https://github.com/packedalloc/packedalloc/blob/main/docs/rules/";
 
@@ -44,5 +45,15 @@ namespace PackedAlloc.Analyzers
             isEnabledByDefault: true,
             description: "A streaming DMA mapping can fail (no IOMMU space, no swiotlb slot, an address the device cannot reach): dma_map_single and swiotlb_map then return DMA_MAPPING_ERROR and dma_map_sg returns 0. Check every mapping with dma_mapping_error(dev, addr) (or the count against 0) before syncing, unmapping, storing it in a descriptor or handing it to the device; dma-debug reports the missing check at run time as 'device driver failed to check map error'.",
             helpLinkUri: HelpLink(MappingErrorNotCheckedId));
+
+        public static readonly DiagnosticDescriptor MappingLifetimeBroken = new DiagnosticDescriptor(
+            MappingLifetimeBrokenId,
+            title: "DMA mapping's lifetime is broken",
+            messageFormat: "The mapping made by '{0}' at {1} {2}",
+            category: Category,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "A streaming mapping is owned by the code that made it until it is unmapped with the size and direction it was mapped with. A mapping left mapped on some way out of the method that owns it leaks an IOMMU entry or a swiotlb slot; an unmap or sync with another size or direction unmaps or syncs the wrong range and confuses dma-debug. dma-debug reports these at run time ('frees DMA memory with different size', 'has pending DMA allocations while released from device').",
+            helpLinkUri: HelpLink(MappingLifetimeBrokenId));
     }
 }

@@ -63,6 +63,33 @@ namespace PackedAlloc.Runtime.Tests
         }
 
         [Fact]
+        public void LifetimeReports_CarryPA0007()
+        {
+            var (m, dev) = Setup();
+            using (m.Enter())
+            {
+                KernelPtr p = kmalloc(256, GFP_KERNEL);
+                DmaAddr a = dma_map_single(dev, p, 256, DMA_TO_DEVICE);
+                Assert.False(dma_mapping_error(dev, a));
+                dma_sync_single_for_cpu(dev, a, 512, DMA_FROM_DEVICE);   // outside the mapping, other direction
+                dma_unmap_single(dev, a, 128, DMA_FROM_DEVICE);           // other size, other direction
+                KernelPtr q = kmalloc(256, GFP_KERNEL);
+                DmaAddr b = dma_map_single(dev, q, 256, DMA_TO_DEVICE);
+                Assert.False(dma_mapping_error(dev, b));
+                kfree(q);                                                 // freed while mapped
+                m.RemoveDevice(dev);                                      // b leaked
+                var lifetime = m.DebugReports.Where(r => r.RuleId == "PA0007").Select(r => r.Message).ToList();
+                Assert.Contains(lifetime, s => s.Contains("syncs DMA memory outside allocated range"));
+                Assert.Contains(lifetime, s => s.Contains("syncs DMA memory with different direction"));
+                Assert.Contains(lifetime, s => s.Contains("frees DMA memory with different size"));
+                Assert.Contains(lifetime, s => s.Contains("frees DMA memory with different direction"));
+                Assert.Contains(lifetime, s => s.Contains("frees memory that is still DMA-mapped"));
+                Assert.Contains(lifetime, s => s.Contains("has pending DMA allocations while released from device"));
+                Assert.All(m.DebugReports.Where(r => r.Subsystem == "dma-debug"), r => Assert.Equal("PA0007", r.RuleId));
+            }
+        }
+
+        [Fact]
         public void CheckedMappingsUnmapCleanly()
         {
             var (m, dev) = Setup();

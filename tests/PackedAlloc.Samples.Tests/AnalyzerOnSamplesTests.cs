@@ -65,6 +65,9 @@ namespace PackedAlloc.Samples.Tests
             // Every sample driver checks its mappings (dma_mapping_error after storing into the ring, nents == 0 for
             // dma_map_sg): PA0003 must see each check, in the shapes real drivers write them.
             Assert.Equal(Array.Empty<string>(), diags.Where(d => d.Id == "PA0003").Select(d => Where(d.Location) + " " + d.GetMessage()).ToArray());
+
+            // And each unmaps what it maps, with the size and direction it mapped with (PA0007), on every path.
+            Assert.Equal(Array.Empty<string>(), diags.Where(d => d.Id == "PA0007").Select(d => Where(d.Location) + " " + d.GetMessage()).ToArray());
         }
     }
 }

@@ -937,7 +937,7 @@ namespace PackedAlloc.Analyzers.Flow
     /// <summary>What one analysis of a body found.</summary>
     internal sealed class CallResult
     {
-        public CallResult(AbstractValue returnValue, ImmutableArray<AbstractValue> finalArguments, FlowState? exitState, IReadOnlyList<SinkHit> hits,
+        public CallResult(AbstractValue returnValue, ImmutableArray<AbstractValue> finalArguments, FlowState? exitState, IReadOnlyList<Finding> hits,
             IReadOnlyList<HandleUse> handleUses)
         {
             HandleUses = handleUses;
@@ -953,7 +953,8 @@ namespace PackedAlloc.Analyzers.Flow
         public ImmutableArray<AbstractValue> FinalArguments { get; }
 
         public FlowState? ExitState { get; }
-        public IReadOnlyList<SinkHit> Hits { get; }
+        /// <summary>What the body and its callees found (final: a caller only passes them on).</summary>
+        public IReadOnlyList<Finding> Hits { get; }
 
         /// <summary>Mapping handles the body used unchecked: its own (findings), or its parameters' (for each caller to judge).</summary>
         public IReadOnlyList<HandleUse> HandleUses { get; }

@@ -54,6 +54,7 @@ namespace PackedAlloc.Analyzers.Flow
                 {
                     SinkHit hit => Rules.PackedBufferReachesDma.Report(hit),
                     HandleUse use => Rules.MappingErrorNotChecked.Report(use),
+                    BrokenLifetime lifetime => Rules.MappingLifetimeBroken.Report(lifetime),
                     _ => throw new System.InvalidOperationException("A finding no rule reports: " + finding.GetType().Name),
                 });
             }

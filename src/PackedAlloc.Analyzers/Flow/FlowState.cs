@@ -24,10 +24,12 @@ namespace PackedAlloc.Analyzers.Flow
             ValueMap<HeapKey>.Empty(EqualityComparer<HeapKey>.Default),
             guard: null,
             ValueSet<Origin>.Empty,
+            ValueSet<Origin>.Empty,
             ValueSet<Origin>.Empty);
 
-        public FlowState(ValueMap<object> variables, ValueMap<HeapKey> heap, GuardScope? guard, ValueSet<Origin> @checked, ValueSet<Origin> storedUnchecked)
+        public FlowState(ValueMap<object> variables, ValueMap<HeapKey> heap, GuardScope? guard, ValueSet<Origin> @checked, ValueSet<Origin> storedUnchecked, ValueSet<Origin> live)
         {
+            Live = live;
             StoredUnchecked = storedUnchecked;
             Variables = variables;
             Heap = heap;
@@ -56,13 +58,20 @@ namespace PackedAlloc.Analyzers.Flow
         /// </summary>
         public ValueSet<Origin> StoredUnchecked { get; }
 
+        /// <summary>
+        /// The mappings this method made (or was handed by a call that made them) that some path here has not yet
+        /// unmapped, stored or handed on: a may-set. What is still in it where the method returns or throws leaks.
+        /// </summary>
+        public ValueSet<Origin> Live { get; }
+
         [MethodImpl(HotPath.Optimized)]
         public FlowState WithVariable(object key, AbstractValue value) =>
-            Variables.TryGetValue(key, out var existing) && ReferenceEquals(existing, value) ? this : new FlowState(Variables.SetItem(key, value), Heap, Guard, Checked, StoredUnchecked);
-        public FlowState WithHeap(ValueMap<HeapKey> heap) => ReferenceEquals(heap, Heap) ? this : new FlowState(Variables, heap, Guard, Checked, StoredUnchecked);
-        public FlowState WithGuard(GuardScope? guard) => GuardScope.Same(guard, Guard) ? this : new FlowState(Variables, Heap, guard, Checked, StoredUnchecked);
-        public FlowState WithChecked(ValueSet<Origin> @checked) => ReferenceEquals(@checked, Checked) ? this : new FlowState(Variables, Heap, Guard, @checked, StoredUnchecked);
-        public FlowState WithStoredUnchecked(ValueSet<Origin> stored) => ReferenceEquals(stored, StoredUnchecked) ? this : new FlowState(Variables, Heap, Guard, Checked, stored);
+            Variables.TryGetValue(key, out var existing) && ReferenceEquals(existing, value) ? this : new FlowState(Variables.SetItem(key, value), Heap, Guard, Checked, StoredUnchecked, Live);
+        public FlowState WithHeap(ValueMap<HeapKey> heap) => ReferenceEquals(heap, Heap) ? this : new FlowState(Variables, heap, Guard, Checked, StoredUnchecked, Live);
+        public FlowState WithGuard(GuardScope? guard) => GuardScope.Same(guard, Guard) ? this : new FlowState(Variables, Heap, guard, Checked, StoredUnchecked, Live);
+        public FlowState WithChecked(ValueSet<Origin> @checked) => ReferenceEquals(@checked, Checked) ? this : new FlowState(Variables, Heap, Guard, @checked, StoredUnchecked, Live);
+        public FlowState WithStoredUnchecked(ValueSet<Origin> stored) => ReferenceEquals(stored, StoredUnchecked) ? this : new FlowState(Variables, Heap, Guard, Checked, stored, Live);
+        public FlowState WithLive(ValueSet<Origin> live) => ReferenceEquals(live, Live) ? this : new FlowState(Variables, Heap, Guard, Checked, StoredUnchecked, live);
 
         [MethodImpl(HotPath.Optimized)]
         public AbstractValue? TryGetVariable(object key) => Variables.TryGetValue(key, out var value) ? value : null;
@@ -81,10 +90,11 @@ namespace PackedAlloc.Analyzers.Flow
             var guard = GuardScope.Meet(Guard, other.Guard);
             var @checked = ReferenceEquals(Checked, other.Checked) ? Checked : Checked.Intersect(other.Checked);
             var stored = StoredUnchecked.Union(other.StoredUnchecked);
+            var live = Live.Union(other.Live);
             return ReferenceEquals(variables, Variables) && ReferenceEquals(heap, Heap) && GuardScope.Same(guard, Guard) && ReferenceEquals(@checked, Checked)
-                && ReferenceEquals(stored, StoredUnchecked)
+                && ReferenceEquals(stored, StoredUnchecked) && ReferenceEquals(live, Live)
                 ? this
-                : new FlowState(variables, heap, guard, @checked, stored);
+                : new FlowState(variables, heap, guard, @checked, stored, live);
         }
 
         /// <summary>Static fields and properties, which live in <see cref="Variables"/> but are written by other methods too.</summary>
@@ -98,7 +108,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         [MethodImpl(HotPath.Optimized)]
         public bool IsSameAs(FlowState other) =>
-            GuardScope.Same(Guard, other.Guard) && Checked.SetEquals(other.Checked) && StoredUnchecked.SetEquals(other.StoredUnchecked) && Variables.SameAs(other.Variables) && Heap.SameAs(other.Heap);
+            GuardScope.Same(Guard, other.Guard) && Checked.SetEquals(other.Checked) && StoredUnchecked.SetEquals(other.StoredUnchecked) && Live.SetEquals(other.Live) && Variables.SameAs(other.Variables) && Heap.SameAs(other.Heap);
 
         private sealed class LocalSymbolComparer : IEqualityComparer<ILocalSymbol>
         {

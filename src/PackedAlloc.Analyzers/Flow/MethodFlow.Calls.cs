@@ -32,6 +32,7 @@ namespace PackedAlloc.Analyzers.Flow
             if (_flow.Kernel.IsKernelMember(method) || TypeFacts.IsRuntimeType(method.ContainingType, "Device"))
             {
                 UseHandlesInRuntimeCall(invocation, arguments);
+                MatchMapping(invocation, arguments);
             }
 
             if (_flow.Kernel.IsKernelMember(method))
@@ -169,6 +170,7 @@ namespace PackedAlloc.Analyzers.Flow
 
             AddHits(result.Hits);
             TakeCalleeHandles(result, ordered);
+            HandOnArguments(ordered);
             var location = call.Syntax;
             foreach (var argument in argumentOperations)
             {
@@ -315,6 +317,12 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         private AbstractValue ConservativeCall(IMethodSymbol method, AbstractValue? receiver, ImmutableArray<AbstractValue> arguments, IOperation call)
         {
+            if (!_flow.Kernel.IsKernelMember(method) && !TypeFacts.IsRuntimeType(method.ContainingType, "Device"))
+            {
+                // What a library or an unfollowed method does with a mapping is its business: it is not leaked here.
+                HandOnArguments(arguments);
+            }
+
             if (receiver != null && TypeFacts.StoresArgumentsInReceiver(method.Name))
             {
                 foreach (var argument in arguments)
@@ -529,7 +537,7 @@ namespace PackedAlloc.Analyzers.Flow
             // A lambda created where the code had checked that no bounce is needed (a mapping strategy chosen by
             // dev_is_dma_coherent) runs only because that check passed, wherever it is invoked later.
             var guard = GuardScope.Both(_state.Guard, captured?.Guard);
-            var initial = captured == null ? _state : new FlowState(captured.Variables.SetItems(_state.Variables), captured.Heap.SetItems(_state.Heap), guard, _state.Checked, _state.StoredUnchecked);
+            var initial = captured == null ? _state : new FlowState(captured.Variables.SetItems(_state.Variables), captured.Heap.SetItems(_state.Heap), guard, _state.Checked, _state.StoredUnchecked, _state.Live);
             for (int i = 0; i < parameters.Length; i++)
             {
                 initial = initial.WithVariable(parameters[i], i < arguments.Length ? arguments[i] : AbstractValue.Bottom);

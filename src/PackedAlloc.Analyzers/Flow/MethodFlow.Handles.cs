@@ -29,9 +29,13 @@ namespace PackedAlloc.Analyzers.Flow
 
         private IReadOnlyList<HandleUse> HandleUses => (IReadOnlyList<HandleUse>?)_handleUses ?? System.Array.Empty<HandleUse>();
 
-        /// <summary>A mapping call's result: a handle named by the call. A mapping made again at the call (the next turn of a loop) is unchecked again.</summary>
+        /// <summary>
+        /// A mapping call's result: a handle named by the call, with the size and direction it maps when each is one
+        /// known constant here. A mapping made again at the call (the next turn of a loop) is unchecked again; a
+        /// single mapping is live from here until it is unmapped, stored, returned or handed on.
+        /// </summary>
         [MethodImpl(HotPath.Optimized)]
-        private AbstractValue NewMapping(IInvocationOperation invocation, OriginKind kind, AbstractValue shaped)
+        private AbstractValue NewMapping(IInvocationOperation invocation, OriginKind kind, AbstractValue shaped, ImmutableArray<AbstractValue> ordered)
         {
             if (!_run.TryGetConstant(invocation, out var handleValue))
             {
@@ -42,15 +46,59 @@ namespace PackedAlloc.Analyzers.Flow
                 _run.KeepConstant(invocation, handleValue);
             }
 
-            foreach (var handle in handleValue.Handles)
+            var handles = handleValue.Handles;
+            long? size = SingleArgument(invocation.TargetMethod, ordered, "size");
+            long? direction = SingleArgument(invocation.TargetMethod, ordered, "dir");
+            if (kind == OriginKind.Mapping && (size != null || direction != null) && handles.Count == 1)
+            {
+                handles = ValueSet<Origin>.Create(Origin.ForMapping(kind, handles[0].Site, handles[0].Allocator, size, direction));
+            }
+
+            foreach (var handle in handles)
             {
                 if (_state.Checked.Contains(handle))
                 {
                     _state = _state.WithChecked(Without(_state.Checked, handle));
                 }
+
+                if (kind == OriginKind.Mapping)
+                {
+                    _state = _state.WithLive(_state.Live.Add(handle));
+                }
             }
 
-            return shaped.WithHandles(handleValue.Handles);
+            return shaped.WithHandles(handles);
+        }
+
+        /// <summary>The argument of the parameter named <paramref name="name"/> when it is one known constant.</summary>
+        private static long? SingleArgument(IMethodSymbol method, ImmutableArray<AbstractValue> ordered, string name)
+        {
+            foreach (var parameter in method.Parameters)
+            {
+                if (parameter.Name == name && parameter.Ordinal < ordered.Length)
+                {
+                    var consts = ordered[parameter.Ordinal].Consts;
+                    return !consts.HasUnknown && !consts.HasParameter && consts.TryGetSingle(out long value) ? value : null;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>The kinds that stand for a mapping (its address or count, or a parameter's), not for a bool about one.</summary>
+        private static bool IsMappingHandle(Origin handle) =>
+            handle.Kind is OriginKind.Mapping or OriginKind.MappingCount or OriginKind.ParameterHandle;
+
+        /// <summary>The bool that says, when <paramref name="failedWhen"/>, that the mappings of <paramref name="value"/> failed.</summary>
+        private static AbstractValue FailureOf(AbstractValue value, bool failedWhen)
+        {
+            var handles = ValueSet<Origin>.Empty;
+            foreach (var handle in value.Handles)
+            {
+                if (IsMappingHandle(handle)) handles = handles.Add(handle.FailedWhen(failedWhen));
+            }
+
+            return AbstractValue.UnknownConstant.WithHandles(handles);
         }
 
         private static ValueSet<Origin> Without(ValueSet<Origin> set, Origin removed)
@@ -75,6 +123,7 @@ namespace PackedAlloc.Analyzers.Flow
             var stored = _state.StoredUnchecked;
             foreach (var handle in value.Handles)
             {
+                if (!IsMappingHandle(handle)) continue;
                 @checked = @checked.Add(handle);
                 if (stored.Contains(handle)) stored = Without(stored, handle);
             }
@@ -89,7 +138,7 @@ namespace PackedAlloc.Analyzers.Flow
             Location? location = null;
             foreach (var handle in value.Handles)
             {
-                if (!_state.Checked.Contains(handle))
+                if (IsMappingHandle(handle) && !_state.Checked.Contains(handle))
                 {
                     AddHandleUse(new HandleUse(handle, kind, location ??= at.GetLocation(), what));
                 }
@@ -125,43 +174,46 @@ namespace PackedAlloc.Analyzers.Flow
         /// A comparison with a handle on one side: with DMA_MAPPING_ERROR it checks a DMA address; with 0 it checks
         /// a dma_map_sg count; any other comparison of a count (a loop's bound) uses it.
         /// </summary>
+        /// <returns>The comparison's result as a failure bool (<c>addr == DMA_MAPPING_ERROR</c> is true when the mapping failed), or bottom.</returns>
         [MethodImpl(HotPath.Optimized)]
-        private void CompareHandles(IBinaryOperation binary, AbstractValue left, AbstractValue right)
+        private AbstractValue CompareHandles(IBinaryOperation binary, AbstractValue left, AbstractValue right)
         {
-            if (!left.Handles.IsEmpty) CompareHandle(binary, left, binary.RightOperand, right);
-            if (!right.Handles.IsEmpty) CompareHandle(binary, right, binary.LeftOperand, left);
+            var result = AbstractValue.Bottom;
+            if (!left.Handles.IsEmpty) result = result.Join(CompareHandle(binary, left, binary.RightOperand, right));
+            if (!right.Handles.IsEmpty) result = result.Join(CompareHandle(binary, right, binary.LeftOperand, left));
+            return result;
         }
 
-        private void CompareHandle(IBinaryOperation binary, AbstractValue handles, IOperation otherOperand, AbstractValue other)
+        private AbstractValue CompareHandle(IBinaryOperation binary, AbstractValue handles, IOperation otherOperand, AbstractValue other)
         {
             bool equality = binary.OperatorKind is BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals;
             bool relational = equality || binary.OperatorKind is BinaryOperatorKind.LessThan or BinaryOperatorKind.LessThanOrEqual
                 or BinaryOperatorKind.GreaterThan or BinaryOperatorKind.GreaterThanOrEqual;
             if (!relational)
             {
-                return;
+                return AbstractValue.Bottom;
             }
 
             if (equality && IsMappingErrorConstant(otherOperand))
             {
                 CheckHandles(handles);
-                return;
+                return FailureOf(handles, failedWhen: binary.OperatorKind == BinaryOperatorKind.Equals);
             }
 
             var counts = OfKind(handles, OriginKind.MappingCount);
             if (counts.Handles.IsEmpty)
             {
-                return;
+                return AbstractValue.Bottom;
             }
 
             if (other.Consts.TryGetSingle(out long constant) && constant == 0 && !other.Consts.HasUnknown)
             {
                 CheckHandles(counts);
+                return equality ? FailureOf(counts, failedWhen: binary.OperatorKind == BinaryOperatorKind.Equals) : AbstractValue.Bottom;
             }
-            else
-            {
-                UseHandles(counts, HandleUseKind.Use, binary.Syntax, "a comparison");
-            }
+
+            UseHandles(counts, HandleUseKind.Use, binary.Syntax, "a comparison");
+            return AbstractValue.Bottom;
         }
 
         private static AbstractValue OfKind(AbstractValue value, OriginKind kind)
@@ -207,9 +259,10 @@ namespace PackedAlloc.Analyzers.Flow
             };
             Location? location = null;
             ValueSet<ObjectId>? into = null;
+            HandOn(value);
             foreach (var handle in value.Handles)
             {
-                if (!_state.Checked.Contains(handle))
+                if (IsMappingHandle(handle) && !_state.Checked.Contains(handle))
                 {
                     var escape = new HandleUse(handle, HandleUseKind.Escape, location ??= at.GetLocation(), what);
                     AddEscape(escape);
@@ -275,7 +328,7 @@ namespace PackedAlloc.Analyzers.Flow
 
             if (result.ExitState != null)
             {
-                _state = _state.WithChecked(result.ExitState.Checked).WithStoredUnchecked(result.ExitState.StoredUnchecked);
+                _state = _state.WithChecked(result.ExitState.Checked).WithStoredUnchecked(result.ExitState.StoredUnchecked).WithLive(result.ExitState.Live);
             }
         }
 
@@ -344,11 +397,21 @@ namespace PackedAlloc.Analyzers.Flow
             ImmutableArray<AbstractValue>.Builder? replaced = null;
             for (int i = 0; i < arguments.Length; i++)
             {
-                if (!arguments[i].Handles.IsEmpty)
+                var handles = arguments[i].Handles;
+                if (handles.IsEmpty)
                 {
-                    replaced ??= arguments.ToBuilder();
-                    replaced[i] = arguments[i].WithHandles(ValueSet<Origin>.Create(Origin.ForParameter(i)));
+                    continue;
                 }
+
+                bool mapping = false;
+                foreach (var handle in handles)
+                {
+                    mapping |= IsMappingHandle(handle);
+                }
+
+                // A bool about a mapping (whether it failed) means nothing to the callee, which cannot unmap it.
+                replaced ??= arguments.ToBuilder();
+                replaced[i] = arguments[i].WithHandles(mapping ? ValueSet<Origin>.Create(Origin.ForParameter(i)) : ValueSet<Origin>.Empty);
             }
 
             return replaced?.MoveToImmutable() ?? arguments;
@@ -375,7 +438,7 @@ namespace PackedAlloc.Analyzers.Flow
                 {
                     foreach (var handle in ordered[use.Handle.Ordinal].Handles)
                     {
-                        if (_state.Checked.Contains(handle)) continue;
+                        if (!IsMappingHandle(handle) || _state.Checked.Contains(handle)) continue;
                         if (use.Kind == HandleUseKind.Use) AddHandleUse(use.For(handle));
                         else AddEscape(use.For(handle));
                     }
@@ -396,10 +459,10 @@ namespace PackedAlloc.Analyzers.Flow
 
         /// <summary>
         /// A value a callee gave back (its return, an out argument, a field of an object the caller holds), in the
-        /// caller's terms: a parameter's handle is the argument's; a mapping the callee made and checked on every
-        /// way out is no longer a handle to check; one it did not check becomes a mapping made by this call (the
-        /// caller now has the duty, and PA0003 names the call). <paramref name="resite"/> false drops the latter
-        /// instead (a field the callee stored into: its pending store is already the callee's finding).
+        /// caller's terms: a parameter's handle is the argument's (and a bool about it, about the argument's); a
+        /// mapping the callee made becomes a mapping made by this call: the caller owns it now (it is live here), and
+        /// has the duty to check it unless the callee checked it on every way out. <paramref name="resite"/> false
+        /// drops the callee's own mappings instead (a field the callee stored into: its store is already the callee's).
         /// </summary>
         [MethodImpl(HotPath.Optimized)]
         private AbstractValue CalleeValueHere(AbstractValue value, CallResult result, ImmutableArray<AbstractValue> ordered, IOperation call, string callee, bool resite)
@@ -410,15 +473,38 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             var handles = ValueSet<Origin>.Empty;
+            Location? location = null;
             foreach (var handle in value.Handles)
             {
-                if (handle.Kind == OriginKind.ParameterHandle)
+                var subject = handle.Subject ?? handle;
+                if (subject.Kind == OriginKind.ParameterHandle)
                 {
-                    if (handle.Ordinal < ordered.Length) handles = handles.Union(ordered[handle.Ordinal].Handles);
+                    if (subject.Ordinal >= ordered.Length) continue;
+                    foreach (var argument in ordered[subject.Ordinal].Handles)
+                    {
+                        if (!IsMappingHandle(argument)) continue;
+                        handles = handles.Add(handle.Subject == null ? argument : argument.FailedWhen(handle.Kind == OriginKind.FailedWhenTrue));
+                    }
                 }
-                else if (resite && !(result.ExitState?.Checked.Contains(handle) ?? false))
+                else if (resite)
                 {
-                    handles = handles.Add(Origin.ForMapping(handle.Kind, call.Syntax.GetLocation(), callee));
+                    var mine = subject.MadeBy(location ??= call.Syntax.GetLocation(), callee);
+                    if (handle.Subject != null)
+                    {
+                        handles = handles.Add(mine.FailedWhen(handle.Kind == OriginKind.FailedWhenTrue));
+                        continue;
+                    }
+
+                    handles = handles.Add(mine);
+                    if (result.ExitState?.Checked.Contains(handle) ?? false)
+                    {
+                        _state = _state.WithChecked(_state.Checked.Add(mine));
+                    }
+
+                    if (mine.Kind == OriginKind.Mapping)
+                    {
+                        _state = _state.WithLive(_state.Live.Add(mine));
+                    }
                 }
             }
 

@@ -38,15 +38,15 @@ namespace PackedAlloc.Analyzers.Flow
                     return CacheAllocation(invocation, Arg(0));
                 case KernelFunction.MapSingle:
                     CheckSink(invocation, unordered);
-                    return NewMapping(invocation, OriginKind.Mapping, Shape(AbstractValue.Bottom, method.ReturnType, unknownIfNumeric: true));
+                    return NewMapping(invocation, OriginKind.Mapping, Shape(AbstractValue.Bottom, method.ReturnType, unknownIfNumeric: true), args);
                 case KernelFunction.MapScatterList:
                     CheckSink(invocation, unordered);
-                    return NewMapping(invocation, OriginKind.MappingCount, Shape(AbstractValue.Bottom, method.ReturnType, unknownIfNumeric: true));
+                    return NewMapping(invocation, OriginKind.MappingCount, Shape(AbstractValue.Bottom, method.ReturnType, unknownIfNumeric: true), args);
                 case KernelFunction.Bounce:
-                    return NewMapping(invocation, OriginKind.Mapping, Shape(AbstractValue.Bottom, method.ReturnType, unknownIfNumeric: true));
+                    return NewMapping(invocation, OriginKind.Mapping, Shape(AbstractValue.Bottom, method.ReturnType, unknownIfNumeric: true), args);
                 case KernelFunction.MappingErrorCheck:
                     CheckHandles(Arg(1));
-                    return AbstractValue.UnknownConstant;
+                    return FailureOf(Arg(1), failedWhen: true);
                 case KernelFunction.ScatterListSetBuffer:
                     SetScatterListBuffer(invocation, Arg(0), Arg(1));
                     return AbstractValue.Bottom;

@@ -391,16 +391,14 @@ namespace PackedAlloc.Analyzers.Flow
         {
             var left = Eval(binary.LeftOperand);
             var right = Eval(binary.RightOperand);
-            if (!left.Handles.IsEmpty || !right.Handles.IsEmpty)
-            {
-                CompareHandles(binary, left, right);
-            }
+            var failure = left.Handles.IsEmpty && right.Handles.IsEmpty ? null : CompareHandles(binary, left, right);
             if (binary.OperatorMethod != null && _flow.TryGetBody(binary.OperatorMethod) is { } body)
             {
                 return CallBody(body, binary.OperatorMethod, null, ImmutableArray.Create(left, right), binary, ImmutableArray<IArgumentOperation>.Empty);
             }
 
-            return Binary(binary.OperatorKind, left, right, binary.Type);
+            var result = Binary(binary.OperatorKind, left, right, binary.Type);
+            return failure == null || failure.Handles.IsEmpty ? result : result.WithHandles(result.Handles.Union(failure.Handles));
         }
 
         [MethodImpl(HotPath.Optimized)]
@@ -467,7 +465,7 @@ namespace PackedAlloc.Analyzers.Flow
             switch (unary.OperatorKind)
             {
                 case UnaryOperatorKind.Not:
-                    return AbstractValue.Bottom.WithConsts(consts.Map(v => v == 0 ? 1 : 0)).WithGuard(Flip(operand.Guard));
+                    return AbstractValue.Bottom.WithConsts(consts.Map(v => v == 0 ? 1 : 0)).WithGuard(Flip(operand.Guard)).WithHandles(Negated(operand.Handles));
                 case UnaryOperatorKind.BitwiseNegation:
                     return AbstractValue.Bottom.WithConsts(consts.Map(v => ~v));
                 case UnaryOperatorKind.Minus:

@@ -23,7 +23,7 @@ namespace PackedAlloc.Analyzers.Flow
         private readonly AbstractValue? _this;
         private readonly int _depthLeft;
         private readonly bool _rootHasCallers;
-        private readonly List<SinkHit> _hits = new List<SinkHit>();
+        private readonly List<Finding> _hits = new List<Finding>();
         private readonly HashSet<(string, Location, Location)> _hitKeys = new HashSet<(string, Location, Location)>();
         private FlowState _state = FlowState.Empty;
         private AbstractValue _return = AbstractValue.Bottom;
@@ -56,7 +56,7 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>Records a hit once per sink and allocation (the first route found is the one kept), however often
         /// the call that found it is evaluated again (each loop iteration, each caller).</summary>
         [MethodImpl(HotPath.Optimized)]
-        private void AddHit(SinkHit hit)
+        private void AddHit(Finding hit)
         {
             if (_hitKeys.Add(hit.Key))
             {
@@ -65,7 +65,7 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         [MethodImpl(HotPath.Optimized)]
-        private void AddHits(IReadOnlyList<SinkHit> hits)
+        private void AddHits(IReadOnlyList<Finding> hits)
         {
             foreach (var hit in hits)
             {
@@ -86,7 +86,9 @@ namespace PackedAlloc.Analyzers.Flow
 
             Run(initial);
             var finalArguments = FinalValues(parameters);
-            return new CallResult(_return, finalArguments, _exitState, _hits, FinishHandleUses(finalArguments));
+            var handleUses = FinishHandleUses(finalArguments);
+            FindLeaks(finalArguments);
+            return new CallResult(_return, finalArguments, _exitState, _hits, handleUses);
         }
 
         /// <summary>Analyses the graph from <paramref name="initial"/>: a body with its parameters bound, or a lambda or local function.</summary>
@@ -149,14 +151,19 @@ namespace PackedAlloc.Analyzers.Flow
                 if (block.ConditionKind != ControlFlowConditionKind.None && branchValue != null)
                 {
                     bool conditionalWhenTrue = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
-                    Propagate(block.ConditionalSuccessor, Narrow(Edge(output, branchValue, conditionalWhenTrue), block.BranchValue!, conditionalWhenTrue), inputs, worklist);
-                    Propagate(block.FallThroughSuccessor, Narrow(Edge(output, branchValue, !conditionalWhenTrue), block.BranchValue!, !conditionalWhenTrue), inputs, worklist);
+                    Propagate(block.ConditionalSuccessor, Narrow(FailedMappingsGone(Edge(output, branchValue, conditionalWhenTrue), branchValue, conditionalWhenTrue), block.BranchValue!, conditionalWhenTrue), inputs, worklist);
+                    Propagate(block.FallThroughSuccessor, Narrow(FailedMappingsGone(Edge(output, branchValue, !conditionalWhenTrue), branchValue, !conditionalWhenTrue), block.BranchValue!, !conditionalWhenTrue), inputs, worklist);
                 }
                 else
                 {
                     if (branchValue != null && block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return)
                     {
                         _return = _return.Join(branchValue);
+                    }
+
+                    if (block.FallThroughSuccessor?.Semantics is ControlFlowBranchSemantics.Throw or ControlFlowBranchSemantics.Rethrow)
+                    {
+                        NoteThrow(block);
                     }
 
                     Propagate(block.FallThroughSuccessor, output, inputs, worklist);

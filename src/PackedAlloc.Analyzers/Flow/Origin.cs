@@ -21,6 +21,10 @@ namespace PackedAlloc.Analyzers.Flow
         /// for "the mapping its caller passed", not once per mapping, and what it does to it is told back to each caller.
         /// </summary>
         ParameterHandle,
+        /// <summary>A bool that is true when the mapping <see cref="Origin.Subject"/> failed (<c>dma_mapping_error</c>, <c>addr == DMA_MAPPING_ERROR</c>).</summary>
+        FailedWhenTrue,
+        /// <summary>A bool that is false when the mapping <see cref="Origin.Subject"/> failed (<c>addr != DMA_MAPPING_ERROR</c>, <c>!dma_mapping_error(…)</c>).</summary>
+        FailedWhenFalse,
     }
 
     /// <summary>
@@ -58,9 +62,31 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>For <see cref="OriginKind.ParameterHandle"/>: the parameter's ordinal; -1 otherwise.</summary>
         public int Ordinal { get; private set; } = -1;
 
-        /// <summary>A mapping made at <paramref name="site"/> by <paramref name="mapper"/> (a Kernel API function, or the helper that returned one).</summary>
-        public static Origin ForMapping(OriginKind kind, Location site, string mapper) =>
-            new Origin(kind, site, mapper, ImmutableArray<Location>.Empty);
+        /// <summary>
+        /// A mapping made at <paramref name="site"/> by <paramref name="mapper"/> (a Kernel API function, or the helper
+        /// that returned one), with its size and direction where each is one known constant there.
+        /// </summary>
+        public static Origin ForMapping(OriginKind kind, Location site, string mapper, long? size = null, long? direction = null) =>
+            new Origin(kind, site, mapper, ImmutableArray<Location>.Empty) { MappedSize = size, MappedDirection = direction };
+
+        /// <summary>The same mapping made by a call that returned it (a helper's caller owns it from there).</summary>
+        public Origin MadeBy(Location call, string mapper) => ForMapping(Kind, call, mapper, MappedSize, MappedDirection);
+
+        /// <summary>The bool that says whether this mapping failed: <see cref="OriginKind.FailedWhenTrue"/> or <see cref="OriginKind.FailedWhenFalse"/>.</summary>
+        public Origin FailedWhen(bool value) =>
+            new Origin(value ? OriginKind.FailedWhenTrue : OriginKind.FailedWhenFalse, Site, Allocator, ImmutableArray<Location>.Empty) { Subject = this, Ordinal = Ordinal };
+
+        /// <summary>The failure bool of the opposite polarity (its negation).</summary>
+        public Origin Negated() => Subject == null ? this : Subject.FailedWhen(Kind != OriginKind.FailedWhenTrue);
+
+        /// <summary>For a mapping: its size, when one known constant at the mapping call.</summary>
+        public long? MappedSize { get; private set; }
+
+        /// <summary>For a mapping: its direction, when one known constant at the mapping call.</summary>
+        public long? MappedDirection { get; private set; }
+
+        /// <summary>For a failure bool: the mapping it is about.</summary>
+        public Origin? Subject { get; private set; }
 
         private Origin(OriginKind kind, Location site, string allocator, ImmutableArray<Location> flagSites, Step? lastStep, int hash = 0)
         {

@@ -48,6 +48,7 @@ namespace PackedAlloc.Analyzers.Model
     internal sealed class KernelSymbols
     {
         private readonly Dictionary<string, KernelFunction> _functionsByName;
+        private readonly Dictionary<long, string> _directionNames = new Dictionary<long, string>();
 
         private KernelSymbols(INamedTypeSymbol kernel, INamedTypeSymbol? scatterList, INamedTypeSymbol? kernelPtr, IFieldSymbol? gfpPacked)
         {
@@ -88,6 +89,12 @@ namespace PackedAlloc.Analyzers.Model
             {
                 MappingErrorField = member as IFieldSymbol;
             }
+
+            DmaBidirectional = (long)ReadConstant(kernel, "DMA_BIDIRECTIONAL", 0);
+            foreach (var name in new[] { "DMA_BIDIRECTIONAL", "DMA_TO_DEVICE", "DMA_FROM_DEVICE", "DMA_NONE" })
+            {
+                _directionNames[(long)ReadConstant(kernel, name, ulong.MaxValue)] = name;
+            }
         }
 
         public INamedTypeSymbol Kernel { get; }
@@ -101,6 +108,11 @@ namespace PackedAlloc.Analyzers.Model
         public ulong SlabHwcacheAlign { get; }
         public long DmaToDevice { get; }
         public long DmaNone { get; }
+        public long DmaBidirectional { get; }
+
+        /// <summary>DMA_TO_DEVICE … for a direction's value, for messages.</summary>
+        public string DirectionName(long direction) =>
+            _directionNames.TryGetValue(direction, out var name) ? name : direction.ToString(System.Globalization.CultureInfo.InvariantCulture);
         public int ArchDmaMinAlign { get; }
 
         /// <summary>Null when the compilation does not reference PackedAlloc.Runtime: then there is nothing to analyse.</summary>

@@ -31,12 +31,14 @@ namespace PackedAlloc.Runtime.Dma
     /// CONFIG_DMA_API_DEBUG (kernel/dma/debug.c): tracks every mapping and coherent allocation and reports misuse
     /// with the kernel's texts, prefixed "DMA-API: driver device: ". Overlapping cache-line mappings and mappings of
     /// packed objects that share a line carry rule id PA0001, the static rule that predicts them; an unmap of a
-    /// mapping nobody checked for an error carries PA0003.
+    /// mapping nobody checked for an error carries PA0003; a mapping's broken lifetime (an unmap or sync that does not
+    /// match the mapping, a free of mapped memory, a mapping left at device removal) carries PA0007.
     /// </summary>
     internal sealed class DmaDebug
     {
         public const string RuleSharedCacheline = "PA0001";
         public const string RuleMappingErrorNotChecked = "PA0003";
+        public const string RuleMappingLifetime = "PA0007";
         private const int MaxOverlap = 7; // ACTIVE_CACHELINE_MAX_OVERLAP
 
         private readonly Machine _machine;
@@ -259,12 +261,12 @@ namespace PackedAlloc.Runtime.Dma
             if (!Enabled) return;
             if (addr == Kernel.DMA_MAPPING_ERROR && type != MapType.Coherent)
             {
-                Err(dev, "device driver tries to free an invalid DMA memory address");
+                Err(dev, "device driver tries to free an invalid DMA memory address", ruleId: RuleMappingLifetime);
                 return;
             }
             // The list and the texts are made only for a report: an unmap that is in order allocates nothing.
             List<(string, DebugEntry?, string?)>? errs = null;
-            void Found(string text, DebugEntry? entry, string? ruleId = null) => (errs ??= new List<(string, DebugEntry?, string?)>()).Add((text, entry, ruleId));
+            void Found(string text, DebugEntry? entry, string? ruleId = RuleMappingLifetime) => (errs ??= new List<(string, DebugEntry?, string?)>()).Add((text, entry, ruleId));
             var entries = EntriesOf(dev);
             lock (entries.Lock)
             {
@@ -358,7 +360,7 @@ namespace PackedAlloc.Runtime.Dma
                 }
             }
             if (errs is null) return;
-            foreach (string e in errs) Err(dev, e, found);
+            foreach (string e in errs) Err(dev, e, found, RuleMappingLifetime);
         }
 
         // ------------------------------------------------------------------ device accesses
@@ -421,7 +423,7 @@ namespace PackedAlloc.Runtime.Dma
             }
             if (hits is null) return;
             foreach (DebugEntry e in hits)
-                Err(e.Dev, $"device driver frees memory that is still DMA-mapped [device address=0x{e.DevAddr:x16}] [size={e.Size} bytes] [mapped with {DirName(e.Dir)}] [mapped as {TypeName(e.Type)}]", e);
+                Err(e.Dev, $"device driver frees memory that is still DMA-mapped [device address=0x{e.DevAddr:x16}] [size={e.Size} bytes] [mapped with {DirName(e.Dir)}] [mapped as {TypeName(e.Type)}]", e, RuleMappingLifetime);
         }
 
         /// <summary>dma_debug_device_change on BUS_NOTIFY_UNBOUND_DRIVER: leaked entries are reported and dropped.</summary>
@@ -439,7 +441,7 @@ namespace PackedAlloc.Runtime.Dma
             }
             if (leaked.Count == 0) return;
             DebugEntry first = leaked[0];
-            Err(dev, $"device driver has pending DMA allocations while released from device [count={leaked.Count}]\nOne of leaked entries details: [device address=0x{first.DevAddr:x16}] [size={first.Size} bytes] [mapped with {DirName(first.Dir)}] [mapped as {TypeName(first.Type)}]", first);
+            Err(dev, $"device driver has pending DMA allocations while released from device [count={leaked.Count}]\nOne of leaked entries details: [device address=0x{first.DevAddr:x16}] [size={first.Size} bytes] [mapped with {DirName(first.Dir)}] [mapped as {TypeName(first.Type)}]", first, RuleMappingLifetime);
         }
     }
 }

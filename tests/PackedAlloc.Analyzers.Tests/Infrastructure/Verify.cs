@@ -55,7 +55,22 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
         /// <summary>One PA0003 at markup 0 where <paramref name="warns"/>, none otherwise.</summary>
         public static DiagnosticResult[] UncheckedIf(bool warns) => warns ? new[] { Unchecked() } : Array.Empty<DiagnosticResult>();
 
-        /// <summary>Runs the analyzer with the mapping-check rules on (PA0001 too).</summary>
+        /// <summary>PA0007 at markup <paramref name="markupKey"/>.</summary>
+        public static DiagnosticResult Lifetime(int markupKey = 0) =>
+            new DiagnosticResult(Descriptors.MappingLifetimeBrokenId, DiagnosticSeverity.Warning).WithLocation(markupKey).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations);
+
+        /// <summary>One PA0007 at markup 0 where <paramref name="warns"/>, none otherwise.</summary>
+        public static DiagnosticResult[] LifetimeIf(bool warns) => warns ? new[] { Lifetime() } : Array.Empty<DiagnosticResult>();
+
+        /// <summary>Runs the analyzer with PA0007 on (PA0001 too).</summary>
+        public static Task LifetimeAnalyzer(string source, params DiagnosticResult[] expected)
+        {
+            var test = Create(source).WithLifetimeChecks();
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync(CancellationToken.None);
+        }
+
+        /// <summary>Runs the analyzer with the mapping-check rule on (PA0001 too).</summary>
         public static Task MappingAnalyzer(string source, params DiagnosticResult[] expected)
         {
             var test = Create(source).WithMappingChecks();
@@ -77,6 +92,14 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
                 ReferenceAssemblies = TestReferences.Net10;
                 TestState.AdditionalReferences.AddRange(TestReferences.All);
                 DisabledDiagnostics.Add(Descriptors.MappingErrorNotCheckedId);
+                DisabledDiagnostics.Add(Descriptors.MappingLifetimeBrokenId);
+            }
+
+            /// <summary>Reports PA0007 too.</summary>
+            public Test WithLifetimeChecks()
+            {
+                DisabledDiagnostics.Remove(Descriptors.MappingLifetimeBrokenId);
+                return this;
             }
 
             /// <summary>Reports PA0003 too.</summary>

@@ -39,6 +39,7 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
 
                 // The fixes of PA0001 are tested on PA0001 alone (see Verify).
                 DisabledDiagnostics.Add(Descriptors.MappingErrorNotCheckedId);
+                DisabledDiagnostics.Add(Descriptors.MappingLifetimeBrokenId);
             }
 
             /// <summary>Reports PA0003 too (for its fix).</summary>
