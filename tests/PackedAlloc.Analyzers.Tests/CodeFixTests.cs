@@ -505,6 +505,64 @@ class Driver
     }
 }", "").WithMappingChecks().Expect(Verify.Unchecked()).NotOffered().RunAsync();
 
+        // ---- PA0007: unmap or sync with the mapping's size and direction ----
+
+        [Theory]
+        [InlineData("dma_unmap_single(dev, addr, 128, DMA_TO_DEVICE)", "dma_unmap_single(dev, addr, Len, DMA_FROM_DEVICE)", 2)]
+        [InlineData("dma_unmap_single(dev, addr, 64, DMA_TO_DEVICE)", "dma_unmap_single(dev, addr, 64, DMA_FROM_DEVICE)", 1)]
+        [InlineData("dma_sync_single_for_cpu(dev, addr, 256, DMA_FROM_DEVICE)", "dma_sync_single_for_cpu(dev, addr, Len, DMA_FROM_DEVICE)", 1)]
+        public Task Lifetime_MismatchTakesTheMappingsArguments(string wrong, string right, int diagnostics) =>
+            VerifyFix<MatchMappingCodeFix>.Create(@"
+class Driver
+{
+    const int Len = 64;
+
+    void Receive(Device dev, KernelPtr buf)
+    {
+        var addr = {|#1:dma_map_single(dev, buf, Len, DMA_FROM_DEVICE)|};
+        if (dma_mapping_error(dev, addr)) return;
+        {|#0:" + wrong + @"|};
+        " + UnmapAfterSync(wrong) + @"
+    }
+}", @"
+class Driver
+{
+    const int Len = 64;
+
+    void Receive(Device dev, KernelPtr buf)
+    {
+        var addr = dma_map_single(dev, buf, Len, DMA_FROM_DEVICE);
+        if (dma_mapping_error(dev, addr)) return;
+        " + right + @";
+        " + UnmapAfterSync(wrong) + @"
+    }
+}").WithLifetimeChecks().Expect(System.Linq.Enumerable.Repeat(Verify.Lifetime().WithLocation(1), diagnostics).ToArray()).RunAsync();
+
+        private static string UnmapAfterSync(string call) =>
+            call.StartsWith("dma_sync", System.StringComparison.Ordinal) ? "dma_unmap_single(dev, addr, Len, DMA_FROM_DEVICE);" : "";
+
+        [Fact]
+        public Task Lifetime_MappingSizeNotAConstant_IsNotOffered() =>
+            VerifyFix<MatchMappingCodeFix>.Create(@"
+class Driver
+{
+    void Receive(Device dev, KernelPtr buf, int n)
+    {
+        var addr = dma_map_single(dev, buf, n, DMA_FROM_DEVICE);
+        if (dma_mapping_error(dev, addr)) return;
+        dma_unmap_single(dev, addr, n, DMA_FROM_DEVICE);
+    }
+}", @"
+class Driver
+{
+    void Receive(Device dev, KernelPtr buf, int n)
+    {
+        var addr = dma_map_single(dev, buf, n, DMA_FROM_DEVICE);
+        if (dma_mapping_error(dev, addr)) return;
+        dma_unmap_single(dev, addr, n, DMA_FROM_DEVICE);
+    }
+}").WithLifetimeChecks().RunAsync();
+
         [Fact]
         public void DotnetFormatTriesMapThroughSwiotlbFirst()
         {
@@ -514,7 +572,7 @@ class Driver
                 .Where(t => !t.IsAbstract && typeof(Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider).IsAssignableFrom(t))
                 .Select(t => t.Name)
                 .ToList();
-            Assert.Equal(new[] { nameof(MapThroughSwiotlbCodeFix), nameof(BounceWhenNeededCodeFix), nameof(RemovePackedFlagCodeFix), nameof(CheckMappingCodeFix) }, providers);
+            Assert.Equal(new[] { nameof(MapThroughSwiotlbCodeFix), nameof(BounceWhenNeededCodeFix), nameof(RemovePackedFlagCodeFix), nameof(CheckMappingCodeFix), nameof(MatchMappingCodeFix) }, providers);
         }
     }
 }

@@ -83,26 +83,10 @@ public static class Driver
     }
 }
 ";
-            var compilation = CSharpCompilation.Create("Agreement" + Guid.NewGuid().ToString("N"),
-                new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest), "Driver.cs") },
-                TestReferences.All, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-            Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
-
-            var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new DmaFlowAnalyzer()))
-                .GetAnalyzerDiagnosticsAsync();
+            var (diagnostics, reports) = await DriverRun.AnalyseAndRunAsync(source);
             bool warned = diagnostics.Any(d => d.Id == Descriptors.MappingErrorNotCheckedId);
 
-            using var image = new MemoryStream();
-            Assert.True(compilation.Emit(image).Success);
-            var run = Assembly.Load(image.ToArray()).GetType("Driver")!.GetMethod("Run")!;
-            var machine = Machine.Boot(new MachineOptions { Log = TextWriter.Null });
-            using (machine.Enter())
-            {
-                var dev = machine.CreateDevice("eth0", coherent: false);
-                run.Invoke(null, new object[] { dev, kmalloc(64, GFP_KERNEL) });
-            }
-
-            bool reported = machine.DebugReports.Any(r => r.RuleId == Descriptors.MappingErrorNotCheckedId
+            bool reported = reports.Any(r => r.RuleId == Descriptors.MappingErrorNotCheckedId
                 && r.Message.Contains("failed to check map error", StringComparison.Ordinal));
             Assert.True(kernelReports == reported, $"{what}: dma-debug {(reported ? "reported" : "did not report")} a missed check");
             Assert.True(ruleWarns == warned, $"{what}: PA0003 {(warned ? "warned" : "was silent")}");

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using PackedAlloc.Analyzers.Flow;
 
@@ -9,11 +10,21 @@ namespace PackedAlloc.Analyzers.Rules
     /// </summary>
     internal static class MappingLifetimeBroken
     {
+        /// <summary>The property that names, for a mismatch, the parameter whose argument differs ("size" or "dir"): what the fix rewrites.</summary>
+        public const string ArgumentProperty = "argument";
+
         public static Diagnostic Report(BrokenLifetime finding)
         {
             var mapping = finding.Mapping;
+            string? argument = finding.Defect switch
+            {
+                LifetimeDefect.UnmapSize or LifetimeDefect.SyncSize => "size",
+                LifetimeDefect.UnmapDirection or LifetimeDefect.SyncDirection => "dir",
+                _ => null,
+            };
             return Diagnostic.Create(Descriptors.MappingLifetimeBroken, finding.At,
                 finding.At == mapping.Site ? System.Array.Empty<Location>() : new[] { mapping.Site },
+                argument == null ? null : ImmutableDictionary<string, string?>.Empty.Add(ArgumentProperty, argument),
                 mapping.Allocator, FlowDiagnostics.Describe(mapping.Site), finding.Detail);
         }
     }

@@ -42,6 +42,13 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
                 DisabledDiagnostics.Add(Descriptors.MappingLifetimeBrokenId);
             }
 
+            /// <summary>Reports PA0007 too (for its fix).</summary>
+            public Test WithLifetimeChecks()
+            {
+                DisabledDiagnostics.Remove(Descriptors.MappingLifetimeBrokenId);
+                return this;
+            }
+
             /// <summary>Reports PA0003 too (for its fix).</summary>
             public Test WithMappingChecks()
             {
