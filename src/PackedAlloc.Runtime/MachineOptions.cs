@@ -41,6 +41,15 @@ namespace PackedAlloc.Runtime
         /// <summary>CONFIG_DMA_API_DEBUG checks (true), with PackedAlloc's own: mappings that share a cache line with other data, and device accesses to memory not mapped for that device.</summary>
         public bool DmaDebug { get; init; } = true;
 
+        /// <summary>
+        /// CONFIG_PREEMPT_COUNT. On (the default), taking a spinlock, <c>preempt_disable</c> and <c>rcu_read_lock</c>
+        /// raise the preempt count, so <c>in_atomic()</c> answers true under them. Off, as on kernels built without
+        /// it, they leave the count alone and <c>in_atomic()</c> answers false under a spinlock; the emulation still
+        /// knows the lock is held and reports a sleeping call made under it (what such a kernel cannot do, and why
+        /// code must not choose its GFP flags with <c>in_atomic()</c>: rule PA0005).
+        /// </summary>
+        public bool PreemptCount { get; init; } = true;
+
         /// <summary>RAM size (8 GiB). Sparse: pages cost host memory only once touched. A multiple of 4 MiB, 32 MiB..1 TiB.</summary>
         public long MemoryBytes { get; init; } = 8L << 30;
 

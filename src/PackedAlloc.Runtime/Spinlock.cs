@@ -29,7 +29,7 @@ namespace PackedAlloc.Runtime
             if (saveIrqs) cpu.IrqsDisabled = true;
             Monitor.Enter(_gate);
             _ownerThread = me;
-            cpu.PreemptCount++;
+            cpu.EnterAtomic();
         }
 
         /// <summary>A spinlock belongs to no machine: its BUG goes to the log of the machine entered, if any.</summary>
@@ -43,7 +43,7 @@ namespace PackedAlloc.Runtime
             if (Volatile.Read(ref _ownerThread) != me)
                 throw Bug(IsLocked ? $"BUG: spinlock wrong CPU on CPU#{me}, lock: {GetHashCode():x}" : $"BUG: spinlock already unlocked on CPU#{me}, lock: {GetHashCode():x}");
             _ownerThread = 0;
-            cpu.PreemptCount--;
+            cpu.LeaveAtomic();
             Monitor.Exit(_gate);
             if (restoreIrqs) cpu.IrqsDisabled = flags != 0;
         }

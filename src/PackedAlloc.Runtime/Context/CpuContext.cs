@@ -12,12 +12,32 @@ namespace PackedAlloc.Runtime
 
         public static CpuContext Current => s_current ??= new CpuContext();
 
+        /// <summary>What <c>in_atomic()</c> sees: raised by spinlocks, preempt_disable and rcu_read_lock only on CONFIG_PREEMPT_COUNT kernels.</summary>
         public int PreemptCount { get; set; }
+
+        /// <summary>The atomic sections this thread is in, counted whatever the kernel's configuration: what the emulation knows.</summary>
+        public int AtomicDepth { get; private set; }
 
         public bool IrqsDisabled { get; set; }
 
-        /// <summary>True where sleeping is forbidden (in_atomic() || irqs_disabled()).</summary>
-        public bool IsAtomic => PreemptCount > 0 || IrqsDisabled;
+        /// <summary>True where sleeping is forbidden: inside an atomic section, or with interrupts disabled.</summary>
+        public bool IsAtomic => AtomicDepth > 0 || PreemptCount > 0 || IrqsDisabled;
+
+        /// <summary>Enters an atomic section (a spinlock, preempt_disable, rcu_read_lock, local_bh_disable).</summary>
+        public void EnterAtomic()
+        {
+            AtomicDepth++;
+            if (Machine.Entered?.Options.PreemptCount ?? true) PreemptCount++;
+        }
+
+        /// <summary>Leaves an atomic section; false when there was none to leave (an unbalanced enable or unlock).</summary>
+        public bool LeaveAtomic()
+        {
+            if (AtomicDepth == 0) return false;
+            AtomicDepth--;
+            if (PreemptCount > 0 && (Machine.Entered?.Options.PreemptCount ?? true)) PreemptCount--;
+            return true;
+        }
 
         public static string Name => Environment.CurrentManagedThreadId.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }

@@ -503,7 +503,8 @@ namespace PackedAlloc.Runtime.Slab
             CpuContext cpu = CpuContext.Current;
             if (!cpu.IsAtomic) return;
             _machine.Reports.Report("sched",
-                $"BUG: sleeping function called from invalid context at mm/slab.h\nin_atomic(): {(cpu.PreemptCount > 0 ? 1 : 0)}, irqs_disabled(): {(cpu.IrqsDisabled ? 1 : 0)}, non_block: 0, pid: {CpuContext.Name}, name: {System.Threading.Thread.CurrentThread.Name ?? "thread"}\ngfp flags: 0x{(uint)flags:x} (may sleep); use GFP_ATOMIC or GFP_NOWAIT here\ncaller: {CallerLocation.Describe(site)}");
+                $"BUG: sleeping function called from invalid context at mm/slab.h\nin_atomic(): {(cpu.PreemptCount > 0 ? 1 : 0)}, irqs_disabled(): {(cpu.IrqsDisabled ? 1 : 0)}, non_block: 0, pid: {CpuContext.Name}, name: {System.Threading.Thread.CurrentThread.Name ?? "thread"}\ngfp flags: 0x{(uint)flags:x} (may sleep); use GFP_ATOMIC or GFP_NOWAIT here\ncaller: {CallerLocation.Describe(site)}",
+                Kernel.RuleSleepInAtomic);
         }
     }
 
