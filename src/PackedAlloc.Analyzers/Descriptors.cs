@@ -10,6 +10,7 @@ namespace PackedAlloc.Analyzers
         public const string PackedBufferReachesDmaId = "PA0001";
         public const string AnalysisBudgetExceededId = "PA0002";
         public const string MappingErrorNotCheckedId = "PA0003";
+        public const string SleepInAtomicContextId = "PA0004";
         public const string MappingLifetimeBrokenId = "PA0007";
 
         private const string HelpLinkBase = "https://github.com/packedalloc/packedalloc/blob/main/docs/rules/";
@@ -45,6 +46,16 @@ namespace PackedAlloc.Analyzers
             isEnabledByDefault: true,
             description: "A streaming DMA mapping can fail (no IOMMU space, no swiotlb slot, an address the device cannot reach): dma_map_single and swiotlb_map then return DMA_MAPPING_ERROR and dma_map_sg returns 0. Check every mapping with dma_mapping_error(dev, addr) (or the count against 0) before syncing, unmapping, storing it in a descriptor or handing it to the device; dma-debug reports the missing check at run time as 'device driver failed to check map error'.",
             helpLinkUri: HelpLink(MappingErrorNotCheckedId));
+
+        public static readonly DiagnosticDescriptor SleepInAtomicContext = new DiagnosticDescriptor(
+            SleepInAtomicContextId,
+            title: "A call that may sleep in atomic context",
+            messageFormat: "'{0}' may sleep ({1}), but it runs inside the atomic section '{2}' opened at {3}",
+            category: Category,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "While a spinlock is held, preemption or interrupts are disabled, or inside rcu_read_lock(), the CPU must not sleep. An allocation whose GFP flags allow direct reclaim (GFP_KERNEL, GFP_NOIO, GFP_NOFS) may sleep, as do msleep, mutex_lock and anything that calls might_sleep. Use GFP_ATOMIC (or GFP_NOWAIT) there, or move the call out of the section. The kernel reports it at run time as 'BUG: sleeping function called from invalid context', and only on the paths a test runs.",
+            helpLinkUri: HelpLink(SleepInAtomicContextId));
 
         public static readonly DiagnosticDescriptor MappingLifetimeBroken = new DiagnosticDescriptor(
             MappingLifetimeBrokenId,

@@ -938,8 +938,10 @@ namespace PackedAlloc.Analyzers.Flow
     internal sealed class CallResult
     {
         public CallResult(AbstractValue returnValue, ImmutableArray<AbstractValue> finalArguments, FlowState? exitState, IReadOnlyList<Finding> hits,
-            IReadOnlyList<HandleUse> handleUses)
+            IReadOnlyList<HandleUse> handleUses, IReadOnlyList<SleepInAtomic> sleeps, IReadOnlyList<Origin> closes)
         {
+            Sleeps = sleeps;
+            Closes = closes;
             HandleUses = handleUses;
             Return = returnValue;
             FinalArguments = finalArguments;
@@ -958,6 +960,12 @@ namespace PackedAlloc.Analyzers.Flow
 
         /// <summary>Mapping handles the body used unchecked: its own (findings), or its parameters' (for each caller to judge).</summary>
         public IReadOnlyList<HandleUse> HandleUses { get; }
+
+        /// <summary>Calls that may sleep, made where the body itself was not atomic: a caller in an atomic section makes each a finding.</summary>
+        public IReadOnlyList<SleepInAtomic> Sleeps { get; }
+
+        /// <summary>Atomic sections the body closed without having opened them (an unlock helper): they close in the caller.</summary>
+        public IReadOnlyList<Origin> Closes { get; }
     }
 
     /// <summary>

@@ -55,6 +55,7 @@ namespace PackedAlloc.Analyzers.Flow
                     SinkHit hit => Rules.PackedBufferReachesDma.Report(hit),
                     HandleUse use => Rules.MappingErrorNotChecked.Report(use),
                     BrokenLifetime lifetime => Rules.MappingLifetimeBroken.Report(lifetime),
+                    SleepInAtomic sleep => Rules.SleepInAtomicContext.Report(sleep),
                     _ => throw new System.InvalidOperationException("A finding no rule reports: " + finding.GetType().Name),
                 });
             }

@@ -25,10 +25,12 @@ namespace PackedAlloc.Analyzers.Flow
             guard: null,
             ValueSet<Origin>.Empty,
             ValueSet<Origin>.Empty,
+            ValueSet<Origin>.Empty,
             ValueSet<Origin>.Empty);
 
-        public FlowState(ValueMap<object> variables, ValueMap<HeapKey> heap, GuardScope? guard, ValueSet<Origin> @checked, ValueSet<Origin> storedUnchecked, ValueSet<Origin> live)
+        public FlowState(ValueMap<object> variables, ValueMap<HeapKey> heap, GuardScope? guard, ValueSet<Origin> @checked, ValueSet<Origin> storedUnchecked, ValueSet<Origin> live, ValueSet<Origin> atomic)
         {
+            Atomic = atomic;
             Live = live;
             StoredUnchecked = storedUnchecked;
             Variables = variables;
@@ -64,14 +66,18 @@ namespace PackedAlloc.Analyzers.Flow
         /// </summary>
         public ValueSet<Origin> Live { get; }
 
+        /// <summary>The atomic sections (<see cref="OriginKind.AtomicRegion"/>) some path here opened and has not closed: a may-set.</summary>
+        public ValueSet<Origin> Atomic { get; }
+
         [MethodImpl(HotPath.Optimized)]
         public FlowState WithVariable(object key, AbstractValue value) =>
-            Variables.TryGetValue(key, out var existing) && ReferenceEquals(existing, value) ? this : new FlowState(Variables.SetItem(key, value), Heap, Guard, Checked, StoredUnchecked, Live);
-        public FlowState WithHeap(ValueMap<HeapKey> heap) => ReferenceEquals(heap, Heap) ? this : new FlowState(Variables, heap, Guard, Checked, StoredUnchecked, Live);
-        public FlowState WithGuard(GuardScope? guard) => GuardScope.Same(guard, Guard) ? this : new FlowState(Variables, Heap, guard, Checked, StoredUnchecked, Live);
-        public FlowState WithChecked(ValueSet<Origin> @checked) => ReferenceEquals(@checked, Checked) ? this : new FlowState(Variables, Heap, Guard, @checked, StoredUnchecked, Live);
-        public FlowState WithStoredUnchecked(ValueSet<Origin> stored) => ReferenceEquals(stored, StoredUnchecked) ? this : new FlowState(Variables, Heap, Guard, Checked, stored, Live);
-        public FlowState WithLive(ValueSet<Origin> live) => ReferenceEquals(live, Live) ? this : new FlowState(Variables, Heap, Guard, Checked, StoredUnchecked, live);
+            Variables.TryGetValue(key, out var existing) && ReferenceEquals(existing, value) ? this : new FlowState(Variables.SetItem(key, value), Heap, Guard, Checked, StoredUnchecked, Live, Atomic);
+        public FlowState WithHeap(ValueMap<HeapKey> heap) => ReferenceEquals(heap, Heap) ? this : new FlowState(Variables, heap, Guard, Checked, StoredUnchecked, Live, Atomic);
+        public FlowState WithGuard(GuardScope? guard) => GuardScope.Same(guard, Guard) ? this : new FlowState(Variables, Heap, guard, Checked, StoredUnchecked, Live, Atomic);
+        public FlowState WithChecked(ValueSet<Origin> @checked) => ReferenceEquals(@checked, Checked) ? this : new FlowState(Variables, Heap, Guard, @checked, StoredUnchecked, Live, Atomic);
+        public FlowState WithStoredUnchecked(ValueSet<Origin> stored) => ReferenceEquals(stored, StoredUnchecked) ? this : new FlowState(Variables, Heap, Guard, Checked, stored, Live, Atomic);
+        public FlowState WithLive(ValueSet<Origin> live) => ReferenceEquals(live, Live) ? this : new FlowState(Variables, Heap, Guard, Checked, StoredUnchecked, live, Atomic);
+        public FlowState WithAtomic(ValueSet<Origin> atomic) => ReferenceEquals(atomic, Atomic) ? this : new FlowState(Variables, Heap, Guard, Checked, StoredUnchecked, Live, atomic);
 
         [MethodImpl(HotPath.Optimized)]
         public AbstractValue? TryGetVariable(object key) => Variables.TryGetValue(key, out var value) ? value : null;
@@ -91,10 +97,11 @@ namespace PackedAlloc.Analyzers.Flow
             var @checked = ReferenceEquals(Checked, other.Checked) ? Checked : Checked.Intersect(other.Checked);
             var stored = StoredUnchecked.Union(other.StoredUnchecked);
             var live = Live.Union(other.Live);
+            var atomic = Atomic.Union(other.Atomic);
             return ReferenceEquals(variables, Variables) && ReferenceEquals(heap, Heap) && GuardScope.Same(guard, Guard) && ReferenceEquals(@checked, Checked)
-                && ReferenceEquals(stored, StoredUnchecked) && ReferenceEquals(live, Live)
+                && ReferenceEquals(stored, StoredUnchecked) && ReferenceEquals(live, Live) && ReferenceEquals(atomic, Atomic)
                 ? this
-                : new FlowState(variables, heap, guard, @checked, stored, live);
+                : new FlowState(variables, heap, guard, @checked, stored, live, atomic);
         }
 
         /// <summary>Static fields and properties, which live in <see cref="Variables"/> but are written by other methods too.</summary>
@@ -108,7 +115,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         [MethodImpl(HotPath.Optimized)]
         public bool IsSameAs(FlowState other) =>
-            GuardScope.Same(Guard, other.Guard) && Checked.SetEquals(other.Checked) && StoredUnchecked.SetEquals(other.StoredUnchecked) && Live.SetEquals(other.Live) && Variables.SameAs(other.Variables) && Heap.SameAs(other.Heap);
+            GuardScope.Same(Guard, other.Guard) && Checked.SetEquals(other.Checked) && StoredUnchecked.SetEquals(other.StoredUnchecked) && Live.SetEquals(other.Live) && Atomic.SetEquals(other.Atomic) && Variables.SameAs(other.Variables) && Heap.SameAs(other.Heap);
 
         private sealed class LocalSymbolComparer : IEqualityComparer<ILocalSymbol>
         {

@@ -26,6 +26,8 @@ namespace PackedAlloc.Analyzers.Flow
                     UseHandlesInRuntimeCall(invocation, arguments);
                 }
 
+                AtomicTransfer(invocation, arguments);
+
                 return KernelCall(function, invocation, arguments);
             }
 
@@ -33,6 +35,10 @@ namespace PackedAlloc.Analyzers.Flow
             {
                 UseHandlesInRuntimeCall(invocation, arguments);
                 MatchMapping(invocation, arguments);
+                if (_flow.Kernel.IsKernelMember(method))
+                {
+                    AtomicTransfer(invocation, arguments);
+                }
             }
 
             if (_flow.Kernel.IsKernelMember(method))
@@ -170,6 +176,7 @@ namespace PackedAlloc.Analyzers.Flow
 
             AddHits(result.Hits);
             TakeCalleeHandles(result, ordered);
+            TakeCalleeAtomic(result, nested: false);
             HandOnArguments(ordered);
             var location = call.Syntax;
             foreach (var argument in argumentOperations)
@@ -537,7 +544,7 @@ namespace PackedAlloc.Analyzers.Flow
             // A lambda created where the code had checked that no bounce is needed (a mapping strategy chosen by
             // dev_is_dma_coherent) runs only because that check passed, wherever it is invoked later.
             var guard = GuardScope.Both(_state.Guard, captured?.Guard);
-            var initial = captured == null ? _state : new FlowState(captured.Variables.SetItems(_state.Variables), captured.Heap.SetItems(_state.Heap), guard, _state.Checked, _state.StoredUnchecked, _state.Live);
+            var initial = captured == null ? _state : new FlowState(captured.Variables.SetItems(_state.Variables), captured.Heap.SetItems(_state.Heap), guard, _state.Checked, _state.StoredUnchecked, _state.Live, _state.Atomic);
             for (int i = 0; i < parameters.Length; i++)
             {
                 initial = initial.WithVariable(parameters[i], i < arguments.Length ? arguments[i] : AbstractValue.Bottom);
@@ -557,6 +564,7 @@ namespace PackedAlloc.Analyzers.Flow
 
             AddHits(result.Hits);
             TakeNestedHandles(nested, result);
+            TakeCalleeAtomic(result, nested: true);
             if (result.ExitState != null)
             {
                 foreach (var pair in result.ExitState.Variables)

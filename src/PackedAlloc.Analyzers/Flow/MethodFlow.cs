@@ -88,7 +88,7 @@ namespace PackedAlloc.Analyzers.Flow
             var finalArguments = FinalValues(parameters);
             var handleUses = FinishHandleUses(finalArguments);
             FindLeaks(finalArguments);
-            return new CallResult(_return, finalArguments, _exitState, _hits, handleUses);
+            return new CallResult(_return, finalArguments, _exitState, _hits, handleUses, Sleeps, Closes);
         }
 
         /// <summary>Analyses the graph from <paramref name="initial"/>: a body with its parameters bound, or a lambda or local function.</summary>
@@ -98,7 +98,7 @@ namespace PackedAlloc.Analyzers.Flow
             Run(initial);
 
             // A lambda's stores are judged with its caller's (the caller goes on after it returns).
-            return new CallResult(_return, FinalValues(parameters), _exitState, _hits, HandleUses);
+            return new CallResult(_return, FinalValues(parameters), _exitState, _hits, HandleUses, Sleeps, Closes);
         }
 
         [MethodImpl(HotPath.Optimized)]

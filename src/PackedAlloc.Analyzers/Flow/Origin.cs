@@ -25,6 +25,8 @@ namespace PackedAlloc.Analyzers.Flow
         FailedWhenTrue,
         /// <summary>A bool that is false when the mapping <see cref="Origin.Subject"/> failed (<c>addr != DMA_MAPPING_ERROR</c>, <c>!dma_mapping_error(…)</c>).</summary>
         FailedWhenFalse,
+        /// <summary>An atomic section opened at <see cref="Origin.Site"/> (spin_lock, preempt_disable, rcu_read_lock, local_irq_disable) and not yet closed.</summary>
+        AtomicRegion,
     }
 
     /// <summary>
@@ -84,6 +86,16 @@ namespace PackedAlloc.Analyzers.Flow
 
         /// <summary>For a mapping: its direction, when one known constant at the mapping call.</summary>
         public long? MappedDirection { get; private set; }
+
+        /// <summary>An atomic section opened by <paramref name="opener"/> at <paramref name="site"/>, of <paramref name="section"/> (the lock's objects, or none).</summary>
+        public static Origin ForAtomicRegion(Location site, string opener, string section, ValueSet<ObjectId> locks) =>
+            new Origin(OriginKind.AtomicRegion, site, opener, ImmutableArray<Location>.Empty) { Section = section, Locks = locks };
+
+        /// <summary>For an atomic section: what closes it ("spin", "preempt", "rcu", "irq").</summary>
+        public string? Section { get; private set; }
+
+        /// <summary>For a spinlock's section: the objects the lock may be (empty: unknown).</summary>
+        public ValueSet<ObjectId> Locks { get; private set; } = ValueSet<ObjectId>.Empty;
 
         /// <summary>For a failure bool: the mapping it is about.</summary>
         public Origin? Subject { get; private set; }

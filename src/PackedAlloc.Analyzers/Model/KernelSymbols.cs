@@ -91,6 +91,7 @@ namespace PackedAlloc.Analyzers.Model
             }
 
             DmaBidirectional = (long)ReadConstant(kernel, "DMA_BIDIRECTIONAL", 0);
+            GfpDirectReclaim = ReadConstant(kernel, "__GFP_DIRECT_RECLAIM", 0);
             foreach (var name in new[] { "DMA_BIDIRECTIONAL", "DMA_TO_DEVICE", "DMA_FROM_DEVICE", "DMA_NONE" })
             {
                 _directionNames[(long)ReadConstant(kernel, name, ulong.MaxValue)] = name;
@@ -109,6 +110,9 @@ namespace PackedAlloc.Analyzers.Model
         public long DmaToDevice { get; }
         public long DmaNone { get; }
         public long DmaBidirectional { get; }
+
+        /// <summary>__GFP_DIRECT_RECLAIM: an allocation with it may sleep.</summary>
+        public ulong GfpDirectReclaim { get; }
 
         /// <summary>DMA_TO_DEVICE … for a direction's value, for messages.</summary>
         public string DirectionName(long direction) =>

@@ -62,6 +62,21 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
         /// <summary>One PA0007 at markup 0 where <paramref name="warns"/>, none otherwise.</summary>
         public static DiagnosticResult[] LifetimeIf(bool warns) => warns ? new[] { Lifetime() } : Array.Empty<DiagnosticResult>();
 
+        /// <summary>PA0004 at markup <paramref name="markupKey"/>.</summary>
+        public static DiagnosticResult Sleep(int markupKey = 0) =>
+            new DiagnosticResult(Descriptors.SleepInAtomicContextId, DiagnosticSeverity.Warning).WithLocation(markupKey).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations);
+
+        /// <summary>One PA0004 at markup 0 where <paramref name="warns"/>, none otherwise.</summary>
+        public static DiagnosticResult[] SleepIf(bool warns) => warns ? new[] { Sleep() } : Array.Empty<DiagnosticResult>();
+
+        /// <summary>Runs the analyzer with PA0004 on (PA0001 too).</summary>
+        public static Task AtomicAnalyzer(string source, params DiagnosticResult[] expected)
+        {
+            var test = Create(source).WithAtomicChecks();
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync(CancellationToken.None);
+        }
+
         /// <summary>Runs the analyzer with PA0007 on (PA0001 too).</summary>
         public static Task LifetimeAnalyzer(string source, params DiagnosticResult[] expected)
         {
@@ -93,6 +108,14 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
                 TestState.AdditionalReferences.AddRange(TestReferences.All);
                 DisabledDiagnostics.Add(Descriptors.MappingErrorNotCheckedId);
                 DisabledDiagnostics.Add(Descriptors.MappingLifetimeBrokenId);
+                DisabledDiagnostics.Add(Descriptors.SleepInAtomicContextId);
+            }
+
+            /// <summary>Reports PA0004 too.</summary>
+            public Test WithAtomicChecks()
+            {
+                DisabledDiagnostics.Remove(Descriptors.SleepInAtomicContextId);
+                return this;
             }
 
             /// <summary>Reports PA0007 too.</summary>

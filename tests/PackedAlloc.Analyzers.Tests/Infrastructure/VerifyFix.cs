@@ -40,6 +40,14 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
                 // The fixes of PA0001 are tested on PA0001 alone (see Verify).
                 DisabledDiagnostics.Add(Descriptors.MappingErrorNotCheckedId);
                 DisabledDiagnostics.Add(Descriptors.MappingLifetimeBrokenId);
+                DisabledDiagnostics.Add(Descriptors.SleepInAtomicContextId);
+            }
+
+            /// <summary>Reports PA0004 too.</summary>
+            public Test WithAtomicChecks()
+            {
+                DisabledDiagnostics.Remove(Descriptors.SleepInAtomicContextId);
+                return this;
             }
 
             /// <summary>Reports PA0007 too (for its fix).</summary>
