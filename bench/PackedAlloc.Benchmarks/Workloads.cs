@@ -51,10 +51,21 @@ namespace PackedAlloc.Benchmarks
             _ => null,
         };
 
+        /// <summary>How many PA0004 each scenario must report: one per driver file (a GFP_KERNEL allocation under the ring's spinlock).</summary>
+        public static int? ExpectedPa0004(string scenario) => scenario switch
+        {
+            "Drivers" => 60,
+            "LongCallChain" => 0,
+            "Recursion" => 0,
+            "HugeMethod" => 0,
+            _ => null,
+        };
+
         /// <summary>Whether the diagnostics are the ones the scenario must report (and the analyzer did not fail).</summary>
         public static bool AsExpected(string scenario, IReadOnlyCollection<Microsoft.CodeAnalysis.Diagnostic> diagnostics) =>
             (ExpectedPa0001(scenario) is not int pa0001 || pa0001 == diagnostics.Count(d => d.Id == "PA0001"))
             && (ExpectedPa0003(scenario) is not int pa0003 || pa0003 == diagnostics.Count(d => d.Id == "PA0003"))
+            && (ExpectedPa0004(scenario) is not int pa0004 || pa0004 == diagnostics.Count(d => d.Id == "PA0004"))
             && (ExpectedPa0007(scenario) is not int pa0007 || pa0007 == diagnostics.Count(d => d.Id == "PA0007"))
             && !diagnostics.Any(d => d.Id == "AD0001");
 
@@ -128,6 +139,16 @@ namespace Drivers{f}
         }}
 
         public void Complete() => dma_unmap_single(_dev, _tx, 256, DMA_TO_DEVICE);
+
+        private readonly Spinlock _lock = new Spinlock();
+
+        public void Grow()
+        {{
+            spin_lock(_lock);
+            _pending.Add(kmalloc(32, GFP_KERNEL));
+            _pending.Add(kmalloc(32, GFP_ATOMIC));
+            spin_unlock(_lock);
+        }}
     }}
 }}");
             }

@@ -538,6 +538,56 @@ class Driver
     }
 }").WithLifetimeChecks().Expect(System.Linq.Enumerable.Repeat(Verify.Lifetime().WithLocation(1), diagnostics).ToArray()).RunAsync();
 
+        // ---- PA0004: use GFP_ATOMIC ----
+
+        [Theory]
+        [InlineData("kmalloc(64, GFP_KERNEL)", "kmalloc(64, GFP_ATOMIC)")]
+        [InlineData("kzalloc(64, GFP_NOIO | __GFP_ZERO)", "kzalloc(64, GFP_ATOMIC | __GFP_ZERO)")]
+        [InlineData("kmalloc(64, flags: GFP_NOFS)", "kmalloc(64, flags: GFP_ATOMIC)")]
+        public Task Atomic_SleepingBaseFlagsBecomeGfpAtomic(string allocation, string fixedAllocation) =>
+            VerifyFix<UseGfpAtomicCodeFix>.Create(@"
+class Driver
+{
+    private readonly Spinlock _lock = new Spinlock();
+
+    KernelPtr Refill()
+    {
+        spin_lock(_lock);
+        KernelPtr p = {|#0:" + allocation + @"|};
+        spin_unlock(_lock);
+        return p;
+    }
+}", @"
+class Driver
+{
+    private readonly Spinlock _lock = new Spinlock();
+
+    KernelPtr Refill()
+    {
+        spin_lock(_lock);
+        KernelPtr p = " + fixedAllocation + @";
+        spin_unlock(_lock);
+        return p;
+    }
+}").WithAtomicChecks().Expect(Verify.Sleep()).RunAsync();
+
+        [Fact]
+        public Task Atomic_FlagsFromAParameter_IsNotOffered() =>
+            VerifyFix<UseGfpAtomicCodeFix>.Create(@"
+class Driver
+{
+    private readonly Spinlock _lock = new Spinlock();
+
+    KernelPtr Grow(GfpFlags gfp) => {|#0:kmalloc(64, gfp)|};
+
+    void Refill()
+    {
+        spin_lock(_lock);
+        Grow(GFP_KERNEL);
+        spin_unlock(_lock);
+    }
+}", "").WithAtomicChecks().Expect(Verify.Sleep()).NotOffered().RunAsync();
+
         private static string UnmapAfterSync(string call) =>
             call.StartsWith("dma_sync", System.StringComparison.Ordinal) ? "dma_unmap_single(dev, addr, Len, DMA_FROM_DEVICE);" : "";
 
@@ -572,7 +622,7 @@ class Driver
                 .Where(t => !t.IsAbstract && typeof(Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider).IsAssignableFrom(t))
                 .Select(t => t.Name)
                 .ToList();
-            Assert.Equal(new[] { nameof(MapThroughSwiotlbCodeFix), nameof(BounceWhenNeededCodeFix), nameof(RemovePackedFlagCodeFix), nameof(CheckMappingCodeFix), nameof(MatchMappingCodeFix) }, providers);
+            Assert.Equal(new[] { nameof(MapThroughSwiotlbCodeFix), nameof(BounceWhenNeededCodeFix), nameof(RemovePackedFlagCodeFix), nameof(CheckMappingCodeFix), nameof(MatchMappingCodeFix), nameof(UseGfpAtomicCodeFix) }, providers);
         }
     }
 }

@@ -88,7 +88,7 @@ namespace PackedAlloc.Analyzers.Tests
             Assert.True(totals.Compiling > programs / 2, totals.ToString());
             Assert.True(totals.Warnings > 0 && totals.FixesApplied > 0, totals.ToString());
             Assert.True(totals.MappingWarnings > 0 && totals.MappingFixesApplied > 0, totals.ToString());
-            Assert.True(totals.LifetimeWarnings > 0, totals.ToString());
+            Assert.True(totals.LifetimeWarnings > 0 && totals.AtomicWarnings > 0, totals.ToString());
         }
 
         private static async Task CheckAsync(ProgramGenerator program, Totals totals)
@@ -116,6 +116,7 @@ namespace PackedAlloc.Analyzers.Tests
             totals.Notices += diagnostics.Count(d => d.Id == Descriptors.AnalysisBudgetExceededId);
             totals.MappingWarnings += diagnostics.Count(d => d.Id == Descriptors.MappingErrorNotCheckedId);
             totals.LifetimeWarnings += diagnostics.Count(d => d.Id == Descriptors.MappingLifetimeBrokenId);
+            totals.AtomicWarnings += diagnostics.Count(d => d.Id == Descriptors.SleepInAtomicContextId);
             CheckBudgets(compilation);
 
             if (errors.Count > 0)
@@ -126,7 +127,8 @@ namespace PackedAlloc.Analyzers.Tests
 
             var toFix = diagnostics.Where(d => d.Id == Descriptors.PackedBufferReachesDmaId).Take(FixedDiagnosticsPerProgram)
                 .Concat(diagnostics.Where(d => d.Id == Descriptors.MappingErrorNotCheckedId).Take(FixedDiagnosticsPerProgram))
-                .Concat(diagnostics.Where(d => d.Id == Descriptors.MappingLifetimeBrokenId).Take(FixedDiagnosticsPerProgram));
+                .Concat(diagnostics.Where(d => d.Id == Descriptors.MappingLifetimeBrokenId).Take(FixedDiagnosticsPerProgram))
+                .Concat(diagnostics.Where(d => d.Id == Descriptors.SleepInAtomicContextId).Take(FixedDiagnosticsPerProgram));
             foreach (var diagnostic in toFix)
             {
                 foreach (var fix in Fixes.Where(f => f.FixableDiagnosticIds.Contains(diagnostic.Id)))
@@ -219,11 +221,12 @@ namespace PackedAlloc.Analyzers.Tests
             public int MappingWarnings;
             public int MappingFixesApplied;
             public int LifetimeWarnings;
+            public int AtomicWarnings;
             public long SlowestMilliseconds;
             public int SlowestSeed;
 
             public override string ToString() =>
-                $"{Programs} programs ({Compiling} compile, {Programs - Compiling} broken on purpose), {Warnings} PA0001, {Notices} PA0002, {MappingWarnings} PA0003, {LifetimeWarnings} PA0007, {FixesApplied} fixes applied and compiled ({MappingFixesApplied} of PA0003); slowest: seed {SlowestSeed}, {SlowestMilliseconds} ms";
+                $"{Programs} programs ({Compiling} compile, {Programs - Compiling} broken on purpose), {Warnings} PA0001, {Notices} PA0002, {MappingWarnings} PA0003, {AtomicWarnings} PA0004, {LifetimeWarnings} PA0007, {FixesApplied} fixes applied and compiled ({MappingFixesApplied} of PA0003); slowest: seed {SlowestSeed}, {SlowestMilliseconds} ms";
         }
     }
 }

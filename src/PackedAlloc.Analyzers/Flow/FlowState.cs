@@ -23,20 +23,14 @@ namespace PackedAlloc.Analyzers.Flow
             ValueMap<object>.Empty(KeyComparer),
             ValueMap<HeapKey>.Empty(EqualityComparer<HeapKey>.Default),
             guard: null,
-            ValueSet<Origin>.Empty,
-            ValueSet<Origin>.Empty,
-            ValueSet<Origin>.Empty,
-            ValueSet<Origin>.Empty);
+            PathFacts.Empty);
 
-        public FlowState(ValueMap<object> variables, ValueMap<HeapKey> heap, GuardScope? guard, ValueSet<Origin> @checked, ValueSet<Origin> storedUnchecked, ValueSet<Origin> live, ValueSet<Origin> atomic)
+        public FlowState(ValueMap<object> variables, ValueMap<HeapKey> heap, GuardScope? guard, PathFacts facts)
         {
-            Atomic = atomic;
-            Live = live;
-            StoredUnchecked = storedUnchecked;
             Variables = variables;
             Heap = heap;
             Guard = guard;
-            Checked = @checked;
+            Facts = facts;
         }
 
         /// <summary>Keys: <see cref="ISymbol"/> (locals, parameters, static fields) or <see cref="CaptureId"/>.</summary>
@@ -48,36 +42,40 @@ namespace PackedAlloc.Analyzers.Flow
 
         public bool Guarded => Guard != null;
 
+        /// <summary>The mapping-handle and atomic-context facts of the paths here (<see cref="PathFacts"/>).</summary>
+        public PathFacts Facts { get; }
+
         /// <summary>
         /// The mapping handles that <c>dma_mapping_error</c> (or a comparison with <c>DMA_MAPPING_ERROR</c>, or of a
         /// dma_map_sg count with 0) was evaluated on, on every path here: a must-set, so a join keeps what both sides checked.
         /// </summary>
-        public ValueSet<Origin> Checked { get; }
+        public ValueSet<Origin> Checked => Facts.Checked;
 
         /// <summary>
-        /// The mapping handles some path here stored into a field, property or element before any check: a may-set
-        /// (a join keeps what either side stored). What is still in it when the method returns was stored unchecked.
+        /// The mapping handles some path here stored into a field, property or element before any check: a may-set.
+        /// What is still in it when the method returns was stored unchecked.
         /// </summary>
-        public ValueSet<Origin> StoredUnchecked { get; }
+        public ValueSet<Origin> StoredUnchecked => Facts.StoredUnchecked;
 
         /// <summary>
         /// The mappings this method made (or was handed by a call that made them) that some path here has not yet
         /// unmapped, stored or handed on: a may-set. What is still in it where the method returns or throws leaks.
         /// </summary>
-        public ValueSet<Origin> Live { get; }
+        public ValueSet<Origin> Live => Facts.Live;
 
         /// <summary>The atomic sections (<see cref="OriginKind.AtomicRegion"/>) some path here opened and has not closed: a may-set.</summary>
-        public ValueSet<Origin> Atomic { get; }
+        public ValueSet<Origin> Atomic => Facts.Atomic;
 
         [MethodImpl(HotPath.Optimized)]
         public FlowState WithVariable(object key, AbstractValue value) =>
-            Variables.TryGetValue(key, out var existing) && ReferenceEquals(existing, value) ? this : new FlowState(Variables.SetItem(key, value), Heap, Guard, Checked, StoredUnchecked, Live, Atomic);
-        public FlowState WithHeap(ValueMap<HeapKey> heap) => ReferenceEquals(heap, Heap) ? this : new FlowState(Variables, heap, Guard, Checked, StoredUnchecked, Live, Atomic);
-        public FlowState WithGuard(GuardScope? guard) => GuardScope.Same(guard, Guard) ? this : new FlowState(Variables, Heap, guard, Checked, StoredUnchecked, Live, Atomic);
-        public FlowState WithChecked(ValueSet<Origin> @checked) => ReferenceEquals(@checked, Checked) ? this : new FlowState(Variables, Heap, Guard, @checked, StoredUnchecked, Live, Atomic);
-        public FlowState WithStoredUnchecked(ValueSet<Origin> stored) => ReferenceEquals(stored, StoredUnchecked) ? this : new FlowState(Variables, Heap, Guard, Checked, stored, Live, Atomic);
-        public FlowState WithLive(ValueSet<Origin> live) => ReferenceEquals(live, Live) ? this : new FlowState(Variables, Heap, Guard, Checked, StoredUnchecked, live, Atomic);
-        public FlowState WithAtomic(ValueSet<Origin> atomic) => ReferenceEquals(atomic, Atomic) ? this : new FlowState(Variables, Heap, Guard, Checked, StoredUnchecked, Live, atomic);
+            Variables.TryGetValue(key, out var existing) && ReferenceEquals(existing, value) ? this : new FlowState(Variables.SetItem(key, value), Heap, Guard, Facts);
+        public FlowState WithHeap(ValueMap<HeapKey> heap) => ReferenceEquals(heap, Heap) ? this : new FlowState(Variables, heap, Guard, Facts);
+        public FlowState WithGuard(GuardScope? guard) => GuardScope.Same(guard, Guard) ? this : new FlowState(Variables, Heap, guard, Facts);
+        public FlowState WithChecked(ValueSet<Origin> @checked) => WithFacts(Facts.With(@checked: @checked));
+        public FlowState WithStoredUnchecked(ValueSet<Origin> stored) => WithFacts(Facts.With(storedUnchecked: stored));
+        public FlowState WithLive(ValueSet<Origin> live) => WithFacts(Facts.With(live: live));
+        public FlowState WithAtomic(ValueSet<Origin> atomic) => WithFacts(Facts.With(atomic: atomic));
+        public FlowState WithFacts(PathFacts facts) => ReferenceEquals(facts, Facts) ? this : new FlowState(Variables, Heap, Guard, facts);
 
         [MethodImpl(HotPath.Optimized)]
         public AbstractValue? TryGetVariable(object key) => Variables.TryGetValue(key, out var value) ? value : null;
@@ -94,14 +92,10 @@ namespace PackedAlloc.Analyzers.Flow
             var variables = Variables.Join(other.Variables, SharedStorage);
             var heap = Heap.Join(other.Heap, AlwaysShared);
             var guard = GuardScope.Meet(Guard, other.Guard);
-            var @checked = ReferenceEquals(Checked, other.Checked) ? Checked : Checked.Intersect(other.Checked);
-            var stored = StoredUnchecked.Union(other.StoredUnchecked);
-            var live = Live.Union(other.Live);
-            var atomic = Atomic.Union(other.Atomic);
-            return ReferenceEquals(variables, Variables) && ReferenceEquals(heap, Heap) && GuardScope.Same(guard, Guard) && ReferenceEquals(@checked, Checked)
-                && ReferenceEquals(stored, StoredUnchecked) && ReferenceEquals(live, Live) && ReferenceEquals(atomic, Atomic)
+            var facts = Facts.Join(other.Facts);
+            return ReferenceEquals(variables, Variables) && ReferenceEquals(heap, Heap) && GuardScope.Same(guard, Guard) && ReferenceEquals(facts, Facts)
                 ? this
-                : new FlowState(variables, heap, guard, @checked, stored, live, atomic);
+                : new FlowState(variables, heap, guard, facts);
         }
 
         /// <summary>Static fields and properties, which live in <see cref="Variables"/> but are written by other methods too.</summary>
@@ -115,7 +109,7 @@ namespace PackedAlloc.Analyzers.Flow
 
         [MethodImpl(HotPath.Optimized)]
         public bool IsSameAs(FlowState other) =>
-            GuardScope.Same(Guard, other.Guard) && Checked.SetEquals(other.Checked) && StoredUnchecked.SetEquals(other.StoredUnchecked) && Live.SetEquals(other.Live) && Atomic.SetEquals(other.Atomic) && Variables.SameAs(other.Variables) && Heap.SameAs(other.Heap);
+            GuardScope.Same(Guard, other.Guard) && Facts.SameAs(other.Facts) && Variables.SameAs(other.Variables) && Heap.SameAs(other.Heap);
 
         private sealed class LocalSymbolComparer : IEqualityComparer<ILocalSymbol>
         {

@@ -544,7 +544,7 @@ namespace PackedAlloc.Analyzers.Flow
             // A lambda created where the code had checked that no bounce is needed (a mapping strategy chosen by
             // dev_is_dma_coherent) runs only because that check passed, wherever it is invoked later.
             var guard = GuardScope.Both(_state.Guard, captured?.Guard);
-            var initial = captured == null ? _state : new FlowState(captured.Variables.SetItems(_state.Variables), captured.Heap.SetItems(_state.Heap), guard, _state.Checked, _state.StoredUnchecked, _state.Live, _state.Atomic);
+            var initial = captured == null ? _state : new FlowState(captured.Variables.SetItems(_state.Variables), captured.Heap.SetItems(_state.Heap), guard, _state.Facts);
             for (int i = 0; i < parameters.Length; i++)
             {
                 initial = initial.WithVariable(parameters[i], i < arguments.Length ? arguments[i] : AbstractValue.Bottom);

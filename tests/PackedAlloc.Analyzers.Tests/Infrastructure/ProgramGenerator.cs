@@ -83,6 +83,7 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
             _out.AppendLine("    private KernelPtr _buf;");
             _out.AppendLine("    private readonly KernelPtr[] _ring = new KernelPtr[4];");
             _out.AppendLine("    private readonly List<KernelPtr> _list = new List<KernelPtr>();");
+            _out.AppendLine("    private readonly Spinlock _lock = new Spinlock();");
             _out.AppendLine("    private Device _dev;");
             _out.AppendLine($"    private GfpFlags _flags = {Pick(Flags.Take(4).ToArray())};");
             _out.AppendLine($"    private bool _packed = {(_random.Next(2) == 0 ? "true" : "false")};");
@@ -163,7 +164,18 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
             {
                 case 0:
                 case 1:
-                    Declare(indent, "KernelPtr", $"{Pick("kmalloc", "kzalloc")}({Size()}, {Flag()})");
+                    if (_random.Next(4) == 0)
+                    {
+                        // An allocation under a spinlock: PA0004 when its flags may sleep.
+                        Line(indent, "spin_lock(_lock);");
+                        Declare(indent, "KernelPtr", $"{Pick("kmalloc", "kzalloc")}({Size()}, {Flag()})");
+                        Line(indent, "spin_unlock(_lock);");
+                    }
+                    else
+                    {
+                        Declare(indent, "KernelPtr", $"{Pick("kmalloc", "kzalloc")}({Size()}, {Flag()})");
+                    }
+
                     break;
                 case 2:
                     Declare(indent, "KernelPtr", Pick(
