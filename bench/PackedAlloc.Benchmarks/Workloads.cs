@@ -61,11 +61,22 @@ namespace PackedAlloc.Benchmarks
             _ => null,
         };
 
+        /// <summary>How many PA0005 each scenario must report: one per driver file (flags chosen by in_atomic() in Fill).</summary>
+        public static int? ExpectedPa0005(string scenario) => scenario switch
+        {
+            "Drivers" => 60,
+            "LongCallChain" => 0,
+            "Recursion" => 0,
+            "HugeMethod" => 0,
+            _ => null,
+        };
+
         /// <summary>Whether the diagnostics are the ones the scenario must report (and the analyzer did not fail).</summary>
         public static bool AsExpected(string scenario, IReadOnlyCollection<Microsoft.CodeAnalysis.Diagnostic> diagnostics) =>
             (ExpectedPa0001(scenario) is not int pa0001 || pa0001 == diagnostics.Count(d => d.Id == "PA0001"))
             && (ExpectedPa0003(scenario) is not int pa0003 || pa0003 == diagnostics.Count(d => d.Id == "PA0003"))
             && (ExpectedPa0004(scenario) is not int pa0004 || pa0004 == diagnostics.Count(d => d.Id == "PA0004"))
+            && (ExpectedPa0005(scenario) is not int pa0005 || pa0005 == diagnostics.Count(d => d.Id == "PA0005"))
             && (ExpectedPa0007(scenario) is not int pa0007 || pa0007 == diagnostics.Count(d => d.Id == "PA0007"))
             && !diagnostics.Any(d => d.Id == "AD0001");
 
@@ -106,6 +117,7 @@ namespace Drivers{f}
             for (int i = 0; i < _slots.Length; i++)
                 _slots[i] = i % 2 == 0 ? Alloc(64) : AllocSafe(64);
             _pending.Add(Alloc(24));
+            _pending.Add(kmalloc(16, in_atomic() ? GFP_ATOMIC : GFP_KERNEL));
         }}
 
         DmaAddr Map(KernelPtr p, int n, DmaDirection dir) =>

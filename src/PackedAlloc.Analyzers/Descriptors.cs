@@ -11,6 +11,7 @@ namespace PackedAlloc.Analyzers
         public const string AnalysisBudgetExceededId = "PA0002";
         public const string MappingErrorNotCheckedId = "PA0003";
         public const string SleepInAtomicContextId = "PA0004";
+        public const string FlagsChosenByInAtomicId = "PA0005";
         public const string MappingLifetimeBrokenId = "PA0007";
 
         private const string HelpLinkBase = "https://github.com/packedalloc/packedalloc/blob/main/docs/rules/";
@@ -56,6 +57,16 @@ namespace PackedAlloc.Analyzers
             isEnabledByDefault: true,
             description: "While a spinlock is held, preemption or interrupts are disabled, or inside rcu_read_lock(), the CPU must not sleep. An allocation whose GFP flags allow direct reclaim (GFP_KERNEL, GFP_NOIO, GFP_NOFS) may sleep, as do msleep, mutex_lock and anything that calls might_sleep. Use GFP_ATOMIC (or GFP_NOWAIT) there, or move the call out of the section. The kernel reports it at run time as 'BUG: sleeping function called from invalid context', and only on the paths a test runs.",
             helpLinkUri: HelpLink(SleepInAtomicContextId));
+
+        public static readonly DiagnosticDescriptor FlagsChosenByInAtomic = new DiagnosticDescriptor(
+            FlagsChosenByInAtomicId,
+            title: "GFP flags chosen by in_atomic()",
+            messageFormat: "in_atomic() chooses the GFP flags of '{0}' at {1}; it does not see a held spinlock on kernels built without CONFIG_PREEMPT_COUNT, so the allocation may sleep under a lock: pass the flags down from the caller, which knows its context",
+            category: Category,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "in_atomic() reads the preempt count, which kernels built without CONFIG_PREEMPT_COUNT do not raise for a spinlock: code that picks GFP_ATOMIC or GFP_KERNEL with it picks GFP_KERNEL under a lock there, and sleeps in atomic context. The kernel's guidance is to pass the GFP flags down from the caller, which knows whether it holds a lock.",
+            helpLinkUri: HelpLink(FlagsChosenByInAtomicId));
 
         public static readonly DiagnosticDescriptor MappingLifetimeBroken = new DiagnosticDescriptor(
             MappingLifetimeBrokenId,

@@ -50,6 +50,7 @@ namespace PackedAlloc.Analyzers.Tests
         [InlineData("PA0002.md")]
         [InlineData("PA0003.md")]
         [InlineData("PA0004.md")]
+        [InlineData("PA0005.md")]
         [InlineData("PA0007.md")]
         public void TestsNamedByTheRulePagesExist(string pageName)
         {

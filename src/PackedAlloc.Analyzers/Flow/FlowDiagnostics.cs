@@ -56,6 +56,7 @@ namespace PackedAlloc.Analyzers.Flow
                     HandleUse use => Rules.MappingErrorNotChecked.Report(use),
                     BrokenLifetime lifetime => Rules.MappingLifetimeBroken.Report(lifetime),
                     SleepInAtomic sleep => Rules.SleepInAtomicContext.Report(sleep),
+                    FlagsByInAtomic choice => Rules.FlagsChosenByInAtomic.Report(choice),
                     _ => throw new System.InvalidOperationException("A finding no rule reports: " + finding.GetType().Name),
                 });
             }

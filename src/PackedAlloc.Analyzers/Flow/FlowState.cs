@@ -66,6 +66,9 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>The atomic sections (<see cref="OriginKind.AtomicRegion"/>) some path here opened and has not closed: a may-set.</summary>
         public ValueSet<Origin> Atomic => Facts.Atomic;
 
+        /// <summary>The in_atomic() branches the paths here are inside one way of (see <see cref="PathFacts.Decided"/>).</summary>
+        public ValueSet<Origin> Decided => Facts.Decided;
+
         [MethodImpl(HotPath.Optimized)]
         public FlowState WithVariable(object key, AbstractValue value) =>
             Variables.TryGetValue(key, out var existing) && ReferenceEquals(existing, value) ? this : new FlowState(Variables.SetItem(key, value), Heap, Guard, Facts);

@@ -69,6 +69,7 @@ namespace PackedAlloc.Analyzers.Flow
                 return;
             }
 
+            FlagsChosenByQuery(method, invocation, unordered);
             string? why = SleepingCalls.Contains(method.Name) ? "it sleeps" : MaySleepByFlags(method, invocation, unordered);
             if (why != null && !DoesNotCompile(invocation))
             {
@@ -117,6 +118,72 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             return null;
+        }
+
+        /// <summary>PA0005: an allocation whose flags an in_atomic() answer chose (a flags value computed on one way of a branch on it).</summary>
+        private void FlagsChosenByQuery(IMethodSymbol method, IInvocationOperation invocation, ImmutableArray<AbstractValue> unordered)
+        {
+            for (int i = 0; i < unordered.Length && i < invocation.Arguments.Length; i++)
+            {
+                if (unordered[i].Handles.IsEmpty || !TypeFacts.IsRuntimeType(invocation.Arguments[i].Parameter?.Type, "GfpFlags")) continue;
+                foreach (var handle in unordered[i].Handles)
+                {
+                    if (handle.Kind == OriginKind.AtomicQuery && !DoesNotCompile(invocation))
+                    {
+                        AddHit(new FlagsByInAtomic(handle, invocation.Syntax.GetLocation(), method.Name));
+                    }
+                }
+            }
+        }
+
+        /// <summary>in_atomic(): a bool that names the call, so that a branch on it is known to decide what follows.</summary>
+        private AbstractValue AtomicQuery(IInvocationOperation invocation)
+        {
+            if (!_run.TryGetConstant(invocation, out var query))
+            {
+                query = DoesNotCompile(invocation)
+                    ? AbstractValue.UnknownConstant
+                    : AbstractValue.UnknownConstant.WithHandles(ValueSet<Origin>.Create(Origin.ForAtomicQuery(invocation.Syntax.GetLocation())));
+                _run.KeepConstant(invocation, query);
+            }
+
+            return query;
+        }
+
+        /// <summary>On each edge of a branch on an in_atomic() answer, the path is inside that way of it.</summary>
+        [MethodImpl(HotPath.Optimized)]
+        private static FlowState? DecidedBy(FlowState? state, AbstractValue condition, bool valueIsTrue)
+        {
+            if (state == null || condition.Handles.IsEmpty)
+            {
+                return state;
+            }
+
+            var decided = state.Decided;
+            foreach (var handle in condition.Handles)
+            {
+                if (handle.Kind == OriginKind.AtomicQuery) decided = decided.Add(handle.DecidedWhen(valueIsTrue));
+            }
+
+            return state.WithFacts(state.Facts.With(decided: decided));
+        }
+
+        /// <summary>A GFP flags constant written on one way of an in_atomic() branch: the query chose it.</summary>
+        [MethodImpl(HotPath.Optimized)]
+        private AbstractValue ChosenByQueries(IOperation operation, AbstractValue value)
+        {
+            if (!operation.ConstantValue.HasValue || !TypeFacts.IsRuntimeType(operation.Type, "GfpFlags"))
+            {
+                return value;
+            }
+
+            var handles = value.Handles;
+            foreach (var fact in _state.Decided)
+            {
+                handles = handles.Add(fact.Subject!);
+            }
+
+            return value.WithHandles(handles);
         }
 
         /// <summary>A call that may sleep: inside an open section, a finding; otherwise the callers' to judge.</summary>

@@ -43,7 +43,7 @@ namespace PackedAlloc.Analyzers.Flow
 
             if (_flow.Kernel.IsKernelMember(method))
             {
-                return Shape(AbstractValue.Bottom, method.ReturnType, unknownIfNumeric: true);
+                return method.Name == "in_atomic" ? AtomicQuery(invocation) : Shape(AbstractValue.Bottom, method.ReturnType, unknownIfNumeric: true);
             }
 
             if (_flow.Kernel.IsCreateDevice(method))

@@ -404,14 +404,17 @@ namespace PackedAlloc.Analyzers.Flow
                 }
 
                 bool mapping = false;
+                var kept = ValueSet<Origin>.Empty;
                 foreach (var handle in handles)
                 {
                     mapping |= IsMappingHandle(handle);
+                    if (handle.Kind == OriginKind.AtomicQuery) kept = kept.Add(handle);
                 }
 
-                // A bool about a mapping (whether it failed) means nothing to the callee, which cannot unmap it.
+                // A bool about a mapping (whether it failed) means nothing to the callee, which cannot unmap it; flags an
+                // in_atomic() answer chose stay what they are (the callee's allocation is the one it chose for).
                 replaced ??= arguments.ToBuilder();
-                replaced[i] = arguments[i].WithHandles(mapping ? ValueSet<Origin>.Create(Origin.ForParameter(i)) : ValueSet<Origin>.Empty);
+                replaced[i] = arguments[i].WithHandles(mapping ? kept.Add(Origin.ForParameter(i)) : kept);
             }
 
             return replaced?.MoveToImmutable() ?? arguments;
@@ -476,6 +479,12 @@ namespace PackedAlloc.Analyzers.Flow
             Location? location = null;
             foreach (var handle in value.Handles)
             {
+                if (handle.Kind == OriginKind.AtomicQuery)
+                {
+                    handles = handles.Add(handle);
+                    continue;
+                }
+
                 var subject = handle.Subject ?? handle;
                 if (subject.Kind == OriginKind.ParameterHandle)
                 {

@@ -154,7 +154,8 @@ namespace PackedAlloc.Analyzers.Flow
             var negated = ValueSet<Origin>.Empty;
             foreach (var handle in handles)
             {
-                if (handle.Subject != null) negated = negated.Add(handle.Negated());
+                if (handle.Kind == OriginKind.AtomicQuery) negated = negated.Add(handle);
+                else if (handle.Subject != null) negated = negated.Add(handle.Negated());
             }
 
             return negated;

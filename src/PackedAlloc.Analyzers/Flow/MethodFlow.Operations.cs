@@ -39,6 +39,10 @@ namespace PackedAlloc.Analyzers.Flow
 
             Step();
             var value = EvalCore(operation);
+            if (!_state.Decided.IsEmpty)
+            {
+                value = ChosenByQueries(operation, value);
+            }
 
             // A bool computed where every path already checked that no bounce is needed says "safe" whatever it is,
             // for the devices checked: the && and || of a compound check store such constants, and a helper returns

@@ -151,8 +151,8 @@ namespace PackedAlloc.Analyzers.Flow
                 if (block.ConditionKind != ControlFlowConditionKind.None && branchValue != null)
                 {
                     bool conditionalWhenTrue = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
-                    Propagate(block.ConditionalSuccessor, Narrow(FailedMappingsGone(Edge(output, branchValue, conditionalWhenTrue), branchValue, conditionalWhenTrue), block.BranchValue!, conditionalWhenTrue), inputs, worklist);
-                    Propagate(block.FallThroughSuccessor, Narrow(FailedMappingsGone(Edge(output, branchValue, !conditionalWhenTrue), branchValue, !conditionalWhenTrue), block.BranchValue!, !conditionalWhenTrue), inputs, worklist);
+                    Propagate(block.ConditionalSuccessor, Narrow(DecidedBy(FailedMappingsGone(Edge(output, branchValue, conditionalWhenTrue), branchValue, conditionalWhenTrue), branchValue, conditionalWhenTrue), block.BranchValue!, conditionalWhenTrue), inputs, worklist);
+                    Propagate(block.FallThroughSuccessor, Narrow(DecidedBy(FailedMappingsGone(Edge(output, branchValue, !conditionalWhenTrue), branchValue, !conditionalWhenTrue), branchValue, !conditionalWhenTrue), block.BranchValue!, !conditionalWhenTrue), inputs, worklist);
                 }
                 else
                 {

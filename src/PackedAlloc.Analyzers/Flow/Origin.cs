@@ -27,6 +27,11 @@ namespace PackedAlloc.Analyzers.Flow
         FailedWhenFalse,
         /// <summary>An atomic section opened at <see cref="Origin.Site"/> (spin_lock, preempt_disable, rcu_read_lock, local_irq_disable) and not yet closed.</summary>
         AtomicRegion,
+        /// <summary>The answer of an <c>in_atomic()</c> call at <see cref="Origin.Site"/> (a bool), and what was computed on a branch that depended on it.</summary>
+        AtomicQuery,
+        /// <summary>On a path that took the true (or, <see cref="DecidedWhenFalse"/>, false) edge of a branch on the <see cref="Origin.Subject"/> query.</summary>
+        DecidedWhenTrue,
+        DecidedWhenFalse,
     }
 
     /// <summary>
@@ -96,6 +101,13 @@ namespace PackedAlloc.Analyzers.Flow
 
         /// <summary>For a spinlock's section: the objects the lock may be (empty: unknown).</summary>
         public ValueSet<ObjectId> Locks { get; private set; } = ValueSet<ObjectId>.Empty;
+
+        /// <summary>The answer of the <c>in_atomic()</c> call at <paramref name="site"/>.</summary>
+        public static Origin ForAtomicQuery(Location site) => new Origin(OriginKind.AtomicQuery, site, "in_atomic", ImmutableArray<Location>.Empty);
+
+        /// <summary>For an <see cref="OriginKind.AtomicQuery"/>: the path fact of having taken its <paramref name="edge"/> edge.</summary>
+        public Origin DecidedWhen(bool edge) =>
+            new Origin(edge ? OriginKind.DecidedWhenTrue : OriginKind.DecidedWhenFalse, Site, Allocator, ImmutableArray<Location>.Empty) { Subject = this };
 
         /// <summary>For a failure bool: the mapping it is about.</summary>
         public Origin? Subject { get; private set; }

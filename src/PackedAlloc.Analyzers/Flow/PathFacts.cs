@@ -9,10 +9,11 @@ namespace PackedAlloc.Analyzers.Flow
     /// </summary>
     internal sealed class PathFacts
     {
-        public static readonly PathFacts Empty = new PathFacts(ValueSet<Origin>.Empty, ValueSet<Origin>.Empty, ValueSet<Origin>.Empty, ValueSet<Origin>.Empty);
+        public static readonly PathFacts Empty = new PathFacts(ValueSet<Origin>.Empty, ValueSet<Origin>.Empty, ValueSet<Origin>.Empty, ValueSet<Origin>.Empty, ValueSet<Origin>.Empty);
 
-        private PathFacts(ValueSet<Origin> @checked, ValueSet<Origin> storedUnchecked, ValueSet<Origin> live, ValueSet<Origin> atomic)
+        private PathFacts(ValueSet<Origin> @checked, ValueSet<Origin> storedUnchecked, ValueSet<Origin> live, ValueSet<Origin> atomic, ValueSet<Origin> decided)
         {
+            Decided = decided;
             Checked = @checked;
             StoredUnchecked = storedUnchecked;
             Live = live;
@@ -31,18 +32,46 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>Atomic sections open on some path (a may-set).</summary>
         public ValueSet<Origin> Atomic { get; }
 
-        public PathFacts With(ValueSet<Origin>? @checked = null, ValueSet<Origin>? storedUnchecked = null, ValueSet<Origin>? live = null, ValueSet<Origin>? atomic = null)
+        /// <summary>
+        /// The in_atomic() branches the paths here went one way of (<see cref="OriginKind.DecidedWhenTrue"/>/<see
+        /// cref="OriginKind.DecidedWhenFalse"/>): where the two ways meet again, the join holds both and drops them, so a
+        /// query decides only what is computed between its branch and that meeting point.
+        /// </summary>
+        public ValueSet<Origin> Decided { get; }
+
+        public PathFacts With(ValueSet<Origin>? @checked = null, ValueSet<Origin>? storedUnchecked = null, ValueSet<Origin>? live = null, ValueSet<Origin>? atomic = null,
+            ValueSet<Origin>? decided = null)
         {
             var c = @checked ?? Checked;
             var s = storedUnchecked ?? StoredUnchecked;
             var l = live ?? Live;
             var a = atomic ?? Atomic;
-            if (ReferenceEquals(c, Checked) && ReferenceEquals(s, StoredUnchecked) && ReferenceEquals(l, Live) && ReferenceEquals(a, Atomic))
+            var d = decided ?? Decided;
+            if (ReferenceEquals(c, Checked) && ReferenceEquals(s, StoredUnchecked) && ReferenceEquals(l, Live) && ReferenceEquals(a, Atomic) && ReferenceEquals(d, Decided))
             {
                 return this;
             }
 
-            return c.IsEmpty && s.IsEmpty && l.IsEmpty && a.IsEmpty ? Empty : new PathFacts(c, s, l, a);
+            return c.IsEmpty && s.IsEmpty && l.IsEmpty && a.IsEmpty && d.IsEmpty ? Empty : new PathFacts(c, s, l, a, d);
+        }
+
+        /// <summary>The union of two Decided sets, without the queries both ways of which are in it (their branches have met).</summary>
+        private static ValueSet<Origin> JoinDecided(ValueSet<Origin> left, ValueSet<Origin> right)
+        {
+            var union = left.Union(right);
+            if (ReferenceEquals(union, left) && ReferenceEquals(left, right)) return union;
+            ValueSet<Origin>? kept = null;
+            foreach (var fact in union)
+            {
+                var opposite = fact.Subject!.DecidedWhen(fact.Kind != OriginKind.DecidedWhenTrue);
+                if (union.Contains(opposite))
+                {
+                    kept ??= union;
+                    kept = ValueSet<Origin>.CreateRange(System.Linq.Enumerable.Where(kept, f => !f.Equals(fact) && !f.Equals(opposite)));
+                }
+            }
+
+            return kept ?? union;
         }
 
         [MethodImpl(HotPath.Optimized)]
@@ -53,12 +82,13 @@ namespace PackedAlloc.Analyzers.Flow
                 ReferenceEquals(Checked, other.Checked) ? Checked : Checked.Intersect(other.Checked),
                 StoredUnchecked.Union(other.StoredUnchecked),
                 Live.Union(other.Live),
-                Atomic.Union(other.Atomic));
+                Atomic.Union(other.Atomic),
+                Decided.IsEmpty && other.Decided.IsEmpty ? Decided : JoinDecided(Decided, other.Decided));
         }
 
         [MethodImpl(HotPath.Optimized)]
         public bool SameAs(PathFacts other) =>
             ReferenceEquals(this, other)
-            || (Checked.SetEquals(other.Checked) && StoredUnchecked.SetEquals(other.StoredUnchecked) && Live.SetEquals(other.Live) && Atomic.SetEquals(other.Atomic));
+            || (Checked.SetEquals(other.Checked) && StoredUnchecked.SetEquals(other.StoredUnchecked) && Live.SetEquals(other.Live) && Atomic.SetEquals(other.Atomic) && Decided.SetEquals(other.Decided));
     }
 }

@@ -21,7 +21,7 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
     /// </summary>
     internal static class DriverRun
     {
-        public static async Task<(ImmutableArray<Diagnostic> Diagnostics, IReadOnlyList<DebugReport> Reports)> AnalyseAndRunAsync(string source)
+        public static async Task<(ImmutableArray<Diagnostic> Diagnostics, IReadOnlyList<DebugReport> Reports)> AnalyseAndRunAsync(string source, bool preemptCount = true)
         {
             var compilation = CSharpCompilation.Create("Driver" + Guid.NewGuid().ToString("N"),
                 new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest), "Driver.cs") },
@@ -42,7 +42,7 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
             }
 
             var run = Assembly.Load(image.ToArray()).GetType("Driver")!.GetMethod("Run")!;
-            var machine = Machine.Boot(new MachineOptions { Log = TextWriter.Null });
+            var machine = Machine.Boot(new MachineOptions { Log = TextWriter.Null, PreemptCount = preemptCount });
             using (machine.Enter())
             {
                 var dev = machine.CreateDevice("eth0", coherent: false);

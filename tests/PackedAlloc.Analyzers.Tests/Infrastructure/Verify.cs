@@ -69,7 +69,14 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
         /// <summary>One PA0004 at markup 0 where <paramref name="warns"/>, none otherwise.</summary>
         public static DiagnosticResult[] SleepIf(bool warns) => warns ? new[] { Sleep() } : Array.Empty<DiagnosticResult>();
 
-        /// <summary>Runs the analyzer with PA0004 on (PA0001 too).</summary>
+        /// <summary>PA0005 at markup <paramref name="markupKey"/>.</summary>
+        public static DiagnosticResult ChosenByInAtomic(int markupKey = 0) =>
+            new DiagnosticResult(Descriptors.FlagsChosenByInAtomicId, DiagnosticSeverity.Warning).WithLocation(markupKey).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations);
+
+        /// <summary>One PA0005 at markup 0 where <paramref name="warns"/>, none otherwise.</summary>
+        public static DiagnosticResult[] ChosenByInAtomicIf(bool warns) => warns ? new[] { ChosenByInAtomic() } : Array.Empty<DiagnosticResult>();
+
+        /// <summary>Runs the analyzer with PA0004 and PA0005 on (PA0001 too).</summary>
         public static Task AtomicAnalyzer(string source, params DiagnosticResult[] expected)
         {
             var test = Create(source).WithAtomicChecks();
@@ -109,12 +116,14 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
                 DisabledDiagnostics.Add(Descriptors.MappingErrorNotCheckedId);
                 DisabledDiagnostics.Add(Descriptors.MappingLifetimeBrokenId);
                 DisabledDiagnostics.Add(Descriptors.SleepInAtomicContextId);
+                DisabledDiagnostics.Add(Descriptors.FlagsChosenByInAtomicId);
             }
 
-            /// <summary>Reports PA0004 too.</summary>
+            /// <summary>Reports the atomic-context rules too (PA0004, PA0005).</summary>
             public Test WithAtomicChecks()
             {
                 DisabledDiagnostics.Remove(Descriptors.SleepInAtomicContextId);
+                DisabledDiagnostics.Remove(Descriptors.FlagsChosenByInAtomicId);
                 return this;
             }
 

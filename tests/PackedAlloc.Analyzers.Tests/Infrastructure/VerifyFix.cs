@@ -41,12 +41,14 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
                 DisabledDiagnostics.Add(Descriptors.MappingErrorNotCheckedId);
                 DisabledDiagnostics.Add(Descriptors.MappingLifetimeBrokenId);
                 DisabledDiagnostics.Add(Descriptors.SleepInAtomicContextId);
+                DisabledDiagnostics.Add(Descriptors.FlagsChosenByInAtomicId);
             }
 
-            /// <summary>Reports PA0004 too.</summary>
+            /// <summary>Reports the atomic-context rules too (PA0004, PA0005).</summary>
             public Test WithAtomicChecks()
             {
                 DisabledDiagnostics.Remove(Descriptors.SleepInAtomicContextId);
+                DisabledDiagnostics.Remove(Descriptors.FlagsChosenByInAtomicId);
                 return this;
             }
 
