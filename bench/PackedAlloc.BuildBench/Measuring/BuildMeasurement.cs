@@ -11,6 +11,9 @@ namespace PackedAlloc.BuildBench.Measuring
     public sealed class BuildMeasurement
     {
         public const string PackedAllocAnalyzer = "DmaFlowAnalyzer";
+
+        /// <summary>The analyzer's name before PA0003 joined it (baselines built from older commits report under it).</summary>
+        public const string EarlierPackedAllocAnalyzer = "PackedBufferReachesDmaAnalyzer";
         public const string Ca2000Analyzer = "DisposeObjectsBeforeLosingScope";
 
         // In the "Task Performance Summary" that -clp:PerformanceSummary prints: "     2156 ms  Csc    1 calls".
@@ -39,7 +42,7 @@ namespace PackedAlloc.BuildBench.Measuring
         /// <summary>The whole `dotnet build` process, start to exit (restore excluded: it ran before).</summary>
         public double? BuildSeconds => Failure == null ? Outcome.Elapsed.TotalSeconds : null;
 
-        public double? Pa0001Seconds => Analyzers?.Of(PackedAllocAnalyzer);
+        public double? Pa0001Seconds => Analyzers?.Of(PackedAllocAnalyzer) ?? Analyzers?.Of(EarlierPackedAllocAnalyzer);
 
         public double? Ca2000Seconds => Analyzers?.Of(Ca2000Analyzer);
 

@@ -92,6 +92,23 @@ namespace PackedAlloc.Analyzers.Flow
         [MethodImpl(HotPath.Optimized)]
         public bool TryGetConstant(IOperation operation, out AbstractValue value) => _constants.TryGetValue(operation, out value!);
 
+        /// <summary>
+        /// The mapping <paramref name="handle"/> as made by the call that returned it: one per call and handle for the
+        /// whole run (a call is visited in every loop turn, context and round).
+        /// </summary>
+        public Origin MadeByCall(IOperation call, Origin handle, string callee)
+        {
+            if (!_madeByCall.TryGetValue((call, handle), out var made))
+            {
+                made = handle.MadeBy(call.Syntax.GetLocation(), callee);
+                _madeByCall[(call, handle)] = made;
+            }
+
+            return made;
+        }
+
+        private readonly Dictionary<(IOperation, Origin), Origin> _madeByCall = new Dictionary<(IOperation, Origin), Origin>();
+
         /// <summary>Keeps a constant operation's value: it is the same at every visit.</summary>
         public void KeepConstant(IOperation operation, AbstractValue value) => _constants[operation] = value;
 

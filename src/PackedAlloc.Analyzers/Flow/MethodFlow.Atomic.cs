@@ -52,18 +52,21 @@ namespace PackedAlloc.Analyzers.Flow
             var method = invocation.TargetMethod;
             if (SectionCalls.TryGetValue(method.Name, out var call))
             {
-                var locks = call.Section == "spin" ? LockOf(invocation) : ValueSet<ObjectId>.Empty;
-                if (call.Opens)
+                // The section an opening or closing call stands for is the same at every visit: made once per call.
+                if (!_run.TryGetConstant(invocation, out var section))
                 {
-                    if (!DoesNotCompile(invocation))
-                    {
-                        var region = Origin.ForAtomicRegion(invocation.Syntax.GetLocation(), method.Name, call.Section, locks);
-                        _state = _state.WithAtomic(_state.Atomic.Add(region));
-                    }
+                    var locks = call.Section == "spin" ? LockOf(invocation) : ValueSet<ObjectId>.Empty;
+                    section = call.Opens && DoesNotCompile(invocation)
+                        ? AbstractValue.Bottom
+                        : AbstractValue.Bottom.WithHandles(ValueSet<Origin>.Create(
+                            Origin.ForAtomicRegion(call.Opens ? invocation.Syntax.GetLocation() : Location.None, method.Name, call.Section, locks)));
+                    _run.KeepConstant(invocation, section);
                 }
-                else
+
+                foreach (var region in section.Handles)
                 {
-                    Close(Origin.ForAtomicRegion(Location.None, method.Name, call.Section, locks));
+                    if (call.Opens) _state = _state.WithAtomic(_state.Atomic.Add(region));
+                    else Close(region);
                 }
 
                 return;
@@ -104,13 +107,12 @@ namespace PackedAlloc.Analyzers.Flow
                 return null;
             }
 
-            var ordered = ByOrdinal(invocation.Arguments, unordered, method.Parameters.Length);
-            foreach (var parameter in method.Parameters)
+            for (int i = 0; i < unordered.Length && i < invocation.Arguments.Length; i++)
             {
-                if (parameter.Ordinal < ordered.Length && TypeFacts.IsRuntimeType(parameter.Type, "GfpFlags"))
+                if (TypeFacts.IsRuntimeType(invocation.Arguments[i].Parameter?.Type, "GfpFlags"))
                 {
                     // Flags that cannot be traced are not assumed to sleep: a warning needs evidence.
-                    foreach (var value in ordered[parameter.Ordinal].Consts.Values)
+                    foreach (var value in unordered[i].Consts.Values)
                     {
                         if ((unchecked((ulong)value) & reclaim) != 0) return "its flags allow direct reclaim";
                     }
@@ -207,6 +209,12 @@ namespace PackedAlloc.Analyzers.Flow
         /// </summary>
         private void Close(Origin closing)
         {
+            if (_state.Atomic.IsEmpty)
+            {
+                (_closes ??= new List<Origin>()).Add(closing);
+                return;
+            }
+
             var atomic = _state.Atomic;
             bool closed = false;
             foreach (var region in _state.Atomic)

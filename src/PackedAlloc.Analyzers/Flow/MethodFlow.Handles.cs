@@ -49,9 +49,12 @@ namespace PackedAlloc.Analyzers.Flow
             var handles = handleValue.Handles;
             long? size = SingleArgument(invocation.TargetMethod, ordered, "size");
             long? direction = SingleArgument(invocation.TargetMethod, ordered, "dir");
-            if (kind == OriginKind.Mapping && (size != null || direction != null) && handles.Count == 1)
+            if (kind == OriginKind.Mapping && handles.Count == 1 && (handles[0].MappedSize != size || handles[0].MappedDirection != direction))
             {
-                handles = ValueSet<Origin>.Create(Origin.ForMapping(kind, handles[0].Site, handles[0].Allocator, size, direction));
+                // Made once per call site and size and direction: most calls map with the same constants at every visit.
+                handleValue = AbstractValue.Bottom.WithHandles(ValueSet<Origin>.Create(Origin.ForMapping(kind, handles[0].Site, handles[0].Allocator, size, direction)));
+                _run.KeepConstant(invocation, handleValue);
+                handles = handleValue.Handles;
             }
 
             foreach (var handle in handles)
@@ -476,7 +479,6 @@ namespace PackedAlloc.Analyzers.Flow
             }
 
             var handles = ValueSet<Origin>.Empty;
-            Location? location = null;
             foreach (var handle in value.Handles)
             {
                 if (handle.Kind == OriginKind.AtomicQuery)
@@ -497,7 +499,7 @@ namespace PackedAlloc.Analyzers.Flow
                 }
                 else if (resite)
                 {
-                    var mine = subject.MadeBy(location ??= call.Syntax.GetLocation(), callee);
+                    var mine = _run.MadeByCall(call, subject, callee);
                     if (handle.Subject != null)
                     {
                         handles = handles.Add(mine.FailedWhen(handle.Kind == OriginKind.FailedWhenTrue));

@@ -80,8 +80,13 @@ namespace PackedAlloc.Analyzers.Flow
         public Origin MadeBy(Location call, string mapper) => ForMapping(Kind, call, mapper, MappedSize, MappedDirection);
 
         /// <summary>The bool that says whether this mapping failed: <see cref="OriginKind.FailedWhenTrue"/> or <see cref="OriginKind.FailedWhenFalse"/>.</summary>
-        public Origin FailedWhen(bool value) =>
-            new Origin(value ? OriginKind.FailedWhenTrue : OriginKind.FailedWhenFalse, Site, Allocator, ImmutableArray<Location>.Empty) { Subject = this, Ordinal = Ordinal };
+        public Origin FailedWhen(bool value) => value
+            ? _failedWhenTrue ??= new Origin(OriginKind.FailedWhenTrue, Site, Allocator, ImmutableArray<Location>.Empty) { Subject = this, Ordinal = Ordinal }
+            : _failedWhenFalse ??= new Origin(OriginKind.FailedWhenFalse, Site, Allocator, ImmutableArray<Location>.Empty) { Subject = this, Ordinal = Ordinal };
+
+        // Made once per mapping: every check of it asks (a benign race: two threads may each make one; either is right).
+        private Origin? _failedWhenTrue;
+        private Origin? _failedWhenFalse;
 
         /// <summary>The failure bool of the opposite polarity (its negation).</summary>
         public Origin Negated() => Subject == null ? this : Subject.FailedWhen(Kind != OriginKind.FailedWhenTrue);
