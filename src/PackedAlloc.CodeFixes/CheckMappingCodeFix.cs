@@ -20,39 +20,26 @@ namespace PackedAlloc.CodeFixes
     /// do. Offered only where the mapping's result is kept and its device is one of the call's arguments.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(CheckMappingCodeFix)), Shared]
-    public sealed class CheckMappingCodeFix : CodeFixProvider
+    public sealed class CheckMappingCodeFix : InvocationCodeFix
     {
         public const string EquivalenceKey = "PA0003.CheckMapping";
 
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.MappingErrorNotCheckedId);
+        protected override string RuleId => Descriptors.MappingErrorNotCheckedId;
 
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+        protected override string Title => "Check the mapping with dma_mapping_error";
 
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        protected override string Key => EquivalenceKey;
+
+        internal override SyntaxNode? Fix(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, InvocationExpressionSyntax call, CancellationToken cancellationToken)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root == null || model == null)
+            var check = CheckFor(model, call, cancellationToken);
+            if (check == null)
             {
-                return;
+                return null;
             }
 
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                var invocation = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>();
-                var check = invocation == null ? null : CheckFor(model, invocation, context.CancellationToken);
-                if (check == null)
-                {
-                    continue;
-                }
-
-                var (statement, block, inserted) = check.Value;
-                var fixedBlock = block.WithStatements(block.Statements.Insert(block.Statements.IndexOf(statement) + 1, inserted));
-                var fixedRoot = root.ReplaceNode(block, fixedBlock);
-                context.RegisterCodeFix(
-                    CodeAction.Create("Check the mapping with dma_mapping_error", _ => Task.FromResult(context.Document.WithSyntaxRoot(fixedRoot)), EquivalenceKey),
-                    diagnostic);
-            }
+            var (statement, block, inserted) = check.Value;
+            return root.ReplaceNode(block, block.WithStatements(block.Statements.Insert(block.Statements.IndexOf(statement) + 1, inserted)));
         }
 
         /// <summary>The statement that keeps the mapping, its block, and the check to insert after it; null where the fix does not fit.</summary>

@@ -18,49 +18,28 @@ namespace PackedAlloc.CodeFixes
     /// the same; not for a leak, which has no location of its own to fix.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MatchMappingCodeFix)), Shared]
-    public sealed class MatchMappingCodeFix : CodeFixProvider
+    public sealed class MatchMappingCodeFix : InvocationCodeFix
     {
         public const string EquivalenceKey = "PA0007.MatchMapping";
 
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.MappingLifetimeBrokenId);
+        protected override string RuleId => Descriptors.MappingLifetimeBrokenId;
 
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+        protected override string Title => "Unmap with the mapping's size and direction";
 
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        protected override string Key => EquivalenceKey;
+
+        internal override SyntaxNode? Fix(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, InvocationExpressionSyntax unmap, CancellationToken cancellationToken)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root == null || model == null)
+            // Each mismatch is its own diagnostic (size, direction): its fix rewrites that argument only. A leak has none.
+            if (diagnostic.AdditionalLocations.Count == 0 || diagnostic.AdditionalLocations[0].SourceTree != root.SyntaxTree
+                || !diagnostic.Properties.TryGetValue("argument", out var argument) || argument == null)
             {
-                return;
+                return null;
             }
 
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                if (diagnostic.AdditionalLocations.Count == 0 || diagnostic.AdditionalLocations[0].SourceTree != root.SyntaxTree)
-                {
-                    continue;
-                }
-
-                var unmap = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>();
-                var mapping = root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>();
-                // Each mismatch is its own diagnostic (size, direction): its fix rewrites that argument only.
-                if (!diagnostic.Properties.TryGetValue("argument", out var argument) || argument == null)
-                {
-                    continue;
-                }
-
-                var replacement = unmap == null || mapping == null ? null : Matched(model, unmap, mapping, argument, context.CancellationToken);
-                if (unmap == null || replacement == null)
-                {
-                    continue;
-                }
-
-                var fixedRoot = root.ReplaceNode(unmap, replacement);
-                context.RegisterCodeFix(
-                    CodeAction.Create("Unmap with the mapping's size and direction", _ => Task.FromResult(context.Document.WithSyntaxRoot(fixedRoot)), EquivalenceKey),
-                    diagnostic);
-            }
+            var mapping = root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>();
+            var replacement = mapping == null ? null : Matched(model, unmap, mapping, argument, cancellationToken);
+            return replacement == null ? null : root.ReplaceNode(unmap, replacement);
         }
 
         /// <summary>The unmap or sync with the mapping's constant argument for <paramref name="argument"/> ("size" or "dir"); null when nothing would change or it is not a constant.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading.Tasks;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -17,49 +18,37 @@ namespace PackedAlloc.CodeFixes
     /// GFP_NOFS) become GFP_ATOMIC, the other flags stay. Offered when the argument names one of them.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UseGfpAtomicCodeFix)), Shared]
-    public sealed class UseGfpAtomicCodeFix : CodeFixProvider
+    public sealed class UseGfpAtomicCodeFix : InvocationCodeFix
     {
         public const string EquivalenceKey = "PA0004.UseGfpAtomic";
 
         private static readonly ImmutableHashSet<string> SleepingBases = ImmutableHashSet.Create("GFP_KERNEL", "GFP_NOIO", "GFP_NOFS");
 
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.SleepInAtomicContextId);
+        protected override string RuleId => Descriptors.SleepInAtomicContextId;
 
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+        protected override string Title => "Use GFP_ATOMIC";
 
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        protected override string Key => EquivalenceKey;
+
+        internal override SyntaxNode? Fix(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root == null || model == null)
+            if (model.GetOperation(invocation, cancellationToken) is not IInvocationOperation call)
             {
-                return;
+                return null;
             }
 
-            foreach (var diagnostic in context.Diagnostics)
+            var flags = call.Arguments.FirstOrDefault(a => !a.IsImplicit && a.Parameter?.Type.Name == "GfpFlags")?.Syntax as ArgumentSyntax;
+            var sleeping = flags?.Expression.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>()
+                .Where(n => SleepingBases.Contains(n.Identifier.ValueText)
+                    && model.GetSymbolInfo(n, cancellationToken).Symbol?.ContainingType?.ToDisplayString() == "PackedAlloc.Runtime.Kernel")
+                .ToList();
+            if (sleeping == null || sleeping.Count == 0)
             {
-                var invocation = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>();
-                if (invocation == null || model.GetOperation(invocation, context.CancellationToken) is not IInvocationOperation call)
-                {
-                    continue;
-                }
-
-                var flags = call.Arguments.FirstOrDefault(a => !a.IsImplicit && a.Parameter?.Type.Name == "GfpFlags")?.Syntax as ArgumentSyntax;
-                var sleeping = flags?.Expression.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>()
-                    .Where(n => SleepingBases.Contains(n.Identifier.ValueText)
-                        && model.GetSymbolInfo(n, context.CancellationToken).Symbol?.ContainingType?.ToDisplayString() == "PackedAlloc.Runtime.Kernel")
-                    .ToList();
-                if (sleeping == null || sleeping.Count == 0)
-                {
-                    continue;
-                }
-
-                var fixedRoot = root.ReplaceNodes(sleeping, (original, _) =>
-                    original.WithIdentifier(SyntaxFactory.Identifier(original.Identifier.LeadingTrivia, "GFP_ATOMIC", original.Identifier.TrailingTrivia)));
-                context.RegisterCodeFix(
-                    CodeAction.Create("Use GFP_ATOMIC", _ => Task.FromResult(context.Document.WithSyntaxRoot(fixedRoot)), EquivalenceKey),
-                    diagnostic);
+                return null;
             }
+
+            return root.ReplaceNodes(sleeping, (original, _) =>
+                original.WithIdentifier(SyntaxFactory.Identifier(original.Identifier.LeadingTrivia, "GFP_ATOMIC", original.Identifier.TrailingTrivia)));
         }
     }
 }

@@ -113,31 +113,21 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
             {
                 ReferenceAssemblies = TestReferences.Net10;
                 TestState.AdditionalReferences.AddRange(TestReferences.All);
-                DisabledDiagnostics.Add(Descriptors.MappingErrorNotCheckedId);
-                DisabledDiagnostics.Add(Descriptors.MappingLifetimeBrokenId);
-                DisabledDiagnostics.Add(Descriptors.SleepInAtomicContextId);
-                DisabledDiagnostics.Add(Descriptors.FlagsChosenByInAtomicId);
-            }
-
-            /// <summary>Reports the atomic-context rules too (PA0004, PA0005).</summary>
-            public Test WithAtomicChecks()
-            {
-                DisabledDiagnostics.Remove(Descriptors.SleepInAtomicContextId);
-                DisabledDiagnostics.Remove(Descriptors.FlagsChosenByInAtomicId);
-                return this;
-            }
-
-            /// <summary>Reports PA0007 too.</summary>
-            public Test WithLifetimeChecks()
-            {
-                DisabledDiagnostics.Remove(Descriptors.MappingLifetimeBrokenId);
-                return this;
+                DisabledDiagnostics.AddRange(RuleSelection.OffByDefault);
             }
 
             /// <summary>Reports PA0003 too.</summary>
-            public Test WithMappingChecks()
+            public Test WithMappingChecks() => Enable(RuleSelection.MappingChecks);
+
+            /// <summary>Reports PA0007 too.</summary>
+            public Test WithLifetimeChecks() => Enable(RuleSelection.LifetimeChecks);
+
+            /// <summary>Reports the atomic-context rules too (PA0004, PA0005).</summary>
+            public Test WithAtomicChecks() => Enable(RuleSelection.AtomicChecks);
+
+            private Test Enable(string[] ids)
             {
-                DisabledDiagnostics.Remove(Descriptors.MappingErrorNotCheckedId);
+                foreach (var id in ids) DisabledDiagnostics.Remove(id);
                 return this;
             }
 

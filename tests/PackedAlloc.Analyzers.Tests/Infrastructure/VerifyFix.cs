@@ -37,32 +37,22 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
                 TestState.AdditionalReferences.AddRange(TestReferences.All);
                 FixedState.AdditionalReferences.AddRange(TestReferences.All);
 
-                // The fixes of PA0001 are tested on PA0001 alone (see Verify).
-                DisabledDiagnostics.Add(Descriptors.MappingErrorNotCheckedId);
-                DisabledDiagnostics.Add(Descriptors.MappingLifetimeBrokenId);
-                DisabledDiagnostics.Add(Descriptors.SleepInAtomicContextId);
-                DisabledDiagnostics.Add(Descriptors.FlagsChosenByInAtomicId);
+                // Each rule's fixes are tested with that rule on (see RuleSelection).
+                DisabledDiagnostics.AddRange(RuleSelection.OffByDefault);
             }
+
+            /// <summary>Reports PA0003 too.</summary>
+            public Test WithMappingChecks() => Enable(RuleSelection.MappingChecks);
+
+            /// <summary>Reports PA0007 too.</summary>
+            public Test WithLifetimeChecks() => Enable(RuleSelection.LifetimeChecks);
 
             /// <summary>Reports the atomic-context rules too (PA0004, PA0005).</summary>
-            public Test WithAtomicChecks()
-            {
-                DisabledDiagnostics.Remove(Descriptors.SleepInAtomicContextId);
-                DisabledDiagnostics.Remove(Descriptors.FlagsChosenByInAtomicId);
-                return this;
-            }
+            public Test WithAtomicChecks() => Enable(RuleSelection.AtomicChecks);
 
-            /// <summary>Reports PA0007 too (for its fix).</summary>
-            public Test WithLifetimeChecks()
+            private Test Enable(string[] ids)
             {
-                DisabledDiagnostics.Remove(Descriptors.MappingLifetimeBrokenId);
-                return this;
-            }
-
-            /// <summary>Reports PA0003 too (for its fix).</summary>
-            public Test WithMappingChecks()
-            {
-                DisabledDiagnostics.Remove(Descriptors.MappingErrorNotCheckedId);
+                foreach (var id in ids) DisabledDiagnostics.Remove(id);
                 return this;
             }
 
