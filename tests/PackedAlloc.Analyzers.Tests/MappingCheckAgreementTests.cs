@@ -1,17 +1,8 @@
 using System;
 using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.IO;
 using System.Linq;
-using System.Reflection;
 using System.Threading.Tasks;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.Diagnostics;
-using PackedAlloc.Analyzers.Rules;
 using PackedAlloc.Analyzers.Tests.Infrastructure;
-using PackedAlloc.Runtime;
-using static PackedAlloc.Runtime.Kernel;
 
 namespace PackedAlloc.Analyzers.Tests
 {
@@ -66,23 +57,12 @@ namespace PackedAlloc.Analyzers.Tests
         [MemberData(nameof(Drivers))]
         public async Task TheRuleAndDmaDebug_Agree(string what, string body, bool ruleWarns, bool kernelReports)
         {
-            string source = @"using PackedAlloc.Runtime;
-using static PackedAlloc.Runtime.Kernel;
-
-public static class Driver
-{
-    private static DmaAddr _addr;
+            string source = DriverRun.Source(@"    private static DmaAddr _addr;
 
     private static DmaAddr Map(Device dev, KernelPtr buf) => dma_map_single(dev, buf, 64, DMA_TO_DEVICE);
     private static bool Failed(Device dev, DmaAddr addr) => dma_mapping_error(dev, addr);
     private static void Unmap(Device dev, DmaAddr addr) => dma_unmap_single(dev, addr, 64, DMA_TO_DEVICE);
-    private static void Release(Device dev) => dma_unmap_single(dev, _addr, 64, DMA_TO_DEVICE);
-
-    public static void Run(Device dev, KernelPtr buf)
-    {" + body + @"
-    }
-}
-";
+    private static void Release(Device dev) => dma_unmap_single(dev, _addr, 64, DMA_TO_DEVICE);", body);
             var (diagnostics, reports) = await DriverRun.AnalyseAndRunAsync(source);
             bool warned = diagnostics.Any(d => d.Id == Descriptors.MappingErrorNotCheckedId);
 

@@ -61,20 +61,9 @@ namespace PackedAlloc.Analyzers.Tests
         [MemberData(nameof(Drivers))]
         public async Task TheRuleAndDmaDebug_Agree(string what, string body, bool ruleWarns, bool kernelReports)
         {
-            string source = @"using PackedAlloc.Runtime;
-using static PackedAlloc.Runtime.Kernel;
+            string source = DriverRun.Source(@"    private static DmaAddr _addr;
 
-public static class Driver
-{
-    private static DmaAddr _addr;
-
-    private static void Release(Device dev) => dma_unmap_single(dev, _addr, 64, DMA_FROM_DEVICE);
-
-    public static void Run(Device dev, KernelPtr buf)
-    {" + body + @"
-    }
-}
-";
+    private static void Release(Device dev) => dma_unmap_single(dev, _addr, 64, DMA_FROM_DEVICE);", body);
             var (diagnostics, reports) = await DriverRun.AnalyseAndRunAsync(source);
             bool warned = diagnostics.Any(d => d.Id == Descriptors.MappingLifetimeBrokenId);
             bool reported = reports.Any(r => r.RuleId == Descriptors.MappingLifetimeBrokenId);

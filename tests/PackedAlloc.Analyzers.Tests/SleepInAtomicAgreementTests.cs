@@ -49,21 +49,10 @@ namespace PackedAlloc.Analyzers.Tests
         [MemberData(nameof(Drivers))]
         public async Task TheRuleAndMightSleep_Agree(string what, string body, bool sleepsInAtomic)
         {
-            string source = @"using PackedAlloc.Runtime;
-using static PackedAlloc.Runtime.Kernel;
-
-public static class Driver
-{
-    private static readonly Spinlock _lock = new Spinlock();
+            string source = DriverRun.Source(@"    private static readonly Spinlock _lock = new Spinlock();
     private static readonly KernelMutex _mutex = new KernelMutex();
 
-    private static KernelPtr Alloc(GfpFlags gfp) => kmalloc(64, gfp);
-
-    public static void Run(Device dev, KernelPtr buf)
-    {" + body + @"
-    }
-}
-";
+    private static KernelPtr Alloc(GfpFlags gfp) => kmalloc(64, gfp);", body);
             var (diagnostics, reports) = await DriverRun.AnalyseAndRunAsync(source);
             bool warned = diagnostics.Any(d => d.Id == Descriptors.SleepInAtomicContextId);
             bool reported = reports.Any(r => r.RuleId == Descriptors.SleepInAtomicContextId);

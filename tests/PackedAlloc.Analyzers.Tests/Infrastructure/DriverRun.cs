@@ -21,6 +21,20 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
     /// </summary>
     internal static class DriverRun
     {
+        /// <summary>A driver's source: <paramref name="members"/> (helpers, fields) and the body of its <c>Run(Device dev, KernelPtr buf)</c>.</summary>
+        public static string Source(string members, string runBody) => @"using PackedAlloc.Runtime;
+using static PackedAlloc.Runtime.Kernel;
+
+public static class Driver
+{
+" + members + @"
+
+    public static void Run(Device dev, KernelPtr buf)
+    {" + runBody + @"
+    }
+}
+";
+
         public static async Task<(ImmutableArray<Diagnostic> Diagnostics, IReadOnlyList<DebugReport> Reports)> AnalyseAndRunAsync(string source, bool preemptCount = true)
         {
             var compilation = CSharpCompilation.Create("Driver" + Guid.NewGuid().ToString("N"),
