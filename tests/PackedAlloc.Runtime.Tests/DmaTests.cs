@@ -47,7 +47,10 @@ namespace PackedAlloc.Runtime.Tests
                 dev.DmaWrite(a + 128, Pattern(128, 3));
                 dma_unmap_single(dev, a, 256, DMA_FROM_DEVICE);
                 Assert.Equal(Pattern(128, 3), p.ToArray(256).Skip(128).ToArray());
-                Assert.Empty(m.DebugReports);
+
+                // The two reads before the sync for the CPU touched memory the device owned: each is reported (PA0006).
+                Assert.Equal(new[] { "PA0006", "PA0006" }, m.DebugReports.Select(r => r.RuleId));
+                Assert.All(m.DebugReports, r => Assert.Contains("CPU reads memory the device owns", r.Message));
             }
         }
 

@@ -41,6 +41,9 @@ namespace PackedAlloc.Runtime.Tests
                 Assert.Equal(Pattern(300, 1), seen);           // bounced in (and cleaned) at map time
                 dev.DmaWrite(a, Pattern(300, 2));
                 Assert.Equal(Pattern(300, 1), p.ToArray(300)); // the original is untouched until sync/unmap
+                // That read touched memory the device owns: reported (PA0006), the one report of this test.
+                Assert.Equal("PA0006", Assert.Single(m.DebugReports).RuleId);
+                m.ClearDebugReports();
                 dma_sync_single_for_cpu(dev, a, 300, DMA_BIDIRECTIONAL);
                 Assert.Equal(Pattern(300, 2), p.ToArray(300));
                 p.Write(Pattern(300, 3));

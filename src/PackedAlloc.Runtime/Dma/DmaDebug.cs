@@ -23,6 +23,12 @@ namespace PackedAlloc.Runtime.Dma
         public int SgMappedEnts { get; init; }
         public bool MapErrorCheckable { get; init; }
         public bool MapErrorChecked { get; set; }
+
+        /// <summary>
+        /// Whether the device owns the memory now: from a mapping for the device to write (FROM_DEVICE, BIDIRECTIONAL)
+        /// or a sync for the device, until a sync for the CPU. A CPU access meanwhile is reported (PA0006).
+        /// </summary>
+        public bool DeviceOwns { get; set; }
         public bool TracksCachelines { get; init; }
         public CallerLocation MappedAt { get; init; }
     }
@@ -39,6 +45,7 @@ namespace PackedAlloc.Runtime.Dma
         public const string RuleSharedCacheline = "PA0001";
         public const string RuleMappingErrorNotChecked = "PA0003";
         public const string RuleMappingLifetime = "PA0007";
+        public const string RuleCpuTouchesDeviceMemory = "PA0006";
         private const int MaxOverlap = 7; // ACTIVE_CACHELINE_MAX_OVERLAP
 
         private readonly Machine _machine;
@@ -171,6 +178,7 @@ namespace PackedAlloc.Runtime.Dma
 
         public void AddMapping(DebugEntry entry, bool skipCpuSync)
         {
+            entry.DeviceOwns = entry.Type != MapType.Coherent && entry.Dir != DmaDirection.DMA_TO_DEVICE;
             if (!Enabled) return;
             List<string>? errors = null;
             var entries = EntriesOf(entry.Dev);
@@ -336,6 +344,8 @@ namespace PackedAlloc.Runtime.Dma
                         if (e.Type != MapType.Coherent && addr.Value >= e.DevAddr && addr.Value < e.DevAddr + (ulong)Math.Max(e.Size, 1)) { found = e; break; }
                     if (found is not null) break;
                 }
+                if (found is not null)
+                    found.DeviceOwns = !toCpu;
                 if (found is null)
                     Found($"device driver tries to sync DMA memory it has not allocated [device address=0x{addr.Value:x16}] [size={size} bytes]");
                 else
@@ -400,6 +410,32 @@ namespace PackedAlloc.Runtime.Dma
         }
 
         // ------------------------------------------------------------------ frees of mapped memory, device removal
+
+        /// <summary>
+        /// A CPU access (through a kernel pointer) to memory a device owns: a streaming mapping for the device to write,
+        /// or synced for the device, and not synced back for the CPU. The kernel cannot see this; the emulation can.
+        /// </summary>
+        public void CheckCpuAccess(ulong phys, int size, bool write)
+        {
+            if (!Enabled || size <= 0 || Volatile.Read(ref _count) == 0) return;
+            bool any = false;
+            for (ulong p = phys >> PhysicalMemory.PageShift; p <= (phys + (ulong)size - 1) >> PhysicalMemory.PageShift; p++)
+                if (_mappedPages.IsLive(p)) { any = true; break; }
+            if (!any) return;
+            DebugEntry? owned = null;
+            foreach (var device in _byDevice.Values)
+            {
+                lock (device.Lock)
+                {
+                    foreach (var list in device.ByAddr.Values)
+                        foreach (DebugEntry e in list)
+                            if (e.DeviceOwns && e.Type != MapType.Coherent && e.Paddr < phys + (ulong)size && phys < e.Paddr + (ulong)Math.Max(e.Size, 1))
+                                owned ??= e;
+                }
+            }
+            if (owned is null) return;
+            Err(owned.Dev, $"CPU {(write ? "writes" : "reads")} memory the device owns [addr=0x{PhysicalMemory.ToVirt(phys):x16}] [len={size}] [device address=0x{owned.DevAddr:x16}] [mapped with {DirName(owned.Dir)}]: sync it for the CPU (dma_sync_single_for_cpu) or unmap it first", owned, RuleCpuTouchesDeviceMemory);
+        }
 
         /// <summary>Reports live mappings inside memory being freed (kfree of a buffer still mapped for DMA).</summary>
         public void CheckNoObjFreed(ulong phys, int size)

@@ -116,6 +116,7 @@ namespace PackedAlloc.Runtime.Memory
             if (length == 0) return Span<byte>.Empty;
             ulong phys = p.Address - PageOffset;
             PageOwner owner = Kasan.Check(_machine, phys, length, write);
+            _machine.Debug.CheckCpuAccess(phys, length, write);
             Section s = SectionOf(phys);
             int off = (int)(phys - s.Base);
             if (off + length > Section.Bytes)
