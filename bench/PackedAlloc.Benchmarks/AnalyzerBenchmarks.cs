@@ -50,6 +50,7 @@ namespace PackedAlloc.Benchmarks
                     + $"{diagnostics.Count(d => d.Id == "PA0003")} PA0003 (expected {Workloads.ExpectedPa0003(Scenario)}), "
                     + $"{diagnostics.Count(d => d.Id == "PA0004")} PA0004 (expected {Workloads.ExpectedPa0004(Scenario)}), "
                     + $"{diagnostics.Count(d => d.Id == "PA0005")} PA0005 (expected {Workloads.ExpectedPa0005(Scenario)}), "
+                    + $"{diagnostics.Count(d => d.Id == "PA0006")} PA0006 (expected {Workloads.ExpectedPa0006(Scenario)}), "
                     + $"{diagnostics.Count(d => d.Id == "PA0007")} PA0007 (expected {Workloads.ExpectedPa0007(Scenario)}): the benchmark would time a broken analyzer");
             }
 

@@ -92,7 +92,7 @@ namespace PackedAlloc.Benchmarks
                     + $"collections gen0 {GC.CollectionCount(0) - gen0}, gen1 {GC.CollectionCount(1) - gen1}, gen2 {GC.CollectionCount(2) - gen2}");
                 Console.WriteLine($"run {run}: relevance {relevance} ms ({relevanceBytes >> 20} MB allocated), graphs {graphs} ms ({graphBytes >> 20} MB), flow {analysis} ms ({analysisBytes >> 20} MB), total {total.ElapsedMilliseconds} ms; "
                     + $"{flow.RelevantBodies.Count()} relevant bodies, {flow.TotalSteps} steps in {flow.Groups} groups, {flow.Rounds} rounds at most (budget {flow.StepBudget}); "
-                    + $"{result.All.Count(d => d.Id == "PA0001")} PA0001, {result.All.Count(d => d.Id == "PA0002")} PA0002, {result.All.Count(d => d.Id == "PA0003")} PA0003, {result.All.Count(d => d.Id == "PA0004")} PA0004, {result.All.Count(d => d.Id == "PA0005")} PA0005, {result.All.Count(d => d.Id == "PA0007")} PA0007; "
+                    + $"{result.All.Count(d => d.Id == "PA0001")} PA0001, {result.All.Count(d => d.Id == "PA0002")} PA0002, {result.All.Count(d => d.Id == "PA0003")} PA0003, {result.All.Count(d => d.Id == "PA0004")} PA0004, {result.All.Count(d => d.Id == "PA0005")} PA0005, {result.All.Count(d => d.Id == "PA0006")} PA0006, {result.All.Count(d => d.Id == "PA0007")} PA0007; "
                     + $"JIT {(System.Runtime.JitInfo.GetCompilationTime() - jitBefore).TotalMilliseconds:F0} ms of it");
             }
 

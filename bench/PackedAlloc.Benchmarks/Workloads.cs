@@ -71,12 +71,23 @@ namespace PackedAlloc.Benchmarks
             _ => null,
         };
 
+        /// <summary>How many PA0006 each scenario must report: one per driver file (the CPU clears a scratch buffer the device owns).</summary>
+        public static int? ExpectedPa0006(string scenario) => scenario switch
+        {
+            "Drivers" => 60,
+            "LongCallChain" => 0,
+            "Recursion" => 0,
+            "HugeMethod" => 0,
+            _ => null,
+        };
+
         /// <summary>Whether the diagnostics are the ones the scenario must report (and the analyzer did not fail).</summary>
         public static bool AsExpected(string scenario, IReadOnlyCollection<Microsoft.CodeAnalysis.Diagnostic> diagnostics) =>
             (ExpectedPa0001(scenario) is not int pa0001 || pa0001 == diagnostics.Count(d => d.Id == "PA0001"))
             && (ExpectedPa0003(scenario) is not int pa0003 || pa0003 == diagnostics.Count(d => d.Id == "PA0003"))
             && (ExpectedPa0004(scenario) is not int pa0004 || pa0004 == diagnostics.Count(d => d.Id == "PA0004"))
             && (ExpectedPa0005(scenario) is not int pa0005 || pa0005 == diagnostics.Count(d => d.Id == "PA0005"))
+            && (ExpectedPa0006(scenario) is not int pa0006 || pa0006 == diagnostics.Count(d => d.Id == "PA0006"))
             && (ExpectedPa0007(scenario) is not int pa0007 || pa0007 == diagnostics.Count(d => d.Id == "PA0007"))
             && !diagnostics.Any(d => d.Id == "AD0001");
 
@@ -135,6 +146,11 @@ namespace Drivers{f}
             sg_set_buf(sgl[0], _slots[0], 64);
             sg_set_buf(sgl[1], AllocSafe(512), 512);
             dma_map_sg(_dev, sgl, 2, DMA_BIDIRECTIONAL);
+            KernelPtr scratch = kzalloc(128, GFP_KERNEL);
+            var rx = dma_map_single(_dev, scratch, 128, DMA_FROM_DEVICE);
+            if (dma_mapping_error(_dev, rx)) return;
+            scratch.AsSpan(8).Clear();
+            dma_unmap_single(_dev, rx, 128, DMA_FROM_DEVICE);
             var tx = dma_map_single(_dev, _slots[1], 64, DMA_TO_DEVICE);
             dma_sync_single_for_device(_dev, tx, 64, DMA_TO_DEVICE);
             if (dma_mapping_error(_dev, tx)) return;

@@ -12,6 +12,7 @@ namespace PackedAlloc.Analyzers
         public const string MappingErrorNotCheckedId = "PA0003";
         public const string SleepInAtomicContextId = "PA0004";
         public const string FlagsChosenByInAtomicId = "PA0005";
+        public const string CpuTouchesDeviceBufferId = "PA0006";
         public const string MappingLifetimeBrokenId = "PA0007";
 
         private const string HelpLinkBase = "https://github.com/packedalloc/packedalloc/blob/main/docs/rules/";
@@ -67,6 +68,16 @@ namespace PackedAlloc.Analyzers
             isEnabledByDefault: true,
             description: "in_atomic() reads the preempt count, which kernels built without CONFIG_PREEMPT_COUNT do not raise for a spinlock: code that picks GFP_ATOMIC or GFP_KERNEL with it picks GFP_KERNEL under a lock there, and sleeps in atomic context. The kernel's guidance is to pass the GFP flags down from the caller, which knows whether it holds a lock.",
             helpLinkUri: HelpLink(FlagsChosenByInAtomicId));
+
+        public static readonly DiagnosticDescriptor CpuTouchesDeviceOwnedBuffer = new DiagnosticDescriptor(
+            CpuTouchesDeviceBufferId,
+            title: "The CPU touches a buffer the device owns",
+            messageFormat: "'{0}' {1} a buffer that the mapping made by '{2}' at {3} gives to the device; sync it for the CPU (dma_sync_single_for_cpu) or unmap it first",
+            category: Category,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "Between dma_map_* for the device to write (DMA_FROM_DEVICE, DMA_BIDIRECTIONAL) or dma_sync_*_for_device and the matching dma_sync_*_for_cpu or dma_unmap_*, the buffer belongs to the device. A CPU read sees stale cache lines; a CPU write lands in the cache and is lost, or overwrites what the device wrote, when the lines are invalidated or written back; freeing it hands memory the device still writes to another owner.",
+            helpLinkUri: HelpLink(CpuTouchesDeviceBufferId));
 
         public static readonly DiagnosticDescriptor MappingLifetimeBroken = new DiagnosticDescriptor(
             MappingLifetimeBrokenId,

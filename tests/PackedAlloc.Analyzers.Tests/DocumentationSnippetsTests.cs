@@ -47,6 +47,7 @@ namespace PackedAlloc.Analyzers.Tests
             Assert.True(Blocks("docs/rules/PA0007.md").Count >= 3, "PA0007.md: Bad, Good, Suppressing");
             Assert.True(Blocks("docs/rules/PA0004.md").Count >= 3, "PA0004.md: Bad, Good, Suppressing");
             Assert.True(Blocks("docs/rules/PA0005.md").Count >= 3, "PA0005.md: Bad, Good, Suppressing");
+            Assert.True(Blocks("docs/rules/PA0006.md").Count >= 3, "PA0006.md: Bad, Good, Suppressing");
         }
 
         [Theory]

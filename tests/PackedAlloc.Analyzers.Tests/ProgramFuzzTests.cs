@@ -117,6 +117,7 @@ namespace PackedAlloc.Analyzers.Tests
             totals.MappingWarnings += diagnostics.Count(d => d.Id == Descriptors.MappingErrorNotCheckedId);
             totals.LifetimeWarnings += diagnostics.Count(d => d.Id == Descriptors.MappingLifetimeBrokenId);
             totals.AtomicWarnings += diagnostics.Count(d => d.Id == Descriptors.SleepInAtomicContextId);
+            totals.OwnershipWarnings += diagnostics.Count(d => d.Id == Descriptors.CpuTouchesDeviceBufferId);
             CheckBudgets(compilation);
 
             if (errors.Count > 0)
@@ -222,11 +223,12 @@ namespace PackedAlloc.Analyzers.Tests
             public int MappingFixesApplied;
             public int LifetimeWarnings;
             public int AtomicWarnings;
+            public int OwnershipWarnings;
             public long SlowestMilliseconds;
             public int SlowestSeed;
 
             public override string ToString() =>
-                $"{Programs} programs ({Compiling} compile, {Programs - Compiling} broken on purpose), {Warnings} PA0001, {Notices} PA0002, {MappingWarnings} PA0003, {AtomicWarnings} PA0004, {LifetimeWarnings} PA0007, {FixesApplied} fixes applied and compiled ({MappingFixesApplied} of PA0003); slowest: seed {SlowestSeed}, {SlowestMilliseconds} ms";
+                $"{Programs} programs ({Compiling} compile, {Programs - Compiling} broken on purpose), {Warnings} PA0001, {Notices} PA0002, {MappingWarnings} PA0003, {AtomicWarnings} PA0004, {OwnershipWarnings} PA0006, {LifetimeWarnings} PA0007, {FixesApplied} fixes applied and compiled ({MappingFixesApplied} of PA0003); slowest: seed {SlowestSeed}, {SlowestMilliseconds} ms";
         }
     }
 }

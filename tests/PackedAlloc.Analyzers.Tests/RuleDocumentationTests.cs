@@ -51,6 +51,7 @@ namespace PackedAlloc.Analyzers.Tests
         [InlineData("PA0003.md")]
         [InlineData("PA0004.md")]
         [InlineData("PA0005.md")]
+        [InlineData("PA0006.md")]
         [InlineData("PA0007.md")]
         public void TestsNamedByTheRulePagesExist(string pageName)
         {

@@ -68,6 +68,9 @@ namespace PackedAlloc.Samples.Tests
 
             // And each unmaps what it maps, with the size and direction it mapped with (PA0007), on every path.
             Assert.Equal(Array.Empty<string>(), diags.Where(d => d.Id == "PA0007").Select(d => Where(d.Location) + " " + d.GetMessage()).ToArray());
+
+            // And none touches a buffer while its device owns it (PA0006), nor sleeps in atomic context (PA0004, PA0005).
+            Assert.Equal(Array.Empty<string>(), diags.Where(d => d.Id is "PA0004" or "PA0005" or "PA0006").Select(d => d.Id + " " + Where(d.Location) + " " + d.GetMessage()).ToArray());
         }
     }
 }

@@ -57,6 +57,7 @@ namespace PackedAlloc.Analyzers.Flow
                     BrokenLifetime lifetime => Rules.MappingLifetimeBroken.Report(lifetime),
                     SleepInAtomic sleep => Rules.SleepInAtomicContext.Report(sleep),
                     FlagsByInAtomic choice => Rules.FlagsChosenByInAtomic.Report(choice),
+                    CpuTouchesDeviceBuffer touch => Rules.CpuTouchesDeviceOwnedBuffer.Report(touch),
                     _ => throw new System.InvalidOperationException("A finding no rule reports: " + finding.GetType().Name),
                 });
             }

@@ -253,6 +253,12 @@ namespace PackedAlloc.Analyzers.Flow
         {
             var value = AbstractValue.Bottom.WithConsts(ConstSet.Parameter);
 
+            // A kernel pointer parameter names the buffer it brings (for PA0006: the CPU touching what the method mapped).
+            if (TypeFacts.IsRuntimeType(parameter.Type, "KernelPtr") && parameter.Locations.Length > 0)
+            {
+                value = value.WithHandles(ValueSet<Origin>.Create(Origin.ForBuffer(parameter.Locations[0], parameter.Name)));
+            }
+
             // A device parameter is named too (though a device carries no buffer), so that a check on one device is
             // told apart from a mapping for another.
             return TypeFacts.IsReferenceLike(parameter.Type) || MethodFlow.IsDevice(parameter.Type)

@@ -69,6 +69,9 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>The in_atomic() branches the paths here are inside one way of (see <see cref="PathFacts.Decided"/>).</summary>
         public ValueSet<Origin> Decided => Facts.Decided;
 
+        /// <summary>Mappings whose buffer the device owns on some path here (see <see cref="PathFacts.DeviceOwned"/>).</summary>
+        public ValueSet<Origin> DeviceOwned => Facts.DeviceOwned;
+
         [MethodImpl(HotPath.Optimized)]
         public FlowState WithVariable(object key, AbstractValue value) =>
             Variables.TryGetValue(key, out var existing) && ReferenceEquals(existing, value) ? this : new FlowState(Variables.SetItem(key, value), Heap, Guard, Facts);

@@ -19,6 +19,7 @@ namespace PackedAlloc.Analyzers.Flow
             var receiver = invocation.Instance == null ? null : Eval(invocation.Instance);
             var arguments = EvalArguments(invocation.Arguments);
             var function = _flow.Kernel.Classify(method);
+            CpuAccesses(invocation, receiver, arguments);
             if (function != KernelFunction.None)
             {
                 if (function != KernelFunction.MappingErrorCheck)
@@ -27,8 +28,10 @@ namespace PackedAlloc.Analyzers.Flow
                 }
 
                 AtomicTransfer(invocation, arguments);
-
-                return KernelCall(function, invocation, arguments);
+                var result = KernelCall(function, invocation, arguments);
+                return function is KernelFunction.Kmalloc or KernelFunction.KmallocArray or KernelFunction.Krealloc or KernelFunction.Kmemdup or KernelFunction.KmemCacheAlloc
+                    ? WithBuffer(invocation, result)
+                    : result;
             }
 
             if (_flow.Kernel.IsKernelMember(method) || TypeFacts.IsRuntimeType(method.ContainingType, "Device"))

@@ -49,12 +49,20 @@ namespace PackedAlloc.Analyzers.Flow
             var handles = handleValue.Handles;
             long? size = SingleArgument(invocation.TargetMethod, ordered, "size");
             long? direction = SingleArgument(invocation.TargetMethod, ordered, "dir");
-            if (kind == OriginKind.Mapping && handles.Count == 1 && (handles[0].MappedSize != size || handles[0].MappedDirection != direction))
+            var buffers = kind == OriginKind.Mapping ? MappedBuffers(invocation, ordered) : ValueSet<Origin>.Empty;
+            if (kind == OriginKind.Mapping && handles.Count == 1
+                && (handles[0].MappedSize != size || handles[0].MappedDirection != direction || !handles[0].Buffers.SetEquals(buffers)))
             {
-                // Made once per call site and size and direction: most calls map with the same constants at every visit.
-                handleValue = AbstractValue.Bottom.WithHandles(ValueSet<Origin>.Create(Origin.ForMapping(kind, handles[0].Site, handles[0].Allocator, size, direction)));
+                // Made once per call site, size, direction and buffers: most calls map the same at every visit.
+                handleValue = AbstractValue.Bottom.WithHandles(ValueSet<Origin>.Create(
+                    Origin.ForMapping(kind, handles[0].Site, handles[0].Allocator, size, direction).Mapping(buffers)));
                 _run.KeepConstant(invocation, handleValue);
                 handles = handleValue.Handles;
+            }
+
+            if (kind == OriginKind.Mapping && direction is long dir && IsDeviceWritable(dir))
+            {
+                GiveToDevice(handles);
             }
 
             foreach (var handle in handles)
@@ -481,7 +489,7 @@ namespace PackedAlloc.Analyzers.Flow
             var handles = ValueSet<Origin>.Empty;
             foreach (var handle in value.Handles)
             {
-                if (handle.Kind == OriginKind.AtomicQuery)
+                if (handle.Kind is OriginKind.AtomicQuery or OriginKind.Buffer)
                 {
                     handles = handles.Add(handle);
                     continue;

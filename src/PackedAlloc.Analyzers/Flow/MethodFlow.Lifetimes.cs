@@ -79,6 +79,15 @@ namespace PackedAlloc.Analyzers.Flow
                 HandOn(address);
             }
 
+            if (unmap || method.Name == "dma_sync_single_for_cpu")
+            {
+                GiveBackToCpu(address.Handles);
+            }
+            else
+            {
+                GiveToDevice(address.Handles);
+            }
+
             long? size = SingleArgument(method, ordered, "size");
             long? direction = SingleArgument(method, ordered, "dir");
             if (DoesNotCompile(invocation))
@@ -126,26 +135,27 @@ namespace PackedAlloc.Analyzers.Flow
             return null;
         }
 
-        /// <summary>On the branch where a check says the mapping failed, there is no mapping to unmap.</summary>
+        /// <summary>On the branch where a check says the mapping failed, there is no mapping to unmap, and no buffer the device owns.</summary>
         [MethodImpl(HotPath.Optimized)]
         private static FlowState? FailedMappingsGone(FlowState? state, AbstractValue condition, bool valueIsTrue)
         {
-            if (state == null || state.Live.IsEmpty || condition.Handles.IsEmpty)
+            if (state == null || (state.Live.IsEmpty && state.DeviceOwned.IsEmpty) || condition.Handles.IsEmpty)
             {
                 return state;
             }
 
+            // Nor does the device own its buffer (PA0006): the failed mapping gave it nothing.
             var live = state.Live;
+            var owned = state.DeviceOwned;
             foreach (var handle in condition.Handles)
             {
                 bool failedHere = (handle.Kind == OriginKind.FailedWhenTrue && valueIsTrue) || (handle.Kind == OriginKind.FailedWhenFalse && !valueIsTrue);
-                if (failedHere && handle.Subject != null && live.Contains(handle.Subject))
-                {
-                    live = Without(live, handle.Subject);
-                }
+                if (!failedHere || handle.Subject == null) continue;
+                if (live.Contains(handle.Subject)) live = Without(live, handle.Subject);
+                if (owned.Contains(handle.Subject)) owned = Without(owned, handle.Subject);
             }
 
-            return state.WithLive(live);
+            return state.WithFacts(state.Facts.With(live: live, deviceOwned: owned));
         }
 
         /// <summary>The negation of a bool about mappings: failed when it was not.</summary>

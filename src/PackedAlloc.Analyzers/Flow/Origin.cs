@@ -32,6 +32,8 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>On a path that took the true (or, <see cref="DecidedWhenFalse"/>, false) edge of a branch on the <see cref="Origin.Subject"/> query.</summary>
         DecidedWhenTrue,
         DecidedWhenFalse,
+        /// <summary>A kernel buffer, named by the allocation that made it or the parameter it came in by: what a mapping maps and the CPU touches.</summary>
+        Buffer,
     }
 
     /// <summary>
@@ -77,7 +79,8 @@ namespace PackedAlloc.Analyzers.Flow
             new Origin(kind, site, mapper, ImmutableArray<Location>.Empty) { MappedSize = size, MappedDirection = direction };
 
         /// <summary>The same mapping made by a call that returned it (a helper's caller owns it from there).</summary>
-        public Origin MadeBy(Location call, string mapper) => ForMapping(Kind, call, mapper, MappedSize, MappedDirection);
+        public Origin MadeBy(Location call, string mapper) =>
+            new Origin(Kind, call, mapper, ImmutableArray<Location>.Empty) { MappedSize = MappedSize, MappedDirection = MappedDirection, Buffers = Buffers };
 
         /// <summary>The bool that says whether this mapping failed: <see cref="OriginKind.FailedWhenTrue"/> or <see cref="OriginKind.FailedWhenFalse"/>.</summary>
         public Origin FailedWhen(bool value) => value
@@ -113,6 +116,16 @@ namespace PackedAlloc.Analyzers.Flow
         /// <summary>For an <see cref="OriginKind.AtomicQuery"/>: the path fact of having taken its <paramref name="edge"/> edge.</summary>
         public Origin DecidedWhen(bool edge) =>
             new Origin(edge ? OriginKind.DecidedWhenTrue : OriginKind.DecidedWhenFalse, Site, Allocator, ImmutableArray<Location>.Empty) { Subject = this };
+
+        /// <summary>A kernel buffer made at (or passed in by) <paramref name="site"/>.</summary>
+        public static Origin ForBuffer(Location site, string name) => new Origin(OriginKind.Buffer, site, name, ImmutableArray<Location>.Empty);
+
+        /// <summary>For a mapping: the buffers it maps (<see cref="OriginKind.Buffer"/>), as far as they are known.</summary>
+        public ValueSet<Origin> Buffers { get; private set; } = ValueSet<Origin>.Empty;
+
+        /// <summary>This mapping with the buffers it maps.</summary>
+        public Origin Mapping(ValueSet<Origin> buffers) =>
+            new Origin(Kind, Site, Allocator, ImmutableArray<Location>.Empty) { MappedSize = MappedSize, MappedDirection = MappedDirection, Buffers = buffers };
 
         /// <summary>For a failure bool: the mapping it is about.</summary>
         public Origin? Subject { get; private set; }

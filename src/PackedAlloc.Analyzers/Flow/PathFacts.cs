@@ -9,10 +9,11 @@ namespace PackedAlloc.Analyzers.Flow
     /// </summary>
     internal sealed class PathFacts
     {
-        public static readonly PathFacts Empty = new PathFacts(ValueSet<Origin>.Empty, ValueSet<Origin>.Empty, ValueSet<Origin>.Empty, ValueSet<Origin>.Empty, ValueSet<Origin>.Empty);
+        public static readonly PathFacts Empty = new PathFacts(ValueSet<Origin>.Empty, ValueSet<Origin>.Empty, ValueSet<Origin>.Empty, ValueSet<Origin>.Empty, ValueSet<Origin>.Empty, ValueSet<Origin>.Empty);
 
-        private PathFacts(ValueSet<Origin> @checked, ValueSet<Origin> storedUnchecked, ValueSet<Origin> live, ValueSet<Origin> atomic, ValueSet<Origin> decided)
+        private PathFacts(ValueSet<Origin> @checked, ValueSet<Origin> storedUnchecked, ValueSet<Origin> live, ValueSet<Origin> atomic, ValueSet<Origin> decided, ValueSet<Origin> deviceOwned)
         {
+            DeviceOwned = deviceOwned;
             Decided = decided;
             Checked = @checked;
             StoredUnchecked = storedUnchecked;
@@ -39,20 +40,24 @@ namespace PackedAlloc.Analyzers.Flow
         /// </summary>
         public ValueSet<Origin> Decided { get; }
 
+        /// <summary>Mappings whose buffer the device owns on some path here (mapped for the device to write, or synced for it, and not synced back): a may-set.</summary>
+        public ValueSet<Origin> DeviceOwned { get; }
+
         public PathFacts With(ValueSet<Origin>? @checked = null, ValueSet<Origin>? storedUnchecked = null, ValueSet<Origin>? live = null, ValueSet<Origin>? atomic = null,
-            ValueSet<Origin>? decided = null)
+            ValueSet<Origin>? decided = null, ValueSet<Origin>? deviceOwned = null)
         {
+            var o = deviceOwned ?? DeviceOwned;
             var c = @checked ?? Checked;
             var s = storedUnchecked ?? StoredUnchecked;
             var l = live ?? Live;
             var a = atomic ?? Atomic;
             var d = decided ?? Decided;
-            if (ReferenceEquals(c, Checked) && ReferenceEquals(s, StoredUnchecked) && ReferenceEquals(l, Live) && ReferenceEquals(a, Atomic) && ReferenceEquals(d, Decided))
+            if (ReferenceEquals(c, Checked) && ReferenceEquals(s, StoredUnchecked) && ReferenceEquals(l, Live) && ReferenceEquals(a, Atomic) && ReferenceEquals(d, Decided) && ReferenceEquals(o, DeviceOwned))
             {
                 return this;
             }
 
-            return c.IsEmpty && s.IsEmpty && l.IsEmpty && a.IsEmpty && d.IsEmpty ? Empty : new PathFacts(c, s, l, a, d);
+            return c.IsEmpty && s.IsEmpty && l.IsEmpty && a.IsEmpty && d.IsEmpty && o.IsEmpty ? Empty : new PathFacts(c, s, l, a, d, o);
         }
 
         /// <summary>The union of two Decided sets, without the queries both ways of which are in it (their branches have met).</summary>
@@ -83,12 +88,13 @@ namespace PackedAlloc.Analyzers.Flow
                 StoredUnchecked.Union(other.StoredUnchecked),
                 Live.Union(other.Live),
                 Atomic.Union(other.Atomic),
-                Decided.IsEmpty && other.Decided.IsEmpty ? Decided : JoinDecided(Decided, other.Decided));
+                Decided.IsEmpty && other.Decided.IsEmpty ? Decided : JoinDecided(Decided, other.Decided),
+                DeviceOwned.Union(other.DeviceOwned));
         }
 
         [MethodImpl(HotPath.Optimized)]
         public bool SameAs(PathFacts other) =>
             ReferenceEquals(this, other)
-            || (Checked.SetEquals(other.Checked) && StoredUnchecked.SetEquals(other.StoredUnchecked) && Live.SetEquals(other.Live) && Atomic.SetEquals(other.Atomic) && Decided.SetEquals(other.Decided));
+            || (Checked.SetEquals(other.Checked) && StoredUnchecked.SetEquals(other.StoredUnchecked) && Live.SetEquals(other.Live) && Atomic.SetEquals(other.Atomic) && Decided.SetEquals(other.Decided) && DeviceOwned.SetEquals(other.DeviceOwned));
     }
 }

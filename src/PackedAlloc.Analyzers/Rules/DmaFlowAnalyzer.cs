@@ -11,7 +11,7 @@ namespace PackedAlloc.Analyzers.Rules
 {
     /// <summary>
     /// The rules the flow engine finds: PA0001 (<see cref="PackedBufferReachesDma"/>), PA0003
-    /// (<see cref="MappingErrorNotChecked"/>), PA0004 (<see cref="SleepInAtomicContext"/>), PA0005 (<see cref="FlagsChosenByInAtomic"/>), PA0007 (<see cref="MappingLifetimeBroken"/>), and PA0002, the work-budget notice. The flow analysis is whole-compilation and runs once per
+    /// (<see cref="MappingErrorNotChecked"/>), PA0004 (<see cref="SleepInAtomicContext"/>), PA0005 (<see cref="FlagsChosenByInAtomic"/>), PA0006 (<see cref="CpuTouchesDeviceOwnedBuffer"/>), PA0007 (<see cref="MappingLifetimeBroken"/>), and PA0002, the work-budget notice. The flow analysis is whole-compilation and runs once per
     /// compilation, on the first request; each syntax tree then reports the diagnostics located in it, so the IDE
     /// shows them per open document and <c>dotnet build</c> shows them all.
     /// </summary>
@@ -26,7 +26,7 @@ namespace PackedAlloc.Analyzers.Rules
         private readonly PreviousAnalyses _previous = new PreviousAnalyses();
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-            ImmutableArray.Create(Descriptors.PackedBufferReachesDma, Descriptors.AnalysisBudgetExceeded, Descriptors.MappingErrorNotChecked, Descriptors.SleepInAtomicContext, Descriptors.FlagsChosenByInAtomic, Descriptors.MappingLifetimeBroken);
+            ImmutableArray.Create(Descriptors.PackedBufferReachesDma, Descriptors.AnalysisBudgetExceeded, Descriptors.MappingErrorNotChecked, Descriptors.SleepInAtomicContext, Descriptors.FlagsChosenByInAtomic, Descriptors.CpuTouchesDeviceOwnedBuffer, Descriptors.MappingLifetimeBroken);
 
         public override void Initialize(AnalysisContext context)
         {

@@ -345,7 +345,7 @@ namespace PackedAlloc.Runtime.Dma
                     if (found is not null) break;
                 }
                 if (found is not null)
-                    found.DeviceOwns = !toCpu;
+                    found.DeviceOwns = !toCpu && found.Dir != DmaDirection.DMA_TO_DEVICE;
                 if (found is null)
                     Found($"device driver tries to sync DMA memory it has not allocated [device address=0x{addr.Value:x16}] [size={size} bytes]");
                 else

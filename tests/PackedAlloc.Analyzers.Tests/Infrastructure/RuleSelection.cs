@@ -9,11 +9,14 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
         public static readonly string[] OffByDefault =
         {
             Descriptors.MappingErrorNotCheckedId, Descriptors.MappingLifetimeBrokenId, Descriptors.SleepInAtomicContextId, Descriptors.FlagsChosenByInAtomicId,
+            Descriptors.CpuTouchesDeviceBufferId,
         };
 
         public static readonly string[] MappingChecks = { Descriptors.MappingErrorNotCheckedId };
 
         public static readonly string[] LifetimeChecks = { Descriptors.MappingLifetimeBrokenId };
+
+        public static readonly string[] OwnershipChecks = { Descriptors.CpuTouchesDeviceBufferId };
 
         public static readonly string[] AtomicChecks = { Descriptors.SleepInAtomicContextId, Descriptors.FlagsChosenByInAtomicId };
     }

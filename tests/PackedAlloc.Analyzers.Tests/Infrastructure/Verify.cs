@@ -76,6 +76,21 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
         /// <summary>One PA0005 at markup 0 where <paramref name="warns"/>, none otherwise.</summary>
         public static DiagnosticResult[] ChosenByInAtomicIf(bool warns) => warns ? new[] { ChosenByInAtomic() } : Array.Empty<DiagnosticResult>();
 
+        /// <summary>PA0006 at markup <paramref name="markupKey"/>.</summary>
+        public static DiagnosticResult Touch(int markupKey = 0) =>
+            new DiagnosticResult(Descriptors.CpuTouchesDeviceBufferId, DiagnosticSeverity.Warning).WithLocation(markupKey).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations);
+
+        /// <summary>One PA0006 at markup 0 where <paramref name="warns"/>, none otherwise.</summary>
+        public static DiagnosticResult[] TouchIf(bool warns) => warns ? new[] { Touch() } : Array.Empty<DiagnosticResult>();
+
+        /// <summary>Runs the analyzer with PA0006 on (PA0001 too).</summary>
+        public static Task OwnershipAnalyzer(string source, params DiagnosticResult[] expected)
+        {
+            var test = Create(source).WithOwnershipChecks();
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync(CancellationToken.None);
+        }
+
         /// <summary>Runs the analyzer with PA0004 and PA0005 on (PA0001 too).</summary>
         public static Task AtomicAnalyzer(string source, params DiagnosticResult[] expected)
         {
@@ -124,6 +139,9 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
 
             /// <summary>Reports the atomic-context rules too (PA0004, PA0005).</summary>
             public Test WithAtomicChecks() => Enable(RuleSelection.AtomicChecks);
+
+            /// <summary>Reports PA0006 too.</summary>
+            public Test WithOwnershipChecks() => Enable(RuleSelection.OwnershipChecks);
 
             private Test Enable(string[] ids)
             {

@@ -50,6 +50,9 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
             /// <summary>Reports the atomic-context rules too (PA0004, PA0005).</summary>
             public Test WithAtomicChecks() => Enable(RuleSelection.AtomicChecks);
 
+            /// <summary>Reports PA0006 too.</summary>
+            public Test WithOwnershipChecks() => Enable(RuleSelection.OwnershipChecks);
+
             private Test Enable(string[] ids)
             {
                 foreach (var id in ids) DisabledDiagnostics.Remove(id);
