@@ -83,7 +83,7 @@ namespace PackedAlloc.CodeFixes
         }
 
         /// <summary><c>var addr = map(…);</c>, <c>addr = map(…);</c>, <c>_rx = map(…);</c>: the statement and what the mapping is kept in.</summary>
-        private static (StatementSyntax? Statement, ExpressionSyntax? Kept) KeptIn(InvocationExpressionSyntax invocation)
+        internal static (StatementSyntax? Statement, ExpressionSyntax? Kept) KeptIn(InvocationExpressionSyntax invocation)
         {
             SyntaxNode node = invocation;
             while (node.Parent is ParenthesizedExpressionSyntax or CastExpressionSyntax)
@@ -177,7 +177,7 @@ namespace PackedAlloc.CodeFixes
         };
 
         /// <summary>A Kernel member as the code can name it here: bare under <c>using static</c>, otherwise qualified (and simplified).</summary>
-        private static string KernelName(SemanticModel model, int position, string name) =>
+        internal static string KernelName(SemanticModel model, int position, string name) =>
             model.LookupSymbols(position, name: name).Any(s => s.ContainingType?.ToDisplayString() == "PackedAlloc.Runtime.Kernel")
                 ? name
                 : "global::PackedAlloc.Runtime.Kernel." + name;

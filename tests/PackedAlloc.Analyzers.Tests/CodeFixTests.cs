@@ -588,6 +588,67 @@ class Driver
     }
 }", "").WithAtomicChecks().Expect(Verify.Sleep()).NotOffered().RunAsync();
 
+        // ---- PA0006: sync for the CPU first ----
+
+        [Fact]
+        public Task Ownership_SyncForTheCpuIsInsertedBeforeTheAccess() =>
+            VerifyFix<SyncForCpuCodeFix>.Create(@"
+class Driver
+{
+    const int Len = 64;
+
+    byte Peek(Device dev, KernelPtr buf)
+    {
+        var addr = {|#1:dma_map_single(dev, buf, Len, DMA_FROM_DEVICE)|};
+        if (dma_mapping_error(dev, addr)) return 0;
+        byte first = {|#0:buf.ToArray(1)|}[0];
+        dma_unmap_single(dev, addr, Len, DMA_FROM_DEVICE);
+        return first;
+    }
+}", @"
+class Driver
+{
+    const int Len = 64;
+
+    byte Peek(Device dev, KernelPtr buf)
+    {
+        var addr = dma_map_single(dev, buf, Len, DMA_FROM_DEVICE);
+        if (dma_mapping_error(dev, addr)) return 0;
+        dma_sync_single_for_cpu(dev, addr, Len, DMA_FROM_DEVICE);
+        byte first = buf.ToArray(1)[0];
+        dma_unmap_single(dev, addr, Len, DMA_FROM_DEVICE);
+        return first;
+    }
+}").WithOwnershipChecks().Expect(Verify.Touch().WithLocation(1)).RunAsync();
+
+        [Fact]
+        public Task Ownership_MappingNotKept_IsNotOffered() =>
+            VerifyFix<SyncForCpuCodeFix>.Create(@"
+class Driver
+{
+    void Poke(Device dev, KernelPtr buf)
+    {
+        Use(dev, dma_map_single(dev, buf, 64, DMA_FROM_DEVICE));
+        {|#0:memset(buf, 0, 64)|};
+    }
+
+    void Use(Device dev, DmaAddr addr) => dma_unmap_single(dev, addr, 64, DMA_FROM_DEVICE);
+}", "").WithOwnershipChecks().Expect(Verify.Touch()).NotOffered().RunAsync();
+
+        [Fact]
+        public Task Ownership_AFree_IsNotOffered() =>
+            VerifyFix<SyncForCpuCodeFix>.Create(@"
+class Driver
+{
+    void Drop(Device dev, KernelPtr buf)
+    {
+        var addr = dma_map_single(dev, buf, 64, DMA_FROM_DEVICE);
+        if (dma_mapping_error(dev, addr)) return;
+        {|#0:kfree(buf)|};
+        dma_unmap_single(dev, addr, 64, DMA_FROM_DEVICE);
+    }
+}", "").WithOwnershipChecks().Expect(Verify.Touch()).NotOffered().RunAsync();
+
         private static string UnmapAfterSync(string call) =>
             call.StartsWith("dma_sync", System.StringComparison.Ordinal) ? "dma_unmap_single(dev, addr, Len, DMA_FROM_DEVICE);" : "";
 
@@ -622,7 +683,7 @@ class Driver
                 .Where(t => !t.IsAbstract && typeof(Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider).IsAssignableFrom(t))
                 .Select(t => t.Name)
                 .ToList();
-            Assert.Equal(new[] { nameof(MapThroughSwiotlbCodeFix), nameof(BounceWhenNeededCodeFix), nameof(RemovePackedFlagCodeFix), nameof(CheckMappingCodeFix), nameof(MatchMappingCodeFix), nameof(UseGfpAtomicCodeFix) }, providers);
+            Assert.Equal(new[] { nameof(MapThroughSwiotlbCodeFix), nameof(BounceWhenNeededCodeFix), nameof(RemovePackedFlagCodeFix), nameof(CheckMappingCodeFix), nameof(MatchMappingCodeFix), nameof(UseGfpAtomicCodeFix), nameof(SyncForCpuCodeFix) }, providers);
         }
     }
 }

@@ -129,7 +129,8 @@ namespace PackedAlloc.Analyzers.Tests
             var toFix = diagnostics.Where(d => d.Id == Descriptors.PackedBufferReachesDmaId).Take(FixedDiagnosticsPerProgram)
                 .Concat(diagnostics.Where(d => d.Id == Descriptors.MappingErrorNotCheckedId).Take(FixedDiagnosticsPerProgram))
                 .Concat(diagnostics.Where(d => d.Id == Descriptors.MappingLifetimeBrokenId).Take(FixedDiagnosticsPerProgram))
-                .Concat(diagnostics.Where(d => d.Id == Descriptors.SleepInAtomicContextId).Take(FixedDiagnosticsPerProgram));
+                .Concat(diagnostics.Where(d => d.Id == Descriptors.SleepInAtomicContextId).Take(FixedDiagnosticsPerProgram))
+                .Concat(diagnostics.Where(d => d.Id == Descriptors.CpuTouchesDeviceBufferId).Take(FixedDiagnosticsPerProgram));
             foreach (var diagnostic in toFix)
             {
                 foreach (var fix in Fixes.Where(f => f.FixableDiagnosticIds.Contains(diagnostic.Id)))

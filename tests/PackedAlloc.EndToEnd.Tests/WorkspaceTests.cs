@@ -119,7 +119,7 @@ namespace PackedAlloc.EndToEnd.Tests
                 fixers.Where(f => f.FixableDiagnosticIds.Contains("PA0001")).Select(f => f.GetType().Name).OrderBy(n => n, StringComparer.Ordinal));
 
             // The other rules' fixes ship in the same assembly (FormatTests applies PA0003's through dotnet format).
-            Assert.Equal(new[] { "PA0003", "PA0004", "PA0007" }, fixers.SelectMany(f => f.FixableDiagnosticIds).Where(id => id != "PA0001").Distinct().OrderBy(id => id, StringComparer.Ordinal));
+            Assert.Equal(new[] { "PA0003", "PA0004", "PA0006", "PA0007" }, fixers.SelectMany(f => f.FixableDiagnosticIds).Where(id => id != "PA0001").Distinct().OrderBy(id => id, StringComparer.Ordinal));
 
             var hazards = await PA0001Async(original.GetProject(projectId)!, analyzers);
             Assert.Equal(FixableDriver.Hazards, hazards.Select(d => (Path.GetFileName(d.Location.SourceTree!.FilePath), d.Location.GetLineSpan().StartLinePosition.Line + 1)));
