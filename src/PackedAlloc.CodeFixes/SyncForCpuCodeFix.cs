@@ -66,9 +66,13 @@ namespace PackedAlloc.CodeFixes
             }
 
             string function = CheckMappingCodeFix.KernelName(model, statement.SpanStart, "dma_sync_single_for_cpu");
+            // The sync takes the statement's place, blank line and comments included; the statement follows it.
             var sync = SyntaxFactory.ParseStatement($"{function}({device}, {kept.WithoutTrivia()}, {size}, {direction});\n")
+                .WithLeadingTrivia(statement.GetLeadingTrivia())
                 .WithAdditionalAnnotations(Formatter.Annotation, Simplifier.Annotation);
-            return root.ReplaceNode(block, block.WithStatements(block.Statements.Insert(block.Statements.IndexOf(statement), sync)));
+            var touched = statement.WithLeadingTrivia(statement.GetLeadingTrivia().Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia)));
+            int index = block.Statements.IndexOf(statement);
+            return root.ReplaceNode(block, block.WithStatements(block.Statements.RemoveAt(index).Insert(index, touched).Insert(index, sync)));
         }
 
         /// <summary>The mapping call's argument for a parameter, as text, when writing it again means the same.</summary>

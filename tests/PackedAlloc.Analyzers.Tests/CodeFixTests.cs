@@ -640,12 +640,13 @@ class Driver
             VerifyFix<SyncForCpuCodeFix>.Create(@"
 class Driver
 {
+    private DmaAddr _rx;
+
     void Drop(Device dev, KernelPtr buf)
     {
-        var addr = dma_map_single(dev, buf, 64, DMA_FROM_DEVICE);
-        if (dma_mapping_error(dev, addr)) return;
+        _rx = dma_map_single(dev, buf, 64, DMA_FROM_DEVICE);
+        if (dma_mapping_error(dev, _rx)) return;
         {|#0:kfree(buf)|};
-        dma_unmap_single(dev, addr, 64, DMA_FROM_DEVICE);
     }
 }", "").WithOwnershipChecks().Expect(Verify.Touch()).NotOffered().RunAsync();
 

@@ -14,7 +14,6 @@ namespace PackedAlloc.Analyzers.Tests
         [InlineData("{|#0:memset(buf, 0, 64)|}")]
         [InlineData("{|#0:memcpy(buf, other, 64)|}")]
         [InlineData("{|#0:memcpy(other, buf, 64)|}")]
-        [InlineData("{|#0:kfree(buf)|}")]
         [InlineData("{|#0:(buf + 8).AsSpan(8)|}.Clear()")]
         public Task CpuAccess_WhileTheDeviceOwnsTheBuffer_Warns(string access) =>
             Verify.OwnershipAnalyzer(@"
@@ -66,6 +65,22 @@ class Driver
         dma_unmap_single(dev, addr, 64, " + direction + @");
     }
 }", Verify.TouchIf(warns));
+
+        [Fact]
+        public Task FreeOfABufferTheDeviceOwns_AfterTheMappingWasHandedOn_Warns() =>
+            Verify.OwnershipAnalyzer(@"
+class Driver
+{
+    private DmaAddr _rx;
+
+    void Drop(Device dev)
+    {
+        KernelPtr buf = kmalloc(64, GFP_KERNEL);
+        _rx = dma_map_single(dev, buf, 64, DMA_FROM_DEVICE);
+        if (dma_mapping_error(dev, _rx)) return;
+        {|#0:kfree(buf)|};
+    }
+}", Verify.Touch());
 
         [Fact]
         public Task FreeingTheBufferOnTheFailedMappingsBranch_DoesNotWarn() =>

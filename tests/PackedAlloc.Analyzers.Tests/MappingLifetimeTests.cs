@@ -214,6 +214,22 @@ class Driver
     }
 }");
 
+        [Theory]
+        [InlineData("{|#0:kfree(buf)|}; dma_unmap_single(dev, addr, 64, DMA_TO_DEVICE);", true)]
+        [InlineData("dma_unmap_single(dev, addr, 64, DMA_TO_DEVICE); kfree(buf);", false)]
+        public Task FreeOfABufferStillMapped_Warns(string code, bool warns) =>
+            Verify.LifetimeAnalyzer(@"
+class Driver
+{
+    void Send(Device dev)
+    {
+        KernelPtr buf = kzalloc(64, GFP_KERNEL);
+        var addr = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);
+        if (dma_mapping_error(dev, addr)) { kfree(buf); return; }
+        " + code + @"
+    }
+}", Verify.LifetimeIf(warns));
+
         [Fact]
         public Task CodeThatDoesNotCompile_IsNotJudged() =>
             Verify.LifetimeAnalyzer(@"

@@ -143,6 +143,98 @@ namespace Consumer
             Assert.DoesNotContain(after.Diagnostics, d => d.Severity == "error");
         }
 
+        private const string PortBefore =
+@"using PackedAlloc.Runtime;
+using static PackedAlloc.Runtime.Kernel;
+
+namespace Consumer
+{
+    public sealed class Port
+    {
+        private readonly Spinlock _lock = new Spinlock();
+
+        public KernelPtr Refill()
+        {
+            spin_lock(_lock);
+            KernelPtr p = kmalloc(64, GFP_KERNEL | __GFP_ZERO);
+            spin_unlock(_lock);
+            return p;
+        }
+
+        public byte Peek(Device dev, KernelPtr buf)
+        {
+            DmaAddr addr = dma_map_single(dev, buf, 64, DMA_FROM_DEVICE);
+            if (dma_mapping_error(dev, addr))
+            {
+                return 0;
+            }
+
+            byte first = buf.ToArray(1)[0];
+            dma_unmap_single(dev, addr, 32, DMA_FROM_DEVICE);
+            return first;
+        }
+    }
+}
+";
+
+        private const string PortAfter =
+@"using PackedAlloc.Runtime;
+using static PackedAlloc.Runtime.Kernel;
+
+namespace Consumer
+{
+    public sealed class Port
+    {
+        private readonly Spinlock _lock = new Spinlock();
+
+        public KernelPtr Refill()
+        {
+            spin_lock(_lock);
+            KernelPtr p = kmalloc(64, GFP_ATOMIC | __GFP_ZERO);
+            spin_unlock(_lock);
+            return p;
+        }
+
+        public byte Peek(Device dev, KernelPtr buf)
+        {
+            DmaAddr addr = dma_map_single(dev, buf, 64, DMA_FROM_DEVICE);
+            if (dma_mapping_error(dev, addr))
+            {
+                return 0;
+            }
+
+            dma_sync_single_for_cpu(dev, addr, 64, DMA_FROM_DEVICE);
+            byte first = buf.ToArray(1)[0];
+            dma_unmap_single(dev, addr, 64, DMA_FROM_DEVICE);
+            return first;
+        }
+    }
+}
+";
+
+        /// <summary>The fixes of PA0004 (GFP_ATOMIC), PA0006 (sync for the CPU) and PA0007 (the mapping's size) through `dotnet format analyzers` on a packaged consumer.</summary>
+        [Fact]
+        public void FormatAnalyzers_FixesPA0004PA0006PA0007_AndTheResultBuildsClean()
+        {
+            var consumer = _packages.CreateRuntimeConsumer("format-more", new System.Collections.Generic.Dictionary<string, string> { ["Port.cs"] = PortBefore });
+
+            var before = Log(consumer.Build());
+            Assert.True(before.Succeeded, before.ToString());
+            Assert.Equal(new[] { ("PA0004", 13), ("PA0006", 26), ("PA0007", 27) },
+                before.Diagnostics.Where(d => d.Id is "PA0004" or "PA0006" or "PA0007").Select(d => (d.Id, d.Line)).Distinct().OrderBy(d => d.Line));
+
+            foreach (var id in new[] { "PA0004", "PA0006", "PA0007" })
+            {
+                var format = Log(consumer.Format("analyzers", "--diagnostics", id, "--severity", "warn", "--no-restore"));
+                Assert.True(format.Succeeded, format.ToString());
+            }
+
+            Assert.Equal(FixableDriver.Normalize(PortAfter), FixableDriver.Normalize(consumer.Read("Port.cs")));
+            var after = Log(consumer.Build());
+            Assert.True(after.Succeeded, after.ToString());
+            Assert.DoesNotContain(after.Diagnostics, d => d.Id.StartsWith("PA", StringComparison.Ordinal) || d.Severity == "error");
+        }
+
         private CommandResult Log(CommandResult result)
         {
             _output.WriteLine(result.ToString());

@@ -17,6 +17,8 @@ namespace PackedAlloc.Analyzers.Flow
         SyncSize,
         /// <summary>A sync with another direction than the mapping's (not DMA_BIDIRECTIONAL).</summary>
         SyncDirection,
+        /// <summary>A kfree of a buffer a mapping the method still holds maps.</summary>
+        FreedWhileMapped,
     }
 
     /// <summary>

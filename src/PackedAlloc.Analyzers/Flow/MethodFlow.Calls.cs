@@ -38,6 +38,7 @@ namespace PackedAlloc.Analyzers.Flow
             {
                 UseHandlesInRuntimeCall(invocation, arguments);
                 MatchMapping(invocation, arguments);
+                FreeWhileMapped(invocation, arguments);
                 if (_flow.Kernel.IsKernelMember(method))
                 {
                     AtomicTransfer(invocation, arguments);

@@ -125,6 +125,25 @@ namespace PackedAlloc.Analyzers.Flow
             }
         }
 
+        /// <summary>kfree of a buffer that a mapping this method holds (live) still maps: PA0007, on the kfree.</summary>
+        [MethodImpl(HotPath.Optimized)]
+        private void FreeWhileMapped(IInvocationOperation invocation, ImmutableArray<AbstractValue> unordered)
+        {
+            if (_state.Live.IsEmpty || invocation.TargetMethod.Name != "kfree" || unordered.IsEmpty || DoesNotCompile(invocation))
+            {
+                return;
+            }
+
+            var buffers = BuffersOf(unordered[0]);
+            foreach (var mapping in _state.Live)
+            {
+                if (mapping.Buffers.Intersect(buffers).Count > 0)
+                {
+                    AddHit(new BrokenLifetime(LifetimeDefect.FreedWhileMapped, invocation.Syntax.GetLocation(), mapping, "is still mapped when 'kfree' frees its buffer"));
+                }
+            }
+        }
+
         private static AbstractValue? ValueOf(IMethodSymbol method, ImmutableArray<AbstractValue> ordered, string name)
         {
             foreach (var parameter in method.Parameters)

@@ -93,7 +93,8 @@ namespace PackedAlloc.Analyzers.Flow
             var buffers = BuffersOf(value);
             foreach (var mapping in _state.DeviceOwned)
             {
-                if (mapping.Buffers.Intersect(buffers).Count > 0 && !DoesNotCompile(invocation))
+                // A free of a buffer whose mapping this method still holds is PA0007's (one diagnostic per defect).
+                if (mapping.Buffers.Intersect(buffers).Count > 0 && !DoesNotCompile(invocation) && !(how == "frees" && _state.Live.Contains(mapping)))
                 {
                     AddHit(new CpuTouchesDeviceBuffer(invocation.Syntax.GetLocation(), invocation.TargetMethod.Name, how, mapping));
                 }
