@@ -82,7 +82,7 @@ namespace PackedAlloc.Analyzers
         public static readonly DiagnosticDescriptor MappingLifetimeBroken = new DiagnosticDescriptor(
             MappingLifetimeBrokenId,
             title: "DMA mapping's lifetime is broken",
-            messageFormat: "The mapping made by '{0}' at {1} {2}",
+            messageFormat: "{0}",
             category: Category,
             defaultSeverity: DiagnosticSeverity.Warning,
             isEnabledByDefault: true,

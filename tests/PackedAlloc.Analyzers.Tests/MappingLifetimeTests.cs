@@ -230,6 +230,21 @@ class Driver
     }
 }", Verify.LifetimeIf(warns));
 
+        [Theory]
+        [InlineData("default", true)]
+        [InlineData("new DmaAddr(0x1000)", true)]
+        [InlineData("DMA_MAPPING_ERROR", true)]
+        [InlineData("addr", false)]
+        public Task UnmapOfAnAddressNoMappingReturned_Warns(string address, bool warns) =>
+            Verify.LifetimeAnalyzer(@"
+class Driver
+{
+    void Stop(Device dev, DmaAddr addr)
+    {
+        {|#0:dma_unmap_single(dev, " + address + @", 64, DMA_FROM_DEVICE)|};
+    }
+}", Verify.LifetimeIf(warns));
+
         [Fact]
         public Task CodeThatDoesNotCompile_IsNotJudged() =>
             Verify.LifetimeAnalyzer(@"
@@ -256,10 +271,10 @@ class Driver
     }
 }").WithLifetimeChecks().Expect(
                 new Microsoft.CodeAnalysis.Testing.DiagnosticResult(Descriptors.MappingLifetimeBroken).WithLocation(0)
-                    .WithArguments("dma_map_single", "Test0.cs:10", "is not unmapped on a path that returns from 'Receive'"),
+                    .WithArguments("The mapping made by 'dma_map_single' at Test0.cs:10 is not unmapped on a path that returns from 'Receive'"),
                 new Microsoft.CodeAnalysis.Testing.DiagnosticResult(Descriptors.MappingLifetimeBroken).WithLocation(1).WithLocation(0)
-                    .WithArguments("dma_map_single", "Test0.cs:10", "is unmapped with size 128 by 'dma_unmap_single', but was mapped with size 64"),
+                    .WithArguments("The mapping made by 'dma_map_single' at Test0.cs:10 is unmapped with size 128 by 'dma_unmap_single', but was mapped with size 64"),
                 new Microsoft.CodeAnalysis.Testing.DiagnosticResult(Descriptors.MappingLifetimeBroken).WithLocation(1).WithLocation(0)
-                    .WithArguments("dma_map_single", "Test0.cs:10", "is unmapped with DMA_TO_DEVICE by 'dma_unmap_single', but was mapped with DMA_FROM_DEVICE")).RunAsync();
+                    .WithArguments("The mapping made by 'dma_map_single' at Test0.cs:10 is unmapped with DMA_TO_DEVICE by 'dma_unmap_single', but was mapped with DMA_FROM_DEVICE")).RunAsync();
     }
 }

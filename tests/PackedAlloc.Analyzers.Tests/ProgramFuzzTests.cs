@@ -88,7 +88,7 @@ namespace PackedAlloc.Analyzers.Tests
             Assert.True(totals.Compiling > programs / 2, totals.ToString());
             Assert.True(totals.Warnings > 0 && totals.FixesApplied > 0, totals.ToString());
             Assert.True(totals.MappingWarnings > 0 && totals.MappingFixesApplied > 0, totals.ToString());
-            Assert.True(totals.LifetimeWarnings > 0 && totals.AtomicWarnings > 0, totals.ToString());
+            Assert.True(totals.LifetimeWarnings > 0 && totals.AtomicWarnings > 0 && totals.ChoiceWarnings > 0, totals.ToString());
         }
 
         private static async Task CheckAsync(ProgramGenerator program, Totals totals)
@@ -118,6 +118,7 @@ namespace PackedAlloc.Analyzers.Tests
             totals.LifetimeWarnings += diagnostics.Count(d => d.Id == Descriptors.MappingLifetimeBrokenId);
             totals.AtomicWarnings += diagnostics.Count(d => d.Id == Descriptors.SleepInAtomicContextId);
             totals.OwnershipWarnings += diagnostics.Count(d => d.Id == Descriptors.CpuTouchesDeviceBufferId);
+            totals.ChoiceWarnings += diagnostics.Count(d => d.Id == Descriptors.FlagsChosenByInAtomicId);
             CheckBudgets(compilation);
 
             if (errors.Count > 0)
@@ -225,11 +226,12 @@ namespace PackedAlloc.Analyzers.Tests
             public int LifetimeWarnings;
             public int AtomicWarnings;
             public int OwnershipWarnings;
+            public int ChoiceWarnings;
             public long SlowestMilliseconds;
             public int SlowestSeed;
 
             public override string ToString() =>
-                $"{Programs} programs ({Compiling} compile, {Programs - Compiling} broken on purpose), {Warnings} PA0001, {Notices} PA0002, {MappingWarnings} PA0003, {AtomicWarnings} PA0004, {OwnershipWarnings} PA0006, {LifetimeWarnings} PA0007, {FixesApplied} fixes applied and compiled ({MappingFixesApplied} of PA0003); slowest: seed {SlowestSeed}, {SlowestMilliseconds} ms";
+                $"{Programs} programs ({Compiling} compile, {Programs - Compiling} broken on purpose), {Warnings} PA0001, {Notices} PA0002, {MappingWarnings} PA0003, {AtomicWarnings} PA0004, {ChoiceWarnings} PA0005, {OwnershipWarnings} PA0006, {LifetimeWarnings} PA0007, {FixesApplied} fixes applied and compiled ({MappingFixesApplied} of PA0003); slowest: seed {SlowestSeed}, {SlowestMilliseconds} ms";
         }
     }
 }

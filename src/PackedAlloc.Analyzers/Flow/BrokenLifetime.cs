@@ -19,6 +19,8 @@ namespace PackedAlloc.Analyzers.Flow
         SyncDirection,
         /// <summary>A kfree of a buffer a mapping the method still holds maps.</summary>
         FreedWhileMapped,
+        /// <summary>An unmap or sync of an address no mapping returned (a default value, DMA_MAPPING_ERROR, an address made up).</summary>
+        NeverMapped,
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -67,6 +68,7 @@ namespace PackedAlloc.Analyzers.Flow
                 return;
             }
 
+            NeverMapped(invocation);
             var ordered = ByOrdinal(invocation.Arguments, unordered, method.Parameters.Length);
             var address = ValueOf(method, ordered, "addr");
             if (address == null || address.Handles.IsEmpty)
@@ -142,6 +144,31 @@ namespace PackedAlloc.Analyzers.Flow
                     AddHit(new BrokenLifetime(LifetimeDefect.FreedWhileMapped, invocation.Syntax.GetLocation(), mapping, "is still mapped when 'kfree' frees its buffer"));
                 }
             }
+        }
+
+        /// <summary>
+        /// An unmap or sync whose address is written so that no mapping can have made it: a default value, a
+        /// <c>new DmaAddr(…)</c>, or DMA_MAPPING_ERROR (a failed mapping's answer). On the call.
+        /// </summary>
+        private void NeverMapped(IInvocationOperation invocation)
+        {
+            var argument = invocation.Arguments.FirstOrDefault(a => a.Parameter?.Name == "addr")?.Value;
+            while (argument is IConversionOperation conversion) argument = conversion.Operand;
+            string? what = argument switch
+            {
+                IDefaultValueOperation => "a default value",
+                IObjectCreationOperation => "an address made up by 'new'",
+                IFieldReferenceOperation field when _flow.Kernel.MappingErrorField is { } error && SymbolEqualityComparer.Default.Equals(field.Field, error) => "DMA_MAPPING_ERROR",
+                _ => null,
+            };
+            if (what == null || DoesNotCompile(invocation))
+            {
+                return;
+            }
+
+            var site = invocation.Syntax.GetLocation();
+            AddHit(new BrokenLifetime(LifetimeDefect.NeverMapped, site, Origin.ForMapping(OriginKind.Mapping, site, invocation.TargetMethod.Name),
+                $"'{invocation.TargetMethod.Name}' is given an address that no mapping returned ({what})"));
         }
 
         private static AbstractValue? ValueOf(IMethodSymbol method, ImmutableArray<AbstractValue> ordered, string name)

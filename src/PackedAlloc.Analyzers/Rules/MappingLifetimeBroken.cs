@@ -22,10 +22,14 @@ namespace PackedAlloc.Analyzers.Rules
                 LifetimeDefect.UnmapDirection or LifetimeDefect.SyncDirection => "dir",
                 _ => null,
             };
+            // An unmap of an address no mapping returned has no mapping to name.
+            string message = finding.Defect == LifetimeDefect.NeverMapped
+                ? finding.Detail
+                : $"The mapping made by '{mapping.Allocator}' at {FlowDiagnostics.Describe(mapping.Site)} {finding.Detail}";
             return Diagnostic.Create(Descriptors.MappingLifetimeBroken, finding.At,
                 finding.At == mapping.Site ? System.Array.Empty<Location>() : new[] { mapping.Site },
                 argument == null ? null : ImmutableDictionary<string, string?>.Empty.Add(ArgumentProperty, argument),
-                mapping.Allocator, FlowDiagnostics.Describe(mapping.Site), finding.Detail);
+                message);
         }
     }
 }

@@ -409,7 +409,10 @@ namespace PackedAlloc.Analyzers.Tests.Infrastructure
 
         private string Size() => Pick(Sizes);
 
-        private string Flag() => Var("GfpFlags") is { } local && _random.Next(3) == 0 ? local : Pick(Flags);
+        private string Flag() =>
+            Var("GfpFlags") is { } local && _random.Next(3) == 0 ? local
+            : _random.Next(20) == 0 ? "(in_atomic() ? GFP_ATOMIC : GFP_KERNEL)"   // PA0005's shape
+            : Pick(Flags);
 
         private string Dir() => Pick(Directions);
 
