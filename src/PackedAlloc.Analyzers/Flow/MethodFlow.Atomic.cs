@@ -197,6 +197,12 @@ namespace PackedAlloc.Analyzers.Flow
                 return;
             }
 
+            RecordSleep(sleep);
+        }
+
+        /// <summary>Keeps a sleep for the callers to judge, once per call site.</summary>
+        private void RecordSleep(SleepInAtomic sleep)
+        {
             if ((_sleepSites ??= new HashSet<Location>()).Add(sleep.Sleep))
             {
                 (_sleeps ??= new List<SleepInAtomic>()).Add(sleep);
@@ -222,7 +228,7 @@ namespace PackedAlloc.Analyzers.Flow
                 if (region.Section == closing.Section
                     && (closing.Locks.IsEmpty || region.Locks.IsEmpty || region.Locks.Intersect(closing.Locks).Count > 0))
                 {
-                    atomic = Without(atomic, region);
+                    atomic = atomic.Remove(region);
                     closed = true;
                 }
             }
@@ -243,7 +249,7 @@ namespace PackedAlloc.Analyzers.Flow
                 if (nested)
                 {
                     // A lambda run in place started from this method's state: what it found is final.
-                    if ((_sleepSites ??= new HashSet<Location>()).Add(sleep.Sleep)) (_sleeps ??= new List<SleepInAtomic>()).Add(sleep);
+                    RecordSleep(sleep);
                 }
                 else
                 {

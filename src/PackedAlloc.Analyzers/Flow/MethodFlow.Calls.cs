@@ -34,18 +34,19 @@ namespace PackedAlloc.Analyzers.Flow
                     : result;
             }
 
-            if (_flow.Kernel.IsKernelMember(method) || TypeFacts.IsRuntimeType(method.ContainingType, "Device"))
+            bool kernelMember = _flow.Kernel.IsKernelMember(method);
+            if (kernelMember || TypeFacts.IsRuntimeType(method.ContainingType, "Device"))
             {
                 UseHandlesInRuntimeCall(invocation, arguments);
                 MatchMapping(invocation, arguments);
                 FreeWhileMapped(invocation, arguments);
-                if (_flow.Kernel.IsKernelMember(method))
+                if (kernelMember)
                 {
                     AtomicTransfer(invocation, arguments);
                 }
             }
 
-            if (_flow.Kernel.IsKernelMember(method))
+            if (kernelMember)
             {
                 return method.Name == "in_atomic" ? AtomicQuery(invocation) : Shape(AbstractValue.Bottom, method.ReturnType, unknownIfNumeric: true);
             }

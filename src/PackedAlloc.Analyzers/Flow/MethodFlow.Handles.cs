@@ -67,10 +67,7 @@ namespace PackedAlloc.Analyzers.Flow
 
             foreach (var handle in handles)
             {
-                if (_state.Checked.Contains(handle))
-                {
-                    _state = _state.WithChecked(Without(_state.Checked, handle));
-                }
+                _state = _state.WithChecked(_state.Checked.Remove(handle));
 
                 if (kind == OriginKind.Mapping)
                 {
@@ -82,19 +79,8 @@ namespace PackedAlloc.Analyzers.Flow
         }
 
         /// <summary>The argument of the parameter named <paramref name="name"/> when it is one known constant.</summary>
-        private static long? SingleArgument(IMethodSymbol method, ImmutableArray<AbstractValue> ordered, string name)
-        {
-            foreach (var parameter in method.Parameters)
-            {
-                if (parameter.Name == name && parameter.Ordinal < ordered.Length)
-                {
-                    var consts = ordered[parameter.Ordinal].Consts;
-                    return !consts.HasUnknown && !consts.HasParameter && consts.TryGetSingle(out long value) ? value : null;
-                }
-            }
-
-            return null;
-        }
+        private static long? SingleArgument(IMethodSymbol method, ImmutableArray<AbstractValue> ordered, string name) =>
+            ValueOf(method, ordered, name)?.Consts is { HasUnknown: false, HasParameter: false } consts && consts.TryGetSingle(out long value) ? value : null;
 
         /// <summary>The kinds that stand for a mapping (its address or count, or a parameter's), not for a bool about one.</summary>
         private static bool IsMappingHandle(Origin handle) =>
@@ -112,17 +98,6 @@ namespace PackedAlloc.Analyzers.Flow
             return AbstractValue.UnknownConstant.WithHandles(handles);
         }
 
-        private static ValueSet<Origin> Without(ValueSet<Origin> set, Origin removed)
-        {
-            var kept = new List<Origin>(set.Count);
-            foreach (var item in set)
-            {
-                if (!item.Equals(removed)) kept.Add(item);
-            }
-
-            return ValueSet<Origin>.CreateRange(kept);
-        }
-
         /// <summary>
         /// dma_mapping_error on the value (or a comparison that checks it): every handle it may be is checked from
         /// here on, and a store of it made before is covered (checking through the field is the kernel's idiom).
@@ -136,7 +111,7 @@ namespace PackedAlloc.Analyzers.Flow
             {
                 if (!IsMappingHandle(handle)) continue;
                 @checked = @checked.Add(handle);
-                if (stored.Contains(handle)) stored = Without(stored, handle);
+                stored = stored.Remove(handle);
             }
 
             _state = _state.WithChecked(@checked).WithStoredUnchecked(stored);
@@ -303,6 +278,12 @@ namespace PackedAlloc.Analyzers.Flow
         private void AddEscape(HandleUse escape)
         {
             _state = _state.WithStoredUnchecked(_state.StoredUnchecked.Add(escape.Handle));
+            RecordEscape(escape);
+        }
+
+        /// <summary>Keeps a store to judge when the method returns, once.</summary>
+        private void RecordEscape(HandleUse escape)
+        {
             if ((_escapeSet ??= new HashSet<HandleUse>()).Add(escape))
             {
                 (_escapes ??= new List<HandleUse>()).Add(escape);
@@ -321,10 +302,7 @@ namespace PackedAlloc.Analyzers.Flow
             {
                 foreach (var escape in nested._escapes)
                 {
-                    if ((_escapeSet ??= new HashSet<HandleUse>()).Add(escape))
-                    {
-                        (_escapes ??= new List<HandleUse>()).Add(escape);
-                    }
+                    RecordEscape(escape);
                 }
             }
 

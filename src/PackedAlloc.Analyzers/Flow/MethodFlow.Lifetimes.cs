@@ -31,7 +31,7 @@ namespace PackedAlloc.Analyzers.Flow
             var live = _state.Live;
             foreach (var handle in value.Handles)
             {
-                if (live.Contains(handle)) live = Without(live, handle);
+                live = live.Remove(handle);
             }
 
             _state = _state.WithLive(live);
@@ -197,8 +197,8 @@ namespace PackedAlloc.Analyzers.Flow
             {
                 bool failedHere = (handle.Kind == OriginKind.FailedWhenTrue && valueIsTrue) || (handle.Kind == OriginKind.FailedWhenFalse && !valueIsTrue);
                 if (!failedHere || handle.Subject == null) continue;
-                if (live.Contains(handle.Subject)) live = Without(live, handle.Subject);
-                if (owned.Contains(handle.Subject)) owned = Without(owned, handle.Subject);
+                live = live.Remove(handle.Subject);
+                owned = owned.Remove(handle.Subject);
             }
 
             return state.WithFacts(state.Facts.With(live: live, deviceOwned: owned));

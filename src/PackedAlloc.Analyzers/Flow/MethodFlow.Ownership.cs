@@ -75,7 +75,7 @@ namespace PackedAlloc.Analyzers.Flow
             var owned = _state.DeviceOwned;
             foreach (var mapping in mappings)
             {
-                if (owned.Contains(mapping)) owned = Without(owned, mapping);
+                owned = owned.Remove(mapping);
             }
 
             _state = _state.WithFacts(_state.Facts.With(deviceOwned: owned));

@@ -99,6 +99,19 @@ namespace PackedAlloc.Analyzers.Flow
             return new ValueSet<T>(items);
         }
 
+        /// <summary>The set without <paramref name="item"/>; this instance when it does not hold it.</summary>
+        [MethodImpl(HotPath.Optimized)]
+        public ValueSet<T> Remove(T item)
+        {
+            int at = IndexOf(item, item.GetHashCode());
+            if (at < 0) return this;
+            if (_items.Length == 1) return Empty;
+            var items = new T[_items.Length - 1];
+            Array.Copy(_items, 0, items, 0, at);
+            Array.Copy(_items, at + 1, items, at, _items.Length - at - 1);
+            return new ValueSet<T>(items);
+        }
+
         /// <summary>Whether every element of <paramref name="other"/> is in this set.</summary>
         [MethodImpl(HotPath.Optimized)]
         public bool IsSupersetOf(ValueSet<T> other)
