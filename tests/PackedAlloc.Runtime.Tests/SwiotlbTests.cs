@@ -350,10 +350,10 @@ namespace PackedAlloc.Runtime.Tests
             using var release = new ManualResetEventSlim();
             var holder = new Thread(() =>
             {
-                foreach (var a in pool.Areas) Monitor.Enter(a.Lock);
+                foreach (var a in pool.Areas) a.Lock.Enter();
                 held.Set();
                 release.Wait();
-                foreach (var a in pool.Areas) Monitor.Exit(a.Lock);
+                foreach (var a in pool.Areas) a.Lock.Exit();
             });
             holder.Start();
             held.Wait();

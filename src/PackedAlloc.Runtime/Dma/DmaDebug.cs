@@ -64,7 +64,7 @@ namespace PackedAlloc.Runtime.Dma
             private const int MaxSpareLists = 64;
             private readonly Stack<List<DebugEntry>> _spareLists = new Stack<List<DebugEntry>>();
 
-            public object Lock { get; } = new object();
+            public Lock Lock { get; } = new Lock();
             public Dictionary<ulong, List<DebugEntry>> ByAddr { get; } = new Dictionary<ulong, List<DebugEntry>>();
 
             /// <summary>The entries at <paramref name="addr"/>, made on first use. Caller holds <see cref="Lock"/>.</summary>

@@ -211,7 +211,7 @@ namespace PackedAlloc.Runtime.Dma
             ulong tlb = pool.SlotAddr(index) + (ulong)offset;
             // Always bounce in at map time, whatever the direction, so a partial device write never exposes
             // stale bounce-buffer contents (the kernel's fix for CVE-2022-0854 style leaks).
-            Copy(orig, tlb, mappingSize);
+            _machine.Memory.CpuCopyToUncachedLines(orig, tlb, mappingSize);
             return tlb;
         }
 
@@ -418,12 +418,12 @@ namespace PackedAlloc.Runtime.Dma
 
         private void BounceIn(Device dev, SwiotlbPool pool, int head, ulong tlb, int size, int mapSize)
         {
-            if (Range(dev, pool, head, tlb, ref size, mapSize) is ulong orig) Copy(orig, tlb, size);
+            if (Range(dev, pool, head, tlb, ref size, mapSize) is ulong orig && size > 0) _machine.Memory.CpuCopyToUncachedLines(orig, tlb, size);
         }
 
         private void BounceOut(Device dev, SwiotlbPool pool, int head, ulong tlb, int size, int mapSize)
         {
-            if (Range(dev, pool, head, tlb, ref size, mapSize) is ulong orig) Copy(tlb, orig, size);
+            if (Range(dev, pool, head, tlb, ref size, mapSize) is ulong orig && size > 0) _machine.Memory.CpuCopyFromUncachedLines(tlb, orig, size);
         }
 
         /// <summary>The original address matching <paramref name="tlb"/>, with swiotlb_bounce's range checks.</summary>
@@ -446,22 +446,6 @@ namespace PackedAlloc.Runtime.Dma
             return orig + (ulong)into;
         }
 
-        /// <summary>The bounce memcpy: done by the CPU, so through its cache.</summary>
-        private void Copy(ulong from, ulong to, int size)
-        {
-            if (size <= 0) return;
-            byte[] buf = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
-            try
-            {
-                _machine.Memory.CpuRead(from, buf.AsSpan(0, size));
-                _machine.Memory.CpuWrite(to, buf.AsSpan(0, size));
-            }
-            finally
-            {
-                System.Buffers.ArrayPool<byte>.Shared.Return(buf);
-            }
-        }
-
         private void Warn(Device dev, string text) =>
             _machine.Reports.Report("swiotlb", $"{dev.DriverName} {dev.Name}: {text}", null, dev);
 
@@ -472,7 +456,7 @@ namespace PackedAlloc.Runtime.Dma
             int poolsUsed = 0;
             foreach (SwiotlbPool pool in Volatile.Read(ref _pools))
             {
-                foreach (SwiotlbArea a in pool.Areas) Monitor.Enter(a.Lock);
+                foreach (SwiotlbArea a in pool.Areas) a.Lock.Enter();
                 try
                 {
                     int used = 0;
@@ -496,7 +480,7 @@ namespace PackedAlloc.Runtime.Dma
                 }
                 finally
                 {
-                    foreach (SwiotlbArea a in pool.Areas) Monitor.Exit(a.Lock);
+                    foreach (SwiotlbArea a in pool.Areas) a.Lock.Exit();
                 }
             }
             if (poolsUsed != UsedSlots) problems.Add($"{poolsUsed} slots in use in the pools but io_tlb_used says {UsedSlots}");

@@ -5,7 +5,7 @@ namespace PackedAlloc.Runtime.Dma
     /// <summary>An area of a pool: its own lock, search cursor and use count, so CPUs mapping at once rarely meet (<c>struct io_tlb_area</c>).</summary>
     internal sealed class SwiotlbArea
     {
-        public object Lock { get; } = new object();
+        public System.Threading.Lock Lock { get; } = new System.Threading.Lock();
         public int Index { get; set; }
         public int Used { get; set; }
     }

@@ -74,6 +74,9 @@ namespace PackedAlloc.Runtime.Memory
             }
         }
 
+        /// <summary>Adds write-backs made outside <see cref="Maintain"/> (a bounce copy evicting a dirty edge line).</summary>
+        internal void CountWriteBacks(long lines) => Interlocked.Add(ref _writeBacks, lines);
+
         // arm64 arch_sync_dma_for_device: dcache_clean_poc, whatever the direction.
         internal void Clean(ulong phys, int length) => Maintain(phys, length, Op.Clean);
 
@@ -98,6 +101,13 @@ namespace PackedAlloc.Runtime.Memory
                 lock (s.Lock)
                 {
                     int first = off >> _mem.LineShift, last = (off + len - 1) >> _mem.LineShift;
+                    // Nothing cached in the range (a bounce buffer after its copy, memory the CPU never read): no line
+                    // to look at one by one.
+                    if (s.Lines.AsSpan(first, last - first + 1).IndexOfAnyExcept(CacheLineState.Invalid) < 0)
+                    {
+                        done += len;
+                        continue;
+                    }
                     // Dirty lines written back in runs, one copy per run of neighbours, and the counters added once:
                     // a copy and an interlocked add per 64-byte line were most of a large mapping's cost.
                     int run = -1;

@@ -155,7 +155,7 @@ namespace PackedAlloc.Runtime.Memory
                 else
                     lock (s.Lock)
                     {
-                        Fill(s, off, len, write: true);
+                        Fill(s, off, len, write: true, overwritten: true);
                         source.Slice(done, len).CopyTo(s.Cpu.AsSpan(off, len));
                     }
                 done += len;
@@ -173,11 +173,112 @@ namespace PackedAlloc.Runtime.Memory
                 else
                     lock (s.Lock)
                     {
-                        Fill(s, off, len, write: true);
+                        Fill(s, off, len, write: true, overwritten: true);
                         s.Cpu.AsSpan(off, len).Fill(value);
                     }
                 done += len;
             }
+        }
+
+        // ---------------------------------------------------------------- bounce copies (swiotlb)
+
+        /// <summary>
+        /// The CPU's memcpy into a bounce buffer: <paramref name="from"/> is read through the cache, and the copy
+        /// reaches RAM at <paramref name="to"/> with the destination's lines left out of the cache. That is what
+        /// <see cref="CpuRead"/>, <see cref="CpuWrite"/> and then a clean of the destination leave in RAM, followed by
+        /// an eviction the hardware may make at any time; it is one copy where those make four (the data through a
+        /// buffer, into the cache, and back to RAM).
+        /// </summary>
+        public void CpuCopyToUncachedLines(ulong from, ulong to, int length) => BounceCopy(from, to, length, intoBounce: true);
+
+        /// <summary>
+        /// The CPU's memcpy out of a bounce buffer: <paramref name="from"/> is read as the CPU sees it (cached lines
+        /// from the cache, the rest from RAM, without bringing them in — a fill and an immediate eviction of clean
+        /// lines, which the hardware may do), and <paramref name="to"/> is written through the cache as
+        /// <see cref="CpuWrite"/> does. One copy where <see cref="CpuRead"/> and <see cref="CpuWrite"/> make three.
+        /// </summary>
+        public void CpuCopyFromUncachedLines(ulong from, ulong to, int length) => BounceCopy(from, to, length, intoBounce: false);
+
+        private void BounceCopy(ulong from, ulong to, int length, bool intoBounce)
+        {
+            CheckRam(from, length);
+            CheckRam(to, length);
+            for (int done = 0; done < length;)
+            {
+                (Section src, int srcOff, int srcLen) = Chunk(from, done, length);
+                (Section dst, int dstOff, int dstLen) = Chunk(to, done, length);
+                int len = Math.Min(srcLen, dstLen);
+                // Two sections are locked in address order, so two copies in opposite directions never deadlock.
+                Section first = src.Base <= dst.Base ? src : dst, second = ReferenceEquals(first, src) ? dst : src;
+                lock (first.Lock)
+                {
+                    if (ReferenceEquals(first, second)) CopyChunk(src, srcOff, dst, dstOff, len, intoBounce);
+                    else
+                        lock (second.Lock) CopyChunk(src, srcOff, dst, dstOff, len, intoBounce);
+                }
+                done += len;
+            }
+        }
+
+        /// <summary>One section-local piece of a bounce copy. Caller holds both sections' locks.</summary>
+        private void CopyChunk(Section src, int srcOff, Section dst, int dstOff, int len, bool intoBounce)
+        {
+            if (intoBounce)
+            {
+                ReadOnlySpan<byte> data;
+                if (IsUncached(src, srcOff)) data = src.Ram.AsSpan(srcOff, len);
+                else
+                {
+                    Fill(src, srcOff, len, write: false);
+                    data = src.Cpu.AsSpan(srcOff, len);
+                }
+                if (!IsUncached(dst, dstOff)) EvictForOverwrite(dst, dstOff, len);
+                data.CopyTo(dst.Ram.AsSpan(dstOff, len));
+                return;
+            }
+
+            Span<byte> target;
+            if (IsUncached(dst, dstOff)) target = dst.Ram.AsSpan(dstOff, len);
+            else
+            {
+                Fill(dst, dstOff, len, write: true, overwritten: true);
+                target = dst.Cpu.AsSpan(dstOff, len);
+            }
+            if (IsUncached(src, srcOff) || !AnyCached(src, srcOff, len)) src.Ram.AsSpan(srcOff, len).CopyTo(target);
+            else SnoopRead(src, srcOff, len, target);
+        }
+
+        /// <summary>Whether any line of [off, off+len) is in the cache. Caller holds the section lock.</summary>
+        private bool AnyCached(Section s, int off, int len)
+        {
+            int first = off >> LineShift, last = (off + len - 1) >> LineShift;
+            return s.Lines.AsSpan(first, last - first + 1).IndexOfAnyExcept(CacheLineState.Invalid) >= 0;
+        }
+
+        /// <summary>
+        /// Evicts the lines of [off, off+len) before RAM there is overwritten. A cached line the range only partly
+        /// covers is written back whole first, clean or dirty: the CPU's write would have made it dirty, so the clean
+        /// writes back its other bytes as the cache holds them (stale ones included — the hazard this model exists
+        /// to show). A line the range covers wholly needs no write-back.
+        /// Caller holds the section lock.
+        /// </summary>
+        private void EvictForOverwrite(Section s, int off, int len)
+        {
+            if (!AnyCached(s, off, len)) return;
+            int first = off >> LineShift, last = (off + len - 1) >> LineShift;
+            int lineMask = LineSize - 1;
+            long writtenBack = 0;
+            for (int line = first; line <= last; line++)
+            {
+                bool partial = (line == first && (off & lineMask) != 0) || (line == last && ((off + len) & lineMask) != 0);
+                if (partial && s.Lines[line] != CacheLineState.Invalid)
+                {
+                    Buffer.BlockCopy(s.Cpu, line << LineShift, s.Ram, line << LineShift, LineSize);
+                    writtenBack++;
+                }
+                s.Lines[line] = CacheLineState.Invalid;
+            }
+            if (writtenBack != 0) Cache.CountWriteBacks(writtenBack);
         }
 
         /// <summary>The part of [phys+done, phys+total) that lies in one section.</summary>
@@ -206,10 +307,28 @@ namespace PackedAlloc.Runtime.Memory
 
         private static bool IsUncached(Section s, int off) => s.Owners[off >> PageShift]?.Uncached == true;
 
-        /// <summary>Brings the lines of [off, off+len) into the cache; marks them dirty for a write. Caller holds the section lock.</summary>
-        private void Fill(Section s, int off, int len, bool write)
+        /// <summary>
+        /// Brings the lines of [off, off+len) into the cache; marks them dirty for a write. When the caller
+        /// <paramref name="overwritten"/> every byte of the range, lines it covers wholly are not read from RAM (only
+        /// the edge lines keep bytes of their own). Caller holds the section lock.
+        /// </summary>
+        private void Fill(Section s, int off, int len, bool write, bool overwritten = false)
         {
             int first = off >> LineShift, last = (off + len - 1) >> LineShift;
+            if (overwritten)
+            {
+                // Only a partly covered first or last line needs its old bytes; the lines between are all new.
+                int lineMask = LineSize - 1;
+                int keepFirst = (off & lineMask) != 0 ? first : -1;
+                int keepLast = ((off + len) & lineMask) != 0 ? last : -1;
+                for (int line = first; line <= last; line++)
+                {
+                    if (s.Lines[line] == CacheLineState.Invalid && (line == keepFirst || line == keepLast))
+                        Buffer.BlockCopy(s.Ram, line << LineShift, s.Cpu, line << LineShift, LineSize);
+                    s.Lines[line] = CacheLineState.Dirty;
+                }
+                return;
+            }
             // Lines not cached are read from RAM in runs, one copy per run of neighbours (a copy per 64-byte line was
             // most of a large copy's cost).
             int run = -1;

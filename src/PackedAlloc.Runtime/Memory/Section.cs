@@ -41,7 +41,7 @@ namespace PackedAlloc.Runtime.Memory
         public ulong Base { get; }
 
         /// <summary>Guards <see cref="Lines"/> and the transfers between <see cref="Ram"/> and <see cref="Cpu"/>.</summary>
-        public object Lock { get; } = new object();
+        public System.Threading.Lock Lock { get; } = new System.Threading.Lock();
 
         public byte[] Ram => _ram ?? EnsureData()._ram!;
 
