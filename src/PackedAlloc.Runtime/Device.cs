@@ -55,6 +55,9 @@ namespace PackedAlloc.Runtime
         /// <summary>Whether the device was removed (<see cref="Machine.RemoveDevice"/>).</summary>
         public bool IsRemoved { get; internal set; }
 
+        /// <summary>dma-debug's state for this device, made on its first mapping (<see cref="Dma.DmaDebug"/>).</summary>
+        internal Dma.DebugDeviceState? DebugState { get; set; }
+
         /// <summary>The device writes <paramref name="data"/> at bus address <paramref name="addr"/>.</summary>
         public void DmaWrite(DmaAddr addr, ReadOnlySpan<byte> data) => Machine.Memory.DeviceAccess(this, addr, data.Length, data, default, write: true);
 

@@ -46,6 +46,35 @@ namespace PackedAlloc.Runtime.Tests
             }
         }
 
+        /// <summary>
+        /// dma-debug recycles the entry of an unmapped mapping for the next one (no garbage per mapping): a report on
+        /// the second mapping names where the second was mapped, and a report on the first, made as its entry was
+        /// dropped, kept the first's.
+        /// </summary>
+        [Fact]
+        public void RecycledEntries_ReportTheirOwnMapping()
+        {
+            var (m, dev) = Setup();
+            using (m.Enter())
+            {
+                KernelPtr p = kmalloc(256, GFP_KERNEL);
+                DmaAddr first = dma_map_single(dev, p, 256, DMA_TO_DEVICE); int firstLine = Line();
+                Assert.False(dma_mapping_error(dev, first));
+                dma_unmap_single(dev, first, 128, DMA_TO_DEVICE);
+                DmaAddr second = dma_map_single(dev, p, 256, DMA_FROM_DEVICE); int secondLine = Line();
+                Assert.False(dma_mapping_error(dev, second));
+                dma_unmap_single(dev, second, 256, DMA_TO_DEVICE);
+                Assert.Equal(2, m.DebugReports.Count);
+                Assert.Contains("different size", m.DebugReports[0].Message);
+                Assert.Contains($"DmaDebugTests.cs:{firstLine})", m.DebugReports[0].Message);
+                Assert.Contains("different direction", m.DebugReports[1].Message);
+                Assert.Contains($"DmaDebugTests.cs:{secondLine})", m.DebugReports[1].Message);
+                Assert.Equal(0, m.Debug.Count);
+            }
+        }
+
+        private static int Line([System.Runtime.CompilerServices.CallerLineNumber] int line = 0) => line;
+
         [Fact]
         public void MapErrorReport_CarriesPA0003_AndOnlyIt()
         {

@@ -108,10 +108,9 @@ namespace PackedAlloc.Runtime.Dma
             handle = new DmaAddr(phys);
             KernelPtr cpu = Mem.PhysToVirt(new PhysAddr(phys));
             if (_machine.Debug.Enabled)
-                _machine.Debug.AddMapping(new DebugEntry
+                _machine.Debug.AddMapping(new MappingRecord(dev, MapType.Coherent, phys, phys, size, DmaDirection.DMA_BIDIRECTIONAL, site)
                 {
-                    Dev = dev, Type = MapType.Coherent, DevAddr = phys, Paddr = phys, Size = size, Dir = DmaDirection.DMA_BIDIRECTIONAL,
-                    CpuAddr = cpu.Address, MappedAt = site,
+                    CpuAddr = cpu.Address,
                 }, skipCpuSync: true);
             return cpu;
         }

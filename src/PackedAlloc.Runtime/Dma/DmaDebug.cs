@@ -6,33 +6,6 @@ using PackedAlloc.Runtime.Memory;
 
 namespace PackedAlloc.Runtime.Dma
 {
-    /// <summary>Kinds of dma-debug entries (their names are the kernel's, typo included).</summary>
-    internal enum MapType { Single, Page, Sg, Coherent }
-
-    /// <summary>One tracked mapping or coherent allocation (<c>struct dma_debug_entry</c>).</summary>
-    internal sealed class DebugEntry
-    {
-        public required Device Dev { get; init; }
-        public required MapType Type { get; init; }
-        public required ulong DevAddr { get; init; }
-        public required ulong Paddr { get; init; }
-        public required int Size { get; init; }
-        public required DmaDirection Dir { get; init; }
-        public ulong CpuAddr { get; init; }
-        public int SgCallEnts { get; init; }
-        public int SgMappedEnts { get; init; }
-        public bool MapErrorCheckable { get; init; }
-        public bool MapErrorChecked { get; set; }
-
-        /// <summary>
-        /// Whether the device owns the memory now: from a mapping for the device to write (FROM_DEVICE, BIDIRECTIONAL)
-        /// or a sync for the device, until a sync for the CPU. A CPU access meanwhile is reported (PA0006).
-        /// </summary>
-        public bool DeviceOwns { get; set; }
-        public bool TracksCachelines { get; init; }
-        public CallerLocation MappedAt { get; init; }
-    }
-
     /// <summary>
     /// CONFIG_DMA_API_DEBUG (kernel/dma/debug.c): tracks every mapping and coherent allocation and reports misuse
     /// with the kernel's texts, prefixed "DMA-API: driver device: ". Overlapping cache-line mappings and mappings of
@@ -50,59 +23,40 @@ namespace PackedAlloc.Runtime.Dma
 
         private readonly Machine _machine;
 
-        // The entries of each device under a lock of its own (the kernel hashes them into buckets with a lock each):
-        // two drivers mapping on two devices never wait for each other, where one lock for all made two threads
-        // slower than one. Cache lines and pages are machine-wide, so they are counted in concurrent maps.
-        private readonly ConcurrentDictionary<Device, DeviceEntries> _byDevice = new ConcurrentDictionary<Device, DeviceEntries>();
+        // Each device's entries under a lock of its own (DebugDeviceState); the devices that have any, in an array
+        // replaced whole when one is added or released, so the checks on every CPU access and kfree walk it without a
+        // lock. Cache lines are machine-wide (the kernel's radix tree of active lines is), so they are counted in a
+        // concurrent map.
+        private readonly Lock _devicesLock = new Lock();
+        private DebugDeviceState[] _devices = Array.Empty<DebugDeviceState>();
         private readonly MachineCounts _activeLines = new MachineCounts();
-        private readonly MachineCounts _mappedPages = new MachineCounts();
-        private int _count;
 
-        /// <summary>One device's live entries, by device address, and the lock that guards them.</summary>
-        private sealed class DeviceEntries
+        private DebugDeviceState EntriesOf(Device dev) => dev.DebugState ?? Register(dev);
+
+        private DebugDeviceState Register(Device dev)
         {
-            private const int MaxSpareLists = 64;
-            private readonly Stack<List<DebugEntry>> _spareLists = new Stack<List<DebugEntry>>();
-
-            public Lock Lock { get; } = new Lock();
-            public Dictionary<ulong, List<DebugEntry>> ByAddr { get; } = new Dictionary<ulong, List<DebugEntry>>();
-
-            /// <summary>The entries at <paramref name="addr"/>, made on first use. Caller holds <see cref="Lock"/>.</summary>
-            public List<DebugEntry> At(ulong addr)
+            lock (_devicesLock)
             {
-                if (!ByAddr.TryGetValue(addr, out var list))
-                {
-                    ByAddr[addr] = list = _spareLists.Count > 0 ? _spareLists.Pop() : new List<DebugEntry>();
-                }
-
-                return list;
-            }
-
-            /// <summary>Removes an entry. Caller holds <see cref="Lock"/>.</summary>
-            public void Remove(DebugEntry e)
-            {
-                if (!ByAddr.TryGetValue(e.DevAddr, out var list)) return;
-                list.Remove(e);
-                if (list.Count == 0)
-                {
-                    ByAddr.Remove(e.DevAddr);
-                    // Kept for the next address mapped: a driver maps and unmaps all the time, and a list per
-                    // mapping was garbage per map+unmap.
-                    if (_spareLists.Count < MaxSpareLists) _spareLists.Push(list);
-                }
+                if (dev.DebugState is DebugDeviceState known) return known;
+                var state = new DebugDeviceState(dev);
+                var next = new DebugDeviceState[_devices.Length + 1];
+                _devices.CopyTo(next, 0);
+                next[^1] = state;
+                Volatile.Write(ref _devices, next);
+                dev.DebugState = state;
+                return state;
             }
         }
 
-        private DeviceEntries EntriesOf(Device dev) => _byDevice.GetOrAdd(dev, static _ => new DeviceEntries());
-
         /// <summary>
-        /// Live mappings per page or per cache line, machine-wide, counted by several threads without a common lock.
+        /// Live mappings per cache line, machine-wide, counted by several threads without a common lock.
         /// A count that drops to zero keeps its key, so mapping the same buffer again allocates nothing; keys at zero
         /// are dropped in one sweep once there are many (a soak over all of memory would otherwise keep them all).
         /// </summary>
         private sealed class MachineCounts
         {
-            private readonly ConcurrentDictionary<ulong, int> _counts = new ConcurrentDictionary<ulong, int>();
+            // More lock stripes than the default (one per CPU): two threads counting two lines rarely share one.
+            private readonly ConcurrentDictionary<ulong, int> _counts = new ConcurrentDictionary<ulong, int>(concurrencyLevel: 64, capacity: 64);
             private int _keys;
             private int _sweepAbove = 1 << 16;
 
@@ -143,7 +97,15 @@ namespace PackedAlloc.Runtime.Dma
         public bool Enabled { get; }
 
         /// <summary>Live entries.</summary>
-        public int Count => Volatile.Read(ref _count);
+        public int Count
+        {
+            get
+            {
+                int n = 0;
+                foreach (DebugDeviceState device in Volatile.Read(ref _devices)) n += device.Live;
+                return n;
+            }
+        }
 
         public static string DirName(DmaDirection dir) => dir switch
         {
@@ -162,10 +124,10 @@ namespace PackedAlloc.Runtime.Dma
         };
 
         /// <summary>err_printk: "DMA-API: driver device: text" (+ where the entry was mapped).</summary>
-        public void Err(Device dev, string text, DebugEntry? entry = null, string? ruleId = null)
+        public void Err(Device dev, string text, CallerLocation mappedAt = default, string? ruleId = null)
         {
             string msg = $"DMA-API: {dev.DriverName} {dev.Name}: {text}";
-            if (entry is not null && entry.MappedAt.IsTracked) msg += $"\nMapped at: {entry.MappedAt}";
+            if (mappedAt.IsTracked) msg += $"\nMapped at: {mappedAt}";
             _machine.Reports.Report("dma-debug", msg, ruleId, dev);
         }
 
@@ -176,25 +138,21 @@ namespace PackedAlloc.Runtime.Dma
             if (Enabled) Err(dev, $"device driver maps memory from invalid area [addr={ptr}] [len={size}]");
         }
 
-        public void AddMapping(DebugEntry entry, bool skipCpuSync)
+        public void AddMapping(in MappingRecord record, bool skipCpuSync)
         {
-            entry.DeviceOwns = entry.Type != MapType.Coherent && entry.Dir != DmaDirection.DMA_TO_DEVICE;
             if (!Enabled) return;
             List<string>? errors = null;
-            var entries = EntriesOf(entry.Dev);
+            var entries = EntriesOf(record.Dev);
             lock (entries.Lock)
             {
-                entries.At(entry.DevAddr).Add(entry);
-                Interlocked.Increment(ref _count);
-                var (firstPage, lastPage) = Range(entry, PhysicalMemory.PageShift);
-                for (ulong page = firstPage; page <= lastPage; page++) _mappedPages.Increment(page);
-                if (entry.TracksCachelines)
+                entries.Add(record);
+                if (record.TracksCachelines)
                 {
                     // As active_cacheline_insert: one entry per mapping, under its first cache line (the kernel's radix
                     // tree is keyed by it), so two mappings overlap when they start in the same line. Counting every
                     // line of the mapping reported overlaps the kernel does not, and cost two dictionary updates per
                     // line of every mapping (1,024 for 64 KiB).
-                    ulong line = FirstLine(entry);
+                    ulong line = FirstLine(record.Paddr);
                     int n = _activeLines.Increment(line);
                     if (n >= MaxOverlap)
                     {
@@ -208,7 +166,7 @@ namespace PackedAlloc.Runtime.Dma
                 }
             }
             if (errors is not null)
-                foreach (string e in errors) Err(entry.Dev, e, entry, RuleSharedCacheline);
+                foreach (string e in errors) Err(record.Dev, e, record.MappedAt, RuleSharedCacheline);
         }
 
         /// <summary>
@@ -227,23 +185,16 @@ namespace PackedAlloc.Runtime.Dma
             if (obj is not null && (phys & ~mask) >= obj.Start && ((end + mask) & ~mask) <= obj.Start + (ulong)obj.Size) return;
             string what = obj is null ? "" : $" [{obj.CacheName} object of {obj.Requested} bytes{(obj.Packed ? ", __GFP_PACKED" : "")}, allocated at {CallerLocation.Describe(obj.Site)}]";
             Err(dev, $"device driver maps memory that shares a cache line with other data [addr=0x{PhysicalMemory.ToVirt(phys):x16}] [len={size}] [mapped with {DirName(dir)}]{what}: the CPU's cache maintenance on the shared line can corrupt the buffer or its neighbours (PackedAlloc check)",
-                null, obj?.Packed == true ? RuleSharedCacheline : null);
+                default, obj?.Packed == true ? RuleSharedCacheline : null);
         }
 
-        /// <summary>The first and last unit (page or cache line, by <paramref name="shift"/>) a mapping covers; a 0-byte mapping covers its first.</summary>
-        private static (ulong First, ulong Last) Range(DebugEntry e, int shift) =>
-            (e.Paddr >> shift, (e.Paddr + (ulong)Math.Max(e.Size, 1) - 1) >> shift);
+        private ulong FirstLine(ulong paddr) => paddr >> _machine.Memory.LineShift;
 
-        private ulong FirstLine(DebugEntry e) => e.Paddr >> _machine.Memory.LineShift;
-
-        /// <summary>Drops an entry. Caller holds its device's lock.</summary>
-        private void RemoveLocked(DeviceEntries entries, DebugEntry e)
+        /// <summary>Drops an entry; recycled unless a report made after the lock is released still reads it. Caller holds its device's lock.</summary>
+        private void RemoveLocked(DebugDeviceState entries, DebugEntry e, bool recycle = true)
         {
-            entries.Remove(e);
-            Interlocked.Decrement(ref _count);
-            var (firstPage, lastPage) = Range(e, PhysicalMemory.PageShift);
-            for (ulong page = firstPage; page <= lastPage; page++) _mappedPages.Decrement(page);
-            if (e.TracksCachelines) _activeLines.Decrement(FirstLine(e));
+            if (e.TracksCachelines) _activeLines.Decrement(FirstLine(e.Paddr));
+            entries.Remove(e, recycle);
         }
 
         // ------------------------------------------------------------------ dma_mapping_error
@@ -273,8 +224,9 @@ namespace PackedAlloc.Runtime.Dma
                 return;
             }
             // The list and the texts are made only for a report: an unmap that is in order allocates nothing.
-            List<(string, DebugEntry?, string?)>? errs = null;
-            void Found(string text, DebugEntry? entry, string? ruleId = RuleMappingLifetime) => (errs ??= new List<(string, DebugEntry?, string?)>()).Add((text, entry, ruleId));
+            // A report prints where the entry was mapped, copied here: the entry is recycled once dropped.
+            List<(string, CallerLocation, string?)>? errs = null;
+            void Found(string text, DebugEntry? entry, string? ruleId = RuleMappingLifetime) => (errs ??= new List<(string, CallerLocation, string?)>()).Add((text, entry?.MappedAt ?? default, ruleId));
             var entries = EntriesOf(dev);
             lock (entries.Lock)
             {
@@ -303,7 +255,7 @@ namespace PackedAlloc.Runtime.Dma
                 }
             }
             if (errs is null) return;
-            foreach ((string text, DebugEntry? e, string? ruleId) in errs) Err(dev, text, e, ruleId);
+            foreach ((string text, CallerLocation mappedAt, string? ruleId) in errs) Err(dev, text, mappedAt, ruleId);
         }
 
         /// <summary>
@@ -311,7 +263,7 @@ namespace PackedAlloc.Runtime.Dma
         /// type, direction and sg entry count) wins; otherwise the best fit, but only when it is the sole match —
         /// several matches without a perfect fit find nothing, as in the kernel.
         /// </summary>
-        private static DebugEntry? FindExact(DeviceEntries entries, ulong addr, MapType type, int size, DmaDirection dir, int sgNents)
+        private static DebugEntry? FindExact(DebugDeviceState entries, ulong addr, MapType type, int size, DmaDirection dir, int sgNents)
         {
             if (!entries.ByAddr.TryGetValue(addr, out var list) || list.Count == 0) return null;
             DebugEntry? best = null;
@@ -334,6 +286,7 @@ namespace PackedAlloc.Runtime.Dma
             List<string>? errs = null;
             void Found(string text) => (errs ??= new List<string>()).Add(text);
             DebugEntry? found = null;
+            CallerLocation mappedAt = default;
             var entries = EntriesOf(dev);
             lock (entries.Lock)
             {
@@ -345,7 +298,10 @@ namespace PackedAlloc.Runtime.Dma
                     if (found is not null) break;
                 }
                 if (found is not null)
+                {
                     found.DeviceOwns = !toCpu && found.Dir != DmaDirection.DMA_TO_DEVICE;
+                    mappedAt = found.MappedAt;
+                }
                 if (found is null)
                     Found($"device driver tries to sync DMA memory it has not allocated [device address=0x{addr.Value:x16}] [size={size} bytes]");
                 else
@@ -370,7 +326,7 @@ namespace PackedAlloc.Runtime.Dma
                 }
             }
             if (errs is null) return;
-            foreach (string e in errs) Err(dev, e, found, RuleMappingLifetime);
+            foreach (string e in errs) Err(dev, e, mappedAt, RuleMappingLifetime);
         }
 
         // ------------------------------------------------------------------ device accesses
@@ -417,67 +373,79 @@ namespace PackedAlloc.Runtime.Dma
         /// </summary>
         public void CheckCpuAccess(ulong phys, int size, bool write)
         {
-            if (!Enabled || size <= 0 || Volatile.Read(ref _count) == 0) return;
-            bool any = false;
-            for (ulong p = phys >> PhysicalMemory.PageShift; p <= (phys + (ulong)size - 1) >> PhysicalMemory.PageShift; p++)
-                if (_mappedPages.IsLive(p)) { any = true; break; }
-            if (!any) return;
-            DebugEntry? owned = null;
-            foreach (var device in _byDevice.Values)
+            if (!Enabled || size <= 0) return;
+            foreach (DebugDeviceState device in Volatile.Read(ref _devices))
             {
+                if (!device.MayCover(phys, size)) continue;
+                string? text = null;
+                CallerLocation mappedAt = default;
                 lock (device.Lock)
                 {
                     foreach (var list in device.ByAddr.Values)
+                    {
                         foreach (DebugEntry e in list)
-                            if (e.DeviceOwns && e.Type != MapType.Coherent && e.Paddr < phys + (ulong)size && phys < e.Paddr + (ulong)Math.Max(e.Size, 1))
-                                owned ??= e;
+                        {
+                            if (!e.DeviceOwns || e.Type == MapType.Coherent || e.Paddr >= phys + (ulong)size || phys >= e.Paddr + (ulong)Math.Max(e.Size, 1)) continue;
+                            text = $"CPU {(write ? "writes" : "reads")} memory the device owns [addr=0x{PhysicalMemory.ToVirt(phys):x16}] [len={size}] [device address=0x{e.DevAddr:x16}] [mapped with {DirName(e.Dir)}]: sync it for the CPU (dma_sync_single_for_cpu) or unmap it first";
+                            mappedAt = e.MappedAt;
+                            break;
+                        }
+                        if (text is not null) break;
+                    }
                 }
+                if (text is null) continue;
+                Err(device.Device, text, mappedAt, RuleCpuTouchesDeviceMemory);
+                return;
             }
-            if (owned is null) return;
-            Err(owned.Dev, $"CPU {(write ? "writes" : "reads")} memory the device owns [addr=0x{PhysicalMemory.ToVirt(phys):x16}] [len={size}] [device address=0x{owned.DevAddr:x16}] [mapped with {DirName(owned.Dir)}]: sync it for the CPU (dma_sync_single_for_cpu) or unmap it first", owned, RuleCpuTouchesDeviceMemory);
         }
 
         /// <summary>Reports live mappings inside memory being freed (kfree of a buffer still mapped for DMA).</summary>
         public void CheckNoObjFreed(ulong phys, int size)
         {
             if (!Enabled || size <= 0) return;
-            List<DebugEntry>? hits = null;
-            if (Volatile.Read(ref _count) == 0) return;
-            bool any = false;
-            for (ulong p = phys >> PhysicalMemory.PageShift; p <= (phys + (ulong)size - 1) >> PhysicalMemory.PageShift; p++)
-                if (_mappedPages.IsLive(p)) { any = true; break; }
-            if (!any) return;
-            foreach (var device in _byDevice.Values)
+            foreach (DebugDeviceState device in Volatile.Read(ref _devices))
             {
+                if (!device.MayCover(phys, size)) continue;
+                List<(string, CallerLocation)>? hits = null;
                 lock (device.Lock)
                 {
                     foreach (var list in device.ByAddr.Values)
                         foreach (DebugEntry e in list)
                             if (e.Type != MapType.Coherent && e.Paddr < phys + (ulong)size && phys < e.Paddr + (ulong)Math.Max(e.Size, 1))
-                                (hits ??= new List<DebugEntry>()).Add(e);
+                                (hits ??= new List<(string, CallerLocation)>()).Add(($"device driver frees memory that is still DMA-mapped [device address=0x{e.DevAddr:x16}] [size={e.Size} bytes] [mapped with {DirName(e.Dir)}] [mapped as {TypeName(e.Type)}]", e.MappedAt));
                 }
+                if (hits is null) continue;
+                foreach ((string text, CallerLocation mappedAt) in hits) Err(device.Device, text, mappedAt, RuleMappingLifetime);
             }
-            if (hits is null) return;
-            foreach (DebugEntry e in hits)
-                Err(e.Dev, $"device driver frees memory that is still DMA-mapped [device address=0x{e.DevAddr:x16}] [size={e.Size} bytes] [mapped with {DirName(e.Dir)}] [mapped as {TypeName(e.Type)}]", e, RuleMappingLifetime);
         }
 
         /// <summary>dma_debug_device_change on BUS_NOTIFY_UNBOUND_DRIVER: leaked entries are reported and dropped.</summary>
         public void DeviceReleased(Device dev)
         {
-            if (!Enabled) return;
-            var leaked = new List<DebugEntry>();
-            if (_byDevice.TryRemove(dev, out var entries))
+            if (!Enabled || dev.DebugState is not DebugDeviceState entries) return;
+            lock (_devicesLock)
             {
-                lock (entries.Lock)
-                {
-                    foreach (var kv in entries.ByAddr) leaked.AddRange(kv.Value);
-                    foreach (DebugEntry e in leaked) RemoveLocked(entries, e);
-                }
+                Volatile.Write(ref _devices, Array.FindAll(_devices, d => d != entries));
+                dev.DebugState = null;
             }
-            if (leaked.Count == 0) return;
-            DebugEntry first = leaked[0];
-            Err(dev, $"device driver has pending DMA allocations while released from device [count={leaked.Count}]\nOne of leaked entries details: [device address=0x{first.DevAddr:x16}] [size={first.Size} bytes] [mapped with {DirName(first.Dir)}] [mapped as {TypeName(first.Type)}]", first, RuleMappingLifetime);
+            string? details = null;
+            CallerLocation mappedAt = default;
+            int count = 0;
+            lock (entries.Lock)
+            {
+                var leaked = new List<DebugEntry>();
+                foreach (var kv in entries.ByAddr) leaked.AddRange(kv.Value);
+                count = leaked.Count;
+                if (count > 0)
+                {
+                    DebugEntry first = leaked[0];
+                    details = $"[device address=0x{first.DevAddr:x16}] [size={first.Size} bytes] [mapped with {DirName(first.Dir)}] [mapped as {TypeName(first.Type)}]";
+                    mappedAt = first.MappedAt;
+                }
+                foreach (DebugEntry e in leaked) RemoveLocked(entries, e, recycle: false);
+            }
+            if (count == 0) return;
+            Err(dev, $"device driver has pending DMA allocations while released from device [count={count}]\nOne of leaked entries details: {details}", mappedAt, RuleMappingLifetime);
         }
     }
 }

@@ -75,12 +75,10 @@ namespace PackedAlloc.Runtime.Dma
             if (addr == ulong.MaxValue) return Kernel.DMA_MAPPING_ERROR;
             if (Debug.Enabled)
             {
-                Debug.AddMapping(new DebugEntry
+                Debug.AddMapping(new MappingRecord(dev, type, addr, phys, size, dir, site)
                 {
-                    Dev = dev, Type = type, DevAddr = addr, Paddr = phys, Size = size, Dir = dir,
                     MapErrorCheckable = type != MapType.Sg,
                     TracksCachelines = dir != DmaDirection.DMA_TO_DEVICE,
-                    MappedAt = site,
                 }, (attrs & DmaAttrs.DMA_ATTR_SKIP_CPU_SYNC) != 0);
                 if (!bounced) Debug.CheckSharedLines(dev, phys, size, dir, attrs);
             }
@@ -145,10 +143,9 @@ namespace PackedAlloc.Runtime.Dma
             ulong t = SwiotlbMapPhys(dev, paddr.Value, size, dir, attrs);
             if (t == ulong.MaxValue) return Kernel.DMA_MAPPING_ERROR;
             if (Debug.Enabled)
-                Debug.AddMapping(new DebugEntry
+                Debug.AddMapping(new MappingRecord(dev, MapType.Single, t, paddr.Value, size, dir, site)
                 {
-                    Dev = dev, Type = MapType.Single, DevAddr = t, Paddr = paddr.Value, Size = size, Dir = dir,
-                    MapErrorCheckable = true, TracksCachelines = dir != DmaDirection.DMA_TO_DEVICE, MappedAt = site,
+                    MapErrorCheckable = true, TracksCachelines = dir != DmaDirection.DMA_TO_DEVICE,
                 }, skipCpuSync: true); // the bounce slot is private: no shared line
             return new DmaAddr(t);
         }
@@ -242,11 +239,10 @@ namespace PackedAlloc.Runtime.Dma
                 for (int i = 0; i < nents; i++)
                 {
                     ulong phys = sgl[i].Buffer.Address - PhysicalMemory.PageOffset;
-                    Debug.AddMapping(new DebugEntry
+                    Debug.AddMapping(new MappingRecord(dev, MapType.Sg, addrs[i], phys, sgl[i].Length, dir, site)
                     {
-                        Dev = dev, Type = MapType.Sg, DevAddr = addrs[i], Paddr = phys, Size = sgl[i].Length, Dir = dir,
                         SgCallEnts = nents, SgMappedEnts = nents, MapErrorCheckable = false,
-                        TracksCachelines = dir != DmaDirection.DMA_TO_DEVICE, MappedAt = site,
+                        TracksCachelines = dir != DmaDirection.DMA_TO_DEVICE,
                     }, (attrs & DmaAttrs.DMA_ATTR_SKIP_CPU_SYNC) != 0);
                     if (Tlb.FindPool(addrs[i]) is null) Debug.CheckSharedLines(dev, phys, sgl[i].Length, dir, attrs);
                 }
