@@ -10,7 +10,17 @@ namespace PackedAlloc.Runtime
     {
         [ThreadStatic] private static CpuContext? s_current;
 
+        private static int s_numbered;
+
         public static CpuContext Current => s_current ??= new CpuContext();
+
+        /// <summary>
+        /// The number of the CPU this thread plays (<c>raw_smp_processor_id()</c>): threads are numbered as they first
+        /// use the kernel, so two threads mapping at once start in different swiotlb areas, as two CPUs do. The host's
+        /// <see cref="System.Threading.Thread.GetCurrentProcessorId"/> is cached per thread and often the same for two
+        /// threads that take turns on one host CPU, which put both in one area and made them wait on its lock.
+        /// </summary>
+        public int Cpu { get; } = System.Threading.Interlocked.Increment(ref s_numbered) - 1;
 
         /// <summary>What <c>in_atomic()</c> sees: raised by spinlocks, preempt_disable and rcu_read_lock only on CONFIG_PREEMPT_COUNT kernels.</summary>
         public int PreemptCount { get; set; }

@@ -31,10 +31,11 @@ namespace PackedAlloc.Runtime.Dma
         // locking or a concurrent map; an interval tree would be O(log n) too but with locks on reads.
         private SwiotlbPool[] _pools = Array.Empty<SwiotlbPool>();
 
-        // io_tlb_used, kept like the kernel's mem->total_used: one atomic counter, so that reading it (on every
-        // map, for the high-water mark and the "buffer is full" report) never takes the areas' locks — taking
-        // them all would serialize every mapping again, which is what the areas exist to avoid.
-        private int _used;
+        // io_tlb_used is the sum of the areas' own counts, kept under each area's lock, and read without the locks:
+        // reading it (for the high-water mark on every map, and the "buffer is full" report) never takes the areas'
+        // locks, and two CPUs mapping in two areas write no counter in common. The kernel keeps one atomic
+        // mem->total_used for this; here that one counter, added to twice per mapping by every thread, was what kept
+        // two threads from mapping faster than one.
         private int _defaultNslabs;
         private int _defaultNareas;
         private int _highWater;
@@ -55,7 +56,13 @@ namespace PackedAlloc.Runtime.Dma
         /// <summary>Slots in use (<c>io_tlb_used</c>).</summary>
         public int UsedSlots
         {
-            get => Volatile.Read(ref _used);
+            get
+            {
+                int n = 0;
+                foreach (SwiotlbPool p in Volatile.Read(ref _pools))
+                    foreach (SwiotlbArea a in p.Areas) n += Volatile.Read(ref a.Used);
+                return n;
+            }
         }
 
         /// <summary>Highest <see cref="UsedSlots"/> seen (<c>io_tlb_used_hiwater</c>, approximate under concurrency).</summary>
@@ -205,7 +212,7 @@ namespace PackedAlloc.Runtime.Dma
                 pool.NSlots[index] = nslots;
                 pool.Releasing[index] = false;
             }
-            int used = Interlocked.Add(ref _used, nslots);
+            int used = UsedSlots;
             int hw;
             while (used > (hw = Volatile.Read(ref _highWater)) && Interlocked.CompareExchange(ref _highWater, used, hw) != hw) { }
             ulong tlb = pool.SlotAddr(index) + (ulong)offset;
@@ -218,7 +225,7 @@ namespace PackedAlloc.Runtime.Dma
         private (SwiotlbPool, int)? FindSlots(Device dev, ulong orig, int allocSize, int nslots)
         {
             SwiotlbPool[] pools = Volatile.Read(ref _pools);
-            int cpu = Thread.GetCurrentProcessorId();
+            int cpu = CpuContext.Current.Cpu;
             int maxAreas = 1;
             foreach (var p in pools) maxAreas = Math.Max(maxAreas, p.Nareas);
             for (int i = 0; i < maxAreas; i++)
@@ -359,7 +366,6 @@ namespace PackedAlloc.Runtime.Dma
 
         private void Release(SwiotlbPool pool, int index, int nslots)
         {
-            Interlocked.Add(ref _used, -nslots);
             if (pool.Transient)
             {
                 RemovePool(pool);

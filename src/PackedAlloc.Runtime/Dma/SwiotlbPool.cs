@@ -7,7 +7,13 @@ namespace PackedAlloc.Runtime.Dma
     {
         public System.Threading.Lock Lock { get; } = new System.Threading.Lock();
         public int Index { get; set; }
-        public int Used { get; set; }
+        /// <summary>Slots in use in this area: written under <see cref="Lock"/>, read with <see cref="System.Threading.Volatile"/> without it.</summary>
+        public int Used;
+
+        // Allocated after the lock and kept alive, so the next area's object and lock start at least two cache lines
+        // further on (the heap keeps the order): two CPUs mapping in two areas then write no shared line, where
+        // adjacent areas' cursors and lock words bounced one line between them at every mapping.
+        private readonly byte[] _apart = new byte[128];
     }
 
     /// <summary>
@@ -75,7 +81,7 @@ namespace PackedAlloc.Runtime.Dma
             get
             {
                 int n = 0;
-                foreach (SwiotlbArea a in Areas) lock (a.Lock) n += a.Used;
+                foreach (SwiotlbArea a in Areas) n += System.Threading.Volatile.Read(ref a.Used);
                 return n;
             }
         }

@@ -35,7 +35,7 @@ namespace PackedAlloc.Runtime.Memory
         {
             ulong phys = _mem.VirtToPhys(p).Value;
             Section s = _mem.SectionOf(phys);
-            lock (s.Lock) return s.Lines[(int)(phys - s.Base) >> _mem.LineShift];
+            using (s.LockPages((int)(phys - s.Base), 1)) return s.Lines[(int)(phys - s.Base) >> _mem.LineShift];
         }
 
         /// <summary>Evicts the lines covering [p, p+length): dirty ones are written back, all become invalid.</summary>
@@ -57,7 +57,7 @@ namespace PackedAlloc.Runtime.Memory
             {
                 Section? s = _mem.PeekSection(i);
                 if (s is null || !s.HasData) continue;
-                lock (s.Lock)
+                using (s.LockPages(0, Section.Bytes))
                 {
                     for (int line = 0; line < s.Lines.Length; line++)
                     {
@@ -98,7 +98,7 @@ namespace PackedAlloc.Runtime.Memory
             {
                 (Section? s, int off, int len) = _mem.PeekChunk(phys, done, length);
                 if (s is null || !s.HasData) { done += len; continue; } // never touched: nothing cached
-                lock (s.Lock)
+                using (s.LockPages(off, len))
                 {
                     int first = off >> _mem.LineShift, last = (off + len - 1) >> _mem.LineShift;
                     // Nothing cached in the range (a bounce buffer after its copy, memory the CPU never read): no line

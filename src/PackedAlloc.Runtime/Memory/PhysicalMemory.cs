@@ -122,7 +122,7 @@ namespace PackedAlloc.Runtime.Memory
             if (off + length > Section.Bytes)
                 throw new NotSupportedException($"A CPU span of {length} bytes at {p} crosses a 4 MiB memory section; access it in smaller pieces.");
             if (owner.Uncached) return s.Ram.AsSpan(off, length);
-            lock (s.Lock) Fill(s, off, length, write);
+            using (s.LockPages(off, length)) Fill(s, off, length, write);
             return s.Cpu.AsSpan(off, length);
         }
 
@@ -135,7 +135,7 @@ namespace PackedAlloc.Runtime.Memory
                 (Section s, int off, int len) = Chunk(phys, done, destination.Length);
                 if (IsUncached(s, off)) s.Ram.AsSpan(off, len).CopyTo(destination.Slice(done, len));
                 else
-                    lock (s.Lock)
+                    using (s.LockPages(off, len))
                     {
                         Fill(s, off, len, write: false);
                         s.Cpu.AsSpan(off, len).CopyTo(destination.Slice(done, len));
@@ -153,7 +153,7 @@ namespace PackedAlloc.Runtime.Memory
                 (Section s, int off, int len) = Chunk(phys, done, source.Length);
                 if (IsUncached(s, off)) source.Slice(done, len).CopyTo(s.Ram.AsSpan(off, len));
                 else
-                    lock (s.Lock)
+                    using (s.LockPages(off, len))
                     {
                         Fill(s, off, len, write: true, overwritten: true);
                         source.Slice(done, len).CopyTo(s.Cpu.AsSpan(off, len));
@@ -171,7 +171,7 @@ namespace PackedAlloc.Runtime.Memory
                 (Section s, int off, int len) = Chunk(phys, done, length);
                 if (IsUncached(s, off)) s.Ram.AsSpan(off, len).Fill(value);
                 else
-                    lock (s.Lock)
+                    using (s.LockPages(off, len))
                     {
                         Fill(s, off, len, write: true, overwritten: true);
                         s.Cpu.AsSpan(off, len).Fill(value);
@@ -208,19 +208,18 @@ namespace PackedAlloc.Runtime.Memory
                 (Section src, int srcOff, int srcLen) = Chunk(from, done, length);
                 (Section dst, int dstOff, int dstLen) = Chunk(to, done, length);
                 int len = Math.Min(srcLen, dstLen);
-                // Two sections are locked in address order, so two copies in opposite directions never deadlock.
-                Section first = src.Base <= dst.Base ? src : dst, second = ReferenceEquals(first, src) ? dst : src;
-                lock (first.Lock)
-                {
-                    if (ReferenceEquals(first, second)) CopyChunk(src, srcOff, dst, dstOff, len, intoBounce);
-                    else
-                        lock (second.Lock) CopyChunk(src, srcOff, dst, dstOff, len, intoBounce);
-                }
+                // The lower range's pages are locked first, as everyone takes page locks in ascending address order,
+                // so two copies in opposite directions never deadlock (a page both ranges share is taken again:
+                // the locks are reentrant).
+                bool srcFirst = src.Base + (ulong)srcOff <= dst.Base + (ulong)dstOff;
+                using (srcFirst ? src.LockPages(srcOff, len) : dst.LockPages(dstOff, len))
+                using (srcFirst ? dst.LockPages(dstOff, len) : src.LockPages(srcOff, len))
+                    CopyChunk(src, srcOff, dst, dstOff, len, intoBounce);
                 done += len;
             }
         }
 
-        /// <summary>One section-local piece of a bounce copy. Caller holds both sections' locks.</summary>
+        /// <summary>One section-local piece of a bounce copy. Caller holds both ranges' page locks.</summary>
         private void CopyChunk(Section src, int srcOff, Section dst, int dstOff, int len, bool intoBounce)
         {
             if (intoBounce)
@@ -248,7 +247,7 @@ namespace PackedAlloc.Runtime.Memory
             else SnoopRead(src, srcOff, len, target);
         }
 
-        /// <summary>Whether any line of [off, off+len) is in the cache. Caller holds the section lock.</summary>
+        /// <summary>Whether any line of [off, off+len) is in the cache. Caller holds the page locks of the range.</summary>
         private bool AnyCached(Section s, int off, int len)
         {
             int first = off >> LineShift, last = (off + len - 1) >> LineShift;
@@ -260,7 +259,7 @@ namespace PackedAlloc.Runtime.Memory
         /// covers is written back whole first, clean or dirty: the CPU's write would have made it dirty, so the clean
         /// writes back its other bytes as the cache holds them (stale ones included — the hazard this model exists
         /// to show). A line the range covers wholly needs no write-back.
-        /// Caller holds the section lock.
+        /// Caller holds the page locks of the range.
         /// </summary>
         private void EvictForOverwrite(Section s, int off, int len)
         {
@@ -310,10 +309,12 @@ namespace PackedAlloc.Runtime.Memory
         /// <summary>
         /// Brings the lines of [off, off+len) into the cache; marks them dirty for a write. When the caller
         /// <paramref name="overwritten"/> every byte of the range, lines it covers wholly are not read from RAM (only
-        /// the edge lines keep bytes of their own). Caller holds the section lock.
+        /// the edge lines keep bytes of their own). Caller holds the page locks of the range.
         /// </summary>
         private void Fill(Section s, int off, int len, bool write, bool overwritten = false)
         {
+            // Line states are stored only when they change: a line already dirty is not written again, so two threads
+            // working on neighbouring buffers do not bounce the host cache line that holds both buffers' states.
             int first = off >> LineShift, last = (off + len - 1) >> LineShift;
             if (overwritten)
             {
@@ -325,7 +326,7 @@ namespace PackedAlloc.Runtime.Memory
                 {
                     if (s.Lines[line] == CacheLineState.Invalid && (line == keepFirst || line == keepLast))
                         Buffer.BlockCopy(s.Ram, line << LineShift, s.Cpu, line << LineShift, LineSize);
-                    s.Lines[line] = CacheLineState.Dirty;
+                    if (s.Lines[line] != CacheLineState.Dirty) s.Lines[line] = CacheLineState.Dirty;
                 }
                 return;
             }
@@ -344,7 +345,7 @@ namespace PackedAlloc.Runtime.Memory
                     Buffer.BlockCopy(s.Ram, run << LineShift, s.Cpu, run << LineShift, (line - run) << LineShift);
                     run = -1;
                 }
-                if (write) s.Lines[line] = CacheLineState.Dirty;
+                if (write && s.Lines[line] != CacheLineState.Dirty) s.Lines[line] = CacheLineState.Dirty;
             }
             if (run >= 0) Buffer.BlockCopy(s.Ram, run << LineShift, s.Cpu, run << LineShift, (last + 1 - run) << LineShift);
         }
@@ -373,7 +374,7 @@ namespace PackedAlloc.Runtime.Memory
             for (int done = 0; done < length;)
             {
                 (Section s, int off, int len) = Chunk(addr.Value, done, length);
-                lock (s.Lock)
+                using (s.LockPages(off, len))
                 {
                     if (write)
                     {

@@ -24,6 +24,9 @@ namespace PackedAlloc.Runtime.Memory
         public const int Pages = Bytes / PhysicalMemory.PageSize;
 
         private readonly int _lineShift;
+        private readonly object _dataInit = new object();
+        private System.Threading.Lock[]? _pageLocks;
+        private byte[][]? _pageLockSpacing;
         private byte[]? _ram;
         private byte[]? _cpu;
         private CacheLineState[]? _lines;
@@ -40,8 +43,38 @@ namespace PackedAlloc.Runtime.Memory
 
         public ulong Base { get; }
 
-        /// <summary>Guards <see cref="Lines"/> and the transfers between <see cref="Ram"/> and <see cref="Cpu"/>.</summary>
-        public System.Threading.Lock Lock { get; } = new System.Threading.Lock();
+        /// <summary>
+        /// Locks the pages of [off, off+len) (at least one) for <see cref="Lines"/> and the transfers between
+        /// <see cref="Ram"/> and <see cref="Cpu"/> there; dispose to release. A lock per page, not per section: two
+        /// threads working on two buffers of one 4 MiB section (two kmalloc objects of one size, say) do not wait for
+        /// each other. Taken in ascending address order by everyone, so two ranges never deadlock.
+        /// </summary>
+        public PageLocks LockPages(int off, int len)
+        {
+            System.Threading.Lock[] locks = System.Threading.Volatile.Read(ref _pageLocks) ?? EnsureData()._pageLocks!;
+            int first = off >> PhysicalMemory.PageShift, last = (off + System.Math.Max(len, 1) - 1) >> PhysicalMemory.PageShift;
+            for (int page = first; page <= last; page++) locks[page].Enter();
+            return new PageLocks(locks, first, last);
+        }
+
+        /// <summary>The locks <see cref="LockPages"/> took, released on dispose (in reverse order).</summary>
+        public readonly ref struct PageLocks
+        {
+            private readonly System.Threading.Lock[] _locks;
+            private readonly int _first, _last;
+
+            public PageLocks(System.Threading.Lock[] locks, int first, int last)
+            {
+                _locks = locks;
+                _first = first;
+                _last = last;
+            }
+
+            public void Dispose()
+            {
+                for (int page = _last; page >= _first; page--) _locks[page].Exit();
+            }
+        }
 
         public byte[] Ram => _ram ?? EnsureData()._ram!;
 
@@ -51,12 +84,24 @@ namespace PackedAlloc.Runtime.Memory
 
         private Section EnsureData()
         {
-            lock (Lock)
+            lock (_dataInit)
             {
                 if (_lines is null)
                 {
                     _ram = new byte[Bytes];
                     _cpu = new byte[Bytes];
+                    var locks = new System.Threading.Lock[Pages];
+                    // Each lock is followed by a small array kept alive, so neighbouring pages' locks lie on different
+                    // host cache lines (the heap keeps allocation order): two threads locking two neighbouring pages
+                    // otherwise bounced one line between them at every access.
+                    var spacing = new byte[Pages][];
+                    for (int i = 0; i < locks.Length; i++)
+                    {
+                        locks[i] = new System.Threading.Lock();
+                        spacing[i] = new byte[64];
+                    }
+                    _pageLockSpacing = spacing;
+                    System.Threading.Volatile.Write(ref _pageLocks, locks);
                     System.Threading.Volatile.Write(ref _lines, new CacheLineState[Bytes >> _lineShift]);
                 }
             }
