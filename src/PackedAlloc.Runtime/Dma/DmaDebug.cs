@@ -63,13 +63,19 @@ namespace PackedAlloc.Runtime.Dma
             /// <summary>Adds one and returns the count before.</summary>
             public int Increment(ulong key)
             {
-                if (_counts.TryAdd(key, 1))
+                // A key seen before (a buffer mapped again) is the common case: update first, add only when missing.
+                while (true)
                 {
-                    if (Interlocked.Increment(ref _keys) > Volatile.Read(ref _sweepAbove)) Sweep();
-                    return 0;
+                    if (_counts.TryGetValue(key, out int n))
+                    {
+                        if (_counts.TryUpdate(key, n + 1, n)) return n;
+                    }
+                    else if (_counts.TryAdd(key, 1))
+                    {
+                        if (Interlocked.Increment(ref _keys) > Volatile.Read(ref _sweepAbove)) Sweep();
+                        return 0;
+                    }
                 }
-
-                return _counts.AddOrUpdate(key, 1, static (_, n) => n + 1) - 1;
             }
 
             public void Decrement(ulong key) => _counts.AddOrUpdate(key, 0, static (_, n) => n - 1);

@@ -185,11 +185,11 @@ namespace PackedAlloc.Runtime.Dma
             (SwiotlbPool pool, int index)? found = null;
             if (nslots <= IO_TLB_SEGSIZE)
             {
-                found = FindSlots(dev, orig, allocSize, nslots);
+                found = FindSlots(dev, orig, allocSize, nslots, mappingSize, offset);
                 if (found is null && _machine.Options.SwiotlbDynamic)
                 {
                     ScheduleGrowth();
-                    found = TransientSlots(dev, orig, allocSize, nslots);
+                    found = TransientSlots(dev, orig, allocSize, nslots, mappingSize, offset);
                 }
             }
             if (found is not (SwiotlbPool pool, int index))
@@ -197,20 +197,6 @@ namespace PackedAlloc.Runtime.Dma
                 if ((attrs & DmaAttrs.DMA_ATTR_NO_WARN) == 0)
                     Warn(dev, $"swiotlb buffer is full (sz: {mappingSize} bytes), total {TotalSlots} (slots), used {UsedSlots} (slots)");
                 return null;
-            }
-            SwiotlbArea area = pool.AreaOf(index);
-            lock (area.Lock)
-            {
-                for (int k = 0; k < nslots; k++)
-                {
-                    pool.OrigAddr[index + k] = orig + ((ulong)k << IO_TLB_SHIFT);
-                    pool.AllocSize[index + k] = allocSize - (offset + (k << IO_TLB_SHIFT));
-                    pool.Head[index + k] = index;
-                }
-                pool.MapSize[index] = mappingSize;
-                pool.Offset[index] = offset;
-                pool.NSlots[index] = nslots;
-                pool.Releasing[index] = false;
             }
             int used = UsedSlots;
             int hw;
@@ -222,7 +208,7 @@ namespace PackedAlloc.Runtime.Dma
             return tlb;
         }
 
-        private (SwiotlbPool, int)? FindSlots(Device dev, ulong orig, int allocSize, int nslots)
+        private (SwiotlbPool, int)? FindSlots(Device dev, ulong orig, int allocSize, int nslots, int mappingSize, int offset)
         {
             SwiotlbPool[] pools = Volatile.Read(ref _pools);
             int cpu = CpuContext.Current.Cpu;
@@ -232,14 +218,17 @@ namespace PackedAlloc.Runtime.Dma
                 foreach (SwiotlbPool pool in pools)
                 {
                     if (pool.Transient) continue;
-                    int index = SearchArea(dev, pool, (cpu + i) & (pool.Nareas - 1), orig, allocSize, nslots);
+                    int index = SearchArea(dev, pool, (cpu + i) & (pool.Nareas - 1), orig, allocSize, nslots, mappingSize, offset);
                     if (index >= 0) return (pool, index);
                 }
             return null;
         }
 
-        /// <summary>swiotlb_search_pool_area: first fit from the area's cursor, honouring the device's alignment granule.</summary>
-        private static int SearchArea(Device dev, SwiotlbPool pool, int areaIndex, ulong orig, int allocSize, int nslots)
+        /// <summary>
+        /// swiotlb_search_pool_area: first fit from the area's cursor, honouring the device's alignment granule. The
+        /// slots found are claimed for the mapping (original addresses, sizes, head) under the same lock.
+        /// </summary>
+        private static int SearchArea(Device dev, SwiotlbPool pool, int areaIndex, ulong orig, int allocSize, int nslots, int mappingSize, int offset)
         {
             SwiotlbArea area = pool.Areas[areaIndex];
             int slotBase = areaIndex * pool.AreaNslabs;
@@ -274,6 +263,7 @@ namespace PackedAlloc.Runtime.Dma
                             pool.List[k] = ++count;
                         area.Index = (index + nslots) % pool.AreaNslabs;
                         area.Used += nslots;
+                        Claim(pool, slot, orig, allocSize, nslots, mappingSize, offset);
                         return slot;
                     }
                     index = (index + stride) % pool.AreaNslabs;
@@ -283,13 +273,28 @@ namespace PackedAlloc.Runtime.Dma
             }
         }
 
-        private (SwiotlbPool, int)? TransientSlots(Device dev, ulong orig, int allocSize, int nslots)
+        /// <summary>Records a mapping in the slots it got. Caller holds the area's lock.</summary>
+        private static void Claim(SwiotlbPool pool, int index, ulong orig, int allocSize, int nslots, int mappingSize, int offset)
+        {
+            for (int k = 0; k < nslots; k++)
+            {
+                pool.OrigAddr[index + k] = orig + ((ulong)k << IO_TLB_SHIFT);
+                pool.AllocSize[index + k] = allocSize - (offset + (k << IO_TLB_SHIFT));
+                pool.Head[index + k] = index;
+            }
+            pool.MapSize[index] = mappingSize;
+            pool.Offset[index] = offset;
+            pool.NSlots[index] = nslots;
+            pool.Releasing[index] = false;
+        }
+
+        private (SwiotlbPool, int)? TransientSlots(Device dev, ulong orig, int allocSize, int nslots, int mappingSize, int offset)
         {
             // A pool just big enough for this mapping, allocated without sleeping (GFP_NOWAIT) below the device's limit.
             ulong limit = Math.Min(dev.DmaMask, _machine.Memory.Size - 1);
             SwiotlbPool? pool = AllocPool(nslots, 1, PageAllocator.ZoneForMask(dev.DmaMask), limit, GfpFlags.GFP_NOWAIT | GfpFlags.__GFP_NOWARN, transient: true);
             if (pool is null) return null;
-            int index = SearchArea(dev, pool, 0, orig, allocSize, nslots);
+            int index = SearchArea(dev, pool, 0, orig, allocSize, nslots, mappingSize, offset);
             if (index < 0)
             {
                 foreach ((ulong p, int o) in pool.Blocks) _machine.Memory.Pages.Free(p, o);

@@ -208,12 +208,7 @@ namespace PackedAlloc.Runtime.Memory
                 (Section src, int srcOff, int srcLen) = Chunk(from, done, length);
                 (Section dst, int dstOff, int dstLen) = Chunk(to, done, length);
                 int len = Math.Min(srcLen, dstLen);
-                // The lower range's pages are locked first, as everyone takes page locks in ascending address order,
-                // so two copies in opposite directions never deadlock (a page both ranges share is taken again:
-                // the locks are reentrant).
-                bool srcFirst = src.Base + (ulong)srcOff <= dst.Base + (ulong)dstOff;
-                using (srcFirst ? src.LockPages(srcOff, len) : dst.LockPages(dstOff, len))
-                using (srcFirst ? dst.LockPages(dstOff, len) : src.LockPages(srcOff, len))
+                using (Section.LockPages(src, srcOff, len, dst, dstOff, len))
                     CopyChunk(src, srcOff, dst, dstOff, len, intoBounce);
                 done += len;
             }
@@ -316,6 +311,9 @@ namespace PackedAlloc.Runtime.Memory
             // Line states are stored only when they change: a line already dirty is not written again, so two threads
             // working on neighbouring buffers do not bounce the host cache line that holds both buffers' states.
             int first = off >> LineShift, last = (off + len - 1) >> LineShift;
+            // The common case in one vectorised look: every line already cached (a read) or already dirty (a write).
+            ReadOnlySpan<CacheLineState> states = s.Lines.AsSpan(first, last - first + 1);
+            if (write ? states.IndexOfAnyExcept(CacheLineState.Dirty) < 0 : states.IndexOf(CacheLineState.Invalid) < 0) return;
             if (overwritten)
             {
                 // Only a partly covered first or last line needs its old bytes; the lines between are all new.

@@ -1,3 +1,7 @@
+using System;
+using System.Runtime.InteropServices;
+using System.Threading;
+
 namespace PackedAlloc.Runtime.Memory
 {
     /// <summary>Cache state of one CPU cache line.</summary>
@@ -25,8 +29,7 @@ namespace PackedAlloc.Runtime.Memory
 
         private readonly int _lineShift;
         private readonly object _dataInit = new object();
-        private System.Threading.Lock[]? _pageLocks;
-        private byte[][]? _pageLockSpacing;
+        private PageLock[]? _pageLocks;
         private byte[]? _ram;
         private byte[]? _cpu;
         private CacheLineState[]? _lines;
@@ -47,32 +50,85 @@ namespace PackedAlloc.Runtime.Memory
         /// Locks the pages of [off, off+len) (at least one) for <see cref="Lines"/> and the transfers between
         /// <see cref="Ram"/> and <see cref="Cpu"/> there; dispose to release. A lock per page, not per section: two
         /// threads working on two buffers of one 4 MiB section (two kmalloc objects of one size, say) do not wait for
-        /// each other. Taken in ascending address order by everyone, so two ranges never deadlock.
+        /// each other. Everyone takes page locks in ascending address order, so two ranges never deadlock.
         /// </summary>
         public PageLocks LockPages(int off, int len)
         {
-            System.Threading.Lock[] locks = System.Threading.Volatile.Read(ref _pageLocks) ?? EnsureData()._pageLocks!;
-            int first = off >> PhysicalMemory.PageShift, last = (off + System.Math.Max(len, 1) - 1) >> PhysicalMemory.PageShift;
-            for (int page = first; page <= last; page++) locks[page].Enter();
-            return new PageLocks(locks, first, last);
+            (int first, int last) = PagesOf(off, len);
+            PageLock[] locks = PageLocksArray;
+            Enter(locks, first, last);
+            return new PageLocks(locks, first, last, null, 0, -1);
         }
 
-        /// <summary>The locks <see cref="LockPages"/> took, released on dispose (in reverse order).</summary>
+        /// <summary>
+        /// Locks the pages of two ranges, <paramref name="a"/>'s and <paramref name="b"/>'s (the same section or two):
+        /// in ascending address order, and once where they share pages.
+        /// </summary>
+        public static PageLocks LockPages(Section a, int offA, int lenA, Section b, int offB, int lenB)
+        {
+            (int aFirst, int aLast) = PagesOf(offA, lenA);
+            (int bFirst, int bLast) = PagesOf(offB, lenB);
+            if (ReferenceEquals(a, b) && aFirst <= bLast + 1 && bFirst <= aLast + 1)
+                return a.LockPages(Math.Min(aFirst, bFirst) << PhysicalMemory.PageShift, (Math.Max(aLast, bLast) - Math.Min(aFirst, bFirst) + 1) << PhysicalMemory.PageShift);
+            if (a.Base + ((ulong)aFirst << PhysicalMemory.PageShift) > b.Base + ((ulong)bFirst << PhysicalMemory.PageShift))
+            {
+                (a, b) = (b, a);
+                (aFirst, aLast, bFirst, bLast) = (bFirst, bLast, aFirst, aLast);
+            }
+            PageLock[] first = a.PageLocksArray, second = b.PageLocksArray;
+            Enter(first, aFirst, aLast);
+            Enter(second, bFirst, bLast);
+            return new PageLocks(first, aFirst, aLast, second, bFirst, bLast);
+        }
+
+        private PageLock[] PageLocksArray => System.Threading.Volatile.Read(ref _pageLocks) ?? EnsureData()._pageLocks!;
+
+        private static (int First, int Last) PagesOf(int off, int len) =>
+            (off >> PhysicalMemory.PageShift, (off + Math.Max(len, 1) - 1) >> PhysicalMemory.PageShift);
+
+        private static void Enter(PageLock[] locks, int first, int last)
+        {
+            for (int page = first; page <= last; page++)
+            {
+                bool taken = false;
+                locks[page].Lock.Enter(ref taken);
+            }
+        }
+
+        /// <summary>
+        /// A page's lock: a spin lock (held for a copy of at most a few pages, and taken many times per DMA call:
+        /// a 64 KiB mapping takes 16 at each step, where a <see cref="System.Threading.Lock"/> per page cost a
+        /// microsecond), padded to a host cache line of its own, so two threads locking neighbouring pages do not
+        /// bounce one line between them.
+        /// </summary>
+        [StructLayout(LayoutKind.Explicit, Size = 64)]
+        internal struct PageLock
+        {
+            [FieldOffset(0)] public SpinLock Lock;
+        }
+
+        /// <summary>The locks <see cref="LockPages(int, int)"/> took, released on dispose (in reverse order).</summary>
         public readonly ref struct PageLocks
         {
-            private readonly System.Threading.Lock[] _locks;
-            private readonly int _first, _last;
+            private readonly PageLock[] _first;
+            private readonly PageLock[]? _second;
+            private readonly int _firstFrom, _firstTo, _secondFrom, _secondTo;
 
-            public PageLocks(System.Threading.Lock[] locks, int first, int last)
+            public PageLocks(PageLock[] first, int firstFrom, int firstTo, PageLock[]? second, int secondFrom, int secondTo)
             {
-                _locks = locks;
                 _first = first;
-                _last = last;
+                _firstFrom = firstFrom;
+                _firstTo = firstTo;
+                _second = second;
+                _secondFrom = secondFrom;
+                _secondTo = secondTo;
             }
 
             public void Dispose()
             {
-                for (int page = _last; page >= _first; page--) _locks[page].Exit();
+                if (_second is not null)
+                    for (int page = _secondTo; page >= _secondFrom; page--) _second[page].Lock.Exit(useMemoryBarrier: false);
+                for (int page = _firstTo; page >= _firstFrom; page--) _first[page].Lock.Exit(useMemoryBarrier: false);
             }
         }
 
@@ -90,17 +146,8 @@ namespace PackedAlloc.Runtime.Memory
                 {
                     _ram = new byte[Bytes];
                     _cpu = new byte[Bytes];
-                    var locks = new System.Threading.Lock[Pages];
-                    // Each lock is followed by a small array kept alive, so neighbouring pages' locks lie on different
-                    // host cache lines (the heap keeps allocation order): two threads locking two neighbouring pages
-                    // otherwise bounced one line between them at every access.
-                    var spacing = new byte[Pages][];
-                    for (int i = 0; i < locks.Length; i++)
-                    {
-                        locks[i] = new System.Threading.Lock();
-                        spacing[i] = new byte[64];
-                    }
-                    _pageLockSpacing = spacing;
+                    var locks = new PageLock[Pages];
+                    for (int i = 0; i < locks.Length; i++) locks[i].Lock = new SpinLock(enableThreadOwnerTracking: false);
                     System.Threading.Volatile.Write(ref _pageLocks, locks);
                     System.Threading.Volatile.Write(ref _lines, new CacheLineState[Bytes >> _lineShift]);
                 }
