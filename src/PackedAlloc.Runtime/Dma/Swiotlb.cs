@@ -65,7 +65,10 @@ namespace PackedAlloc.Runtime.Dma
             }
         }
 
-        /// <summary>Highest <see cref="UsedSlots"/> seen (<c>io_tlb_used_hiwater</c>, approximate under concurrency).</summary>
+        /// <summary>
+        /// Highest <see cref="UsedSlots"/> seen (<c>io_tlb_used_hiwater</c>): exact for one thread; under concurrency a
+        /// lower bound, sampled whenever an area reaches a new peak of its own.
+        /// </summary>
         public int HighWater => Volatile.Read(ref _highWater);
 
         /// <summary>Pools currently present, transient ones included.</summary>
@@ -198,14 +201,23 @@ namespace PackedAlloc.Runtime.Dma
                     Warn(dev, $"swiotlb buffer is full (sz: {mappingSize} bytes), total {TotalSlots} (slots), used {UsedSlots} (slots)");
                 return null;
             }
-            int used = UsedSlots;
-            int hw;
-            while (used > (hw = Volatile.Read(ref _highWater)) && Interlocked.CompareExchange(ref _highWater, used, hw) != hw) { }
             ulong tlb = pool.SlotAddr(index) + (ulong)offset;
             // Always bounce in at map time, whatever the direction, so a partial device write never exposes
             // stale bounce-buffer contents (the kernel's fix for CVE-2022-0854 style leaks).
             _machine.Memory.CpuCopyToUncachedLines(orig, tlb, mappingSize);
             return tlb;
+        }
+
+        /// <summary>
+        /// Raises the high-water mark to the slots in use now. Called only when an area reached a new peak of its own:
+        /// reading the other areas' counts on every mapping pulled the host cache line each other CPU was writing,
+        /// which kept two threads from mapping faster than one.
+        /// </summary>
+        private void NoteHighWater()
+        {
+            int used = UsedSlots;
+            int hw;
+            while (used > (hw = Volatile.Read(ref _highWater)) && Interlocked.CompareExchange(ref _highWater, used, hw) != hw) { }
         }
 
         private (SwiotlbPool, int)? FindSlots(Device dev, ulong orig, int allocSize, int nslots, int mappingSize, int offset)
@@ -228,7 +240,7 @@ namespace PackedAlloc.Runtime.Dma
         /// swiotlb_search_pool_area: first fit from the area's cursor, honouring the device's alignment granule. The
         /// slots found are claimed for the mapping (original addresses, sizes, head) under the same lock.
         /// </summary>
-        private static int SearchArea(Device dev, SwiotlbPool pool, int areaIndex, ulong orig, int allocSize, int nslots, int mappingSize, int offset)
+        private int SearchArea(Device dev, SwiotlbPool pool, int areaIndex, ulong orig, int allocSize, int nslots, int mappingSize, int offset)
         {
             SwiotlbArea area = pool.Areas[areaIndex];
             int slotBase = areaIndex * pool.AreaNslabs;
@@ -264,6 +276,11 @@ namespace PackedAlloc.Runtime.Dma
                         area.Index = (index + nslots) % pool.AreaNslabs;
                         area.Used += nslots;
                         Claim(pool, slot, orig, allocSize, nslots, mappingSize, offset);
+                        if (area.Used > area.Peak)
+                        {
+                            area.Peak = area.Used;
+                            NoteHighWater();
+                        }
                         return slot;
                     }
                     index = (index + stride) % pool.AreaNslabs;

@@ -10,6 +10,9 @@ namespace PackedAlloc.Runtime.Dma
         /// <summary>Slots in use in this area: written under <see cref="Lock"/>, read with <see cref="System.Threading.Volatile"/> without it.</summary>
         public int Used;
 
+        /// <summary>The most slots this area has had in use. Under <see cref="Lock"/>.</summary>
+        public int Peak { get; set; }
+
         // Allocated after the lock and kept alive, so the next area's object and lock start at least two cache lines
         // further on (the heap keeps the order): two CPUs mapping in two areas then write no shared line, where
         // adjacent areas' cursors and lock words bounced one line between them at every mapping.

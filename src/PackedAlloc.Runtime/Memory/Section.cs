@@ -98,10 +98,10 @@ namespace PackedAlloc.Runtime.Memory
         /// <summary>
         /// A page's lock: a spin lock (held for a copy of at most a few pages, and taken many times per DMA call:
         /// a 64 KiB mapping takes 16 at each step, where a <see cref="System.Threading.Lock"/> per page cost a
-        /// microsecond), padded to a host cache line of its own, so two threads locking neighbouring pages do not
+        /// microsecond), padded to two host cache lines (the adjacent-line prefetcher pairs them), so two threads locking neighbouring pages do not
         /// bounce one line between them.
         /// </summary>
-        [StructLayout(LayoutKind.Explicit, Size = 64)]
+        [StructLayout(LayoutKind.Explicit, Size = 128)]
         internal struct PageLock
         {
             [FieldOffset(0)] public SpinLock Lock;
