@@ -37,6 +37,7 @@ namespace PackedAlloc.Runtime
             machine.Swiotlb.Init();
             machine.Slab.Init();
             machine.Coherent.Init();
+            machine.Bounce = Runtime.Dma.KmallocBouncer.Create(machine);
             return machine;
         }
 
@@ -128,6 +129,10 @@ namespace PackedAlloc.Runtime
         internal Dma.DmaDebug Debug { get; }
         internal Dma.DmaDirect Dma { get; }
         internal Dma.CoherentAllocator Coherent { get; }
+        internal Dma.KmallocBouncer Bounce { get; private set; } = null!;
+
+        /// <summary>What the machine's <see cref="MachineOptions.BounceDesign"/> has cost so far: memory reserved and in use, bounces, fallbacks, failures.</summary>
+        public BounceStatistics BounceStatistics => Bounce.Statistics();
 
         internal Span<byte> CpuAccess(KernelPtr p, int length, bool write) => Memory.CpuAccess(p, length, write);
 

@@ -38,6 +38,18 @@ namespace PackedAlloc.Runtime
         /// </summary>
         public bool KmallocBounce { get; init; }
 
+        /// <summary>
+        /// How packed kmalloc buffers are kept safe for streaming DMA (<see cref="Runtime.BounceDesign.Swiotlb"/>, what
+        /// Linux 6.5+ does, by default: nothing changes unless this is set). See <see cref="Runtime.BounceDesign"/>.
+        /// </summary>
+        public BounceDesign BounceDesign { get; init; } = BounceDesign.Swiotlb;
+
+        /// <summary>
+        /// The initial size of the <see cref="Runtime.BounceDesign.CoherentPool"/> pool, or the size of the
+        /// <see cref="Runtime.BounceDesign.ObjectPool"/> reserve (64 KiB). 4 KiB..64 MiB.
+        /// </summary>
+        public long BouncePoolBytes { get; init; } = 64L << 10;
+
         /// <summary>CONFIG_DMA_API_DEBUG checks (true), with PackedAlloc's own: mappings that share a cache line with other data, and device accesses to memory not mapped for that device.</summary>
         public bool DmaDebug { get; init; } = true;
 
@@ -117,6 +129,10 @@ namespace PackedAlloc.Runtime
             if (!Enum.IsDefined(PartialLineInvalidate))
                 throw new ArgumentOutOfRangeException(nameof(PartialLineInvalidate), PartialLineInvalidate,
                     $"PartialLineInvalidate must be {nameof(PartialLineInvalidate.CleanAndInvalidate)} or {nameof(PartialLineInvalidate.Invalidate)}.");
+            if (!Enum.IsDefined(BounceDesign))
+                throw new ArgumentOutOfRangeException(nameof(BounceDesign), BounceDesign, "BounceDesign must be Swiotlb, PackedDisabled, CoherentPool or ObjectPool.");
+            if (BouncePoolBytes < 4096 || BouncePoolBytes > (64L << 20))
+                throw new ArgumentOutOfRangeException(nameof(BouncePoolBytes), BouncePoolBytes, "BouncePoolBytes must be between 4 KiB and 64 MiB.");
             if (CoherentPoolBytes < 0 || CoherentPoolBytes > (64L << 20))
                 throw new ArgumentOutOfRangeException(nameof(CoherentPoolBytes), CoherentPoolBytes, "CoherentPoolBytes must be between 0 and 64 MiB.");
         }

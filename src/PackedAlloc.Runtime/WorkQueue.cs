@@ -13,6 +13,7 @@ namespace PackedAlloc.Runtime
         private readonly object _lock = new object();
         private readonly HashSet<string> _pending = new HashSet<string>();
         private readonly Machine _machine;
+        private readonly ManualResetEventSlim _open = new ManualResetEventSlim(initialState: true);
         private int _running;
 
         public WorkQueue(Machine machine) => _machine = machine;
@@ -29,6 +30,7 @@ namespace PackedAlloc.Runtime
             {
                 try
                 {
+                    _open.Wait();
                     // Work runs in process context on its own "CPU": never atomic.
                     work();
                 }
@@ -48,6 +50,23 @@ namespace PackedAlloc.Runtime
                 }
             }, null);
             return true;
+        }
+
+        /// <summary>
+        /// Holds back the work scheduled from now until the returned scope is disposed: a worker that has not run yet,
+        /// as a busy system's may not have, so that tests can see what callers do meanwhile.
+        /// </summary>
+        public IDisposable Hold()
+        {
+            _open.Reset();
+            return new Release(_open);
+        }
+
+        private sealed class Release : IDisposable
+        {
+            private readonly ManualResetEventSlim _open;
+            public Release(ManualResetEventSlim open) => _open = open;
+            public void Dispose() => _open.Set();
         }
 
         /// <summary>Waits until no work is pending or running (bounded: 30 s).</summary>

@@ -43,7 +43,7 @@ namespace PackedAlloc.Runtime.Dma
         }
 
         /// <summary>atomic_pool_expand: add a chunk (halving the order on failure), prepared and remapped uncached.</summary>
-        private bool Expand(AtomicPool pool, long bytes, GfpFlags gfp)
+        internal bool Expand(AtomicPool pool, long bytes, GfpFlags gfp, string name = "atomic pool (free)")
         {
             int order = Math.Min(PageAllocator.OrderFor(bytes), Zone.MaxOrder);
             ulong maxPhys = pool.Zone switch { ZoneId.Dma => PageAllocator.DmaLimit - 1, ZoneId.Dma32 => PageAllocator.Dma32Limit - 1, _ => ulong.MaxValue };
@@ -55,7 +55,7 @@ namespace PackedAlloc.Runtime.Dma
                 if (Mem.Pages.ZoneOf(p)?.Id != pool.Zone) { Mem.Pages.Free(p, order); continue; }
                 long len = (long)PhysicalMemory.PageSize << order;
                 Mem.Cache.CleanInvalidate(p, (int)len); // arch_dma_prep_coherent
-                Mem.SetOwner(p, len, new RegionOwner("atomic pool (free)", p, len, uncached: true));
+                Mem.SetOwner(p, len, new RegionOwner(name, p, len, uncached: true));
                 pool.AddChunk(p, order);
                 return true;
             }

@@ -164,7 +164,7 @@ namespace PackedAlloc.Runtime.Dma
                     {
                         (errors ??= new List<string>()).Add($"exceeded {MaxOverlap} overlapping mappings of cacheline 0x{line << _machine.Memory.LineShift:x16}");
                     }
-                    else if (n > 0 && !skipCpuSync && !(_machine.Options.KmallocBounce && _machine.Swiotlb.IsActive))
+                    else if (n > 0 && !skipCpuSync && !_machine.Bounce.Active)
                     {
                         // The Oct 2025 fix: with kmalloc bouncing active, small buffers bounce and the overlap is harmless.
                         (errors ??= new List<string>()).Add("cacheline tracking EEXIST, overlapping mappings aren't supported");

@@ -71,7 +71,7 @@ namespace PackedAlloc.Runtime.Dma
 
         private DmaAddr MapPhys(Device dev, ulong phys, int size, DmaDirection dir, DmaAttrs attrs, MapType type, in CallerLocation site)
         {
-            ulong addr = DirectMap(dev, phys, size, dir, attrs, out bool bounced);
+            ulong addr = DirectMap(dev, phys, size, dir, attrs, site, out bool bounced);
             if (addr == ulong.MaxValue) return Kernel.DMA_MAPPING_ERROR;
             if (Debug.Enabled)
             {
@@ -85,16 +85,15 @@ namespace PackedAlloc.Runtime.Dma
             return new DmaAddr(addr);
         }
 
-        /// <summary>dma_direct_map_page: bounce when the device cannot reach the buffer or kmalloc bouncing asks for it.</summary>
-        private ulong DirectMap(Device dev, ulong phys, int size, DmaDirection dir, DmaAttrs attrs, out bool bounced)
+        /// <summary>
+        /// dma_direct_map_page: bounce through the swiotlb when the device cannot reach the buffer, and where the
+        /// machine's <see cref="BounceDesign"/> says a kmalloc buffer that may share a cache line must bounce.
+        /// </summary>
+        private ulong DirectMap(Device dev, ulong phys, int size, DmaDirection dir, DmaAttrs attrs, in CallerLocation site, out bool bounced)
         {
             bounced = false;
             ulong dmaAddr = phys; // bus address == physical address
-            bool capable = Capable(dev, dmaAddr, size);
-            // KmallocBounce is Linux 6.5's DMA_BOUNCE_UNALIGNED_KMALLOC; without a swiotlb kmalloc already hands out
-            // aligned objects, so nothing needs bouncing then.
-            bool kmallocBounce = _machine.Options.KmallocBounce && Tlb.IsActive && _machine.Slab.DmaKmallocNeedsBounce(dev, size, dir);
-            if (!capable || kmallocBounce)
+            if (!Capable(dev, dmaAddr, size))
             {
                 if (Tlb.IsActive)
                 {
@@ -104,6 +103,11 @@ namespace PackedAlloc.Runtime.Dma
                 _machine.Reports.Report("dma-direct",
                     $"WARNING: {dev.DriverName} {dev.Name}: DMA addr 0x{dmaAddr:x16}+{size} overflow (mask {dev.DmaMask:x}, bus limit 0). No swiotlb to bounce through.", null, dev);
                 return ulong.MaxValue;
+            }
+            if (_machine.Bounce.Wants(dev, size, dir))
+            {
+                bounced = true;
+                return _machine.Bounce.Map(dev, phys, size, dir, attrs, site);
             }
             if (!dev.IsCoherent && (attrs & DmaAttrs.DMA_ATTR_SKIP_CPU_SYNC) == 0) Mem.Cache.Clean(phys, size);
             return dmaAddr;
@@ -117,7 +121,7 @@ namespace PackedAlloc.Runtime.Dma
         }
 
         /// <summary>swiotlb_map: always bounces; the bounce buffer must itself be reachable.</summary>
-        private ulong SwiotlbMapPhys(Device dev, ulong phys, int size, DmaDirection dir, DmaAttrs attrs)
+        internal ulong SwiotlbMapPhys(Device dev, ulong phys, int size, DmaDirection dir, DmaAttrs attrs)
         {
             ulong? tlb = Tlb.MapSingle(dev, phys, size, attrs);
             if (tlb is not ulong t) return ulong.MaxValue;
@@ -175,6 +179,7 @@ namespace PackedAlloc.Runtime.Dma
                 Tlb.Unmap(dev, addr.Value, size, dir, attrs);
                 return;
             }
+            if (_machine.Bounce.TryUnmap(dev, addr.Value, size, dir, attrs)) return;
             if ((attrs & DmaAttrs.DMA_ATTR_SKIP_CPU_SYNC) == 0 && !dev.IsCoherent && dir != DmaDirection.DMA_TO_DEVICE)
                 Mem.Cache.Invalidate(addr.Value, size);
         }
@@ -203,6 +208,7 @@ namespace PackedAlloc.Runtime.Dma
                 Tlb.Sync(dev, addr.Value, size, dir, forDevice);
                 return;
             }
+            if (_machine.Bounce.TrySync(dev, addr.Value, size, dir, forDevice)) return;
             if (dev.IsCoherent) return;
             if (forDevice) Mem.Cache.Clean(addr.Value, size);
             else if (dir != DmaDirection.DMA_TO_DEVICE) Mem.Cache.Invalidate(addr.Value, size);
@@ -222,10 +228,11 @@ namespace PackedAlloc.Runtime.Dma
                 valid = TryPhys(dev, sgl[i].Buffer, sgl[i].Length, out physs[i]);
             // dma_direct_map_sg maps every entry on its own (so each one bounces independently).
             var addrs = new ulong[nents];
+            var bounced = new bool[nents];
             for (int i = 0; i < nents; i++)
             {
                 ScatterList sg = sgl[i];
-                ulong a = valid ? DirectMap(dev, physs[i], sg.Length, dir, attrs, out _) : ulong.MaxValue;
+                ulong a = valid ? DirectMap(dev, physs[i], sg.Length, dir, attrs, site, out bounced[i]) : ulong.MaxValue;
                 if (a == ulong.MaxValue)
                 {
                     for (int j = 0; j < i; j++)
@@ -246,7 +253,7 @@ namespace PackedAlloc.Runtime.Dma
                         SgCallEnts = nents, SgMappedEnts = nents, MapErrorCheckable = false,
                         TracksCachelines = dir != DmaDirection.DMA_TO_DEVICE,
                     }, (attrs & DmaAttrs.DMA_ATTR_SKIP_CPU_SYNC) != 0);
-                    if (Tlb.FindPool(addrs[i]) is null) Debug.CheckSharedLines(dev, phys, sgl[i].Length, dir, attrs);
+                    if (!bounced[i]) Debug.CheckSharedLines(dev, phys, sgl[i].Length, dir, attrs);
                 }
             return nents;
         }

@@ -14,6 +14,7 @@ namespace PackedAlloc.Runtime.Memory
         private readonly PartialLineInvalidate _partial;
         private long _writeBacks;
         private long _discardedDirty;
+        private readonly StripedCounter _maintenance = new StripedCounter();
 
         internal CpuCache(PhysicalMemory mem, PartialLineInvalidate partial)
         {
@@ -30,6 +31,12 @@ namespace PackedAlloc.Runtime.Memory
         /// <summary>Dirty lines dropped by an invalidate so far: CPU writes that never reached RAM.</summary>
         public long DiscardedDirtyLines => Interlocked.Read(ref _discardedDirty);
 
+        /// <summary>
+        /// Cache maintenance operations so far: each clean, invalidate or clean+invalidate of a range the DMA API made
+        /// (arch_sync_dma_for_device / _for_cpu, arch_dma_prep_coherent), however many lines it covered.
+        /// </summary>
+        public long MaintenanceOperations => _maintenance.Value;
+
         /// <summary>The state of the line holding <paramref name="p"/>.</summary>
         public CacheLineState StateOf(KernelPtr p)
         {
@@ -42,7 +49,7 @@ namespace PackedAlloc.Runtime.Memory
         public void Evict(KernelPtr p, int length)
         {
             if (length < 0) throw new ArgumentOutOfRangeException(nameof(length));
-            CleanInvalidate(_mem.VirtToPhys(p).Value, length);
+            Maintain(_mem.VirtToPhys(p).Value, length, Op.CleanInvalidate, counted: false); // the hardware's doing, not the DMA API's
         }
 
         /// <summary>Evicts the whole cache: every dirty line is written back, then all lines are invalid.</summary>
@@ -88,9 +95,10 @@ namespace PackedAlloc.Runtime.Memory
 
         private enum Op { Clean, Invalidate, CleanInvalidate }
 
-        private void Maintain(ulong phys, int length, Op op)
+        private void Maintain(ulong phys, int length, Op op, bool counted = true)
         {
             if (length <= 0) return;
+            if (counted) _maintenance.Increment();
             _mem.CheckRam(phys, length);
             ulong end = phys + (ulong)length;
             ulong mask = (ulong)_mem.LineSize - 1;

@@ -33,7 +33,7 @@ namespace PackedAlloc.Runtime.Slab
         /// Whether __GFP_PACKED is honoured: always, except under KmallocBounce on a machine without a swiotlb,
         /// where packed objects could not be made safe by bouncing and so kmalloc hands out DMA-aligned objects.
         /// </summary>
-        public bool PackedHonoured => !(_machine.Options.KmallocBounce && !_machine.Swiotlb.IsActive);
+        public bool PackedHonoured => _machine.Bounce.PackedHonoured;
 
         public IReadOnlyList<KmemCache> Caches
         {

@@ -1,0 +1,118 @@
+using System.Collections.Generic;
+using System.Threading;
+using PackedAlloc.Runtime.Memory;
+
+namespace PackedAlloc.Runtime.Dma
+{
+    /// <summary>
+    /// The machine's <see cref="BounceDesign"/>: whether kmalloc honours <c>__GFP_PACKED</c>, which streaming mappings
+    /// bounce, and where the bounce buffer comes from and goes back to. dma-direct asks it on every map, and on every
+    /// unmap and sync of an address that is not the swiotlb's.
+    /// </summary>
+    internal abstract class KmallocBouncer
+    {
+        private long _peakInUse;
+
+        protected KmallocBouncer(Machine machine) => Machine = machine;
+
+        protected Machine Machine { get; }
+
+        protected StripedCounter BounceCount { get; } = new StripedCounter();
+
+        protected StripedCounter FallbackCount { get; } = new StripedCounter();
+
+        protected StripedCounter FailureCount { get; } = new StripedCounter();
+
+        public abstract BounceDesign Design { get; }
+
+        /// <summary>Whether kmalloc hands out packed objects for <c>__GFP_PACKED</c>.</summary>
+        public virtual bool PackedHonoured => true;
+
+        /// <summary>Whether unaligned kmalloc buffers bounce at all (dma-debug's overlap check is then moot for them).</summary>
+        public virtual bool Active => true;
+
+        /// <summary>Whether this mapping bounces (<c>dma_kmalloc_needs_bounce</c> under this design).</summary>
+        public virtual bool Wants(Device dev, int size, DmaDirection dir) => Machine.Slab.DmaKmallocNeedsBounce(dev, size, dir);
+
+        /// <summary>Bounces [phys, phys+size) for the device; the bus address, or <see cref="ulong.MaxValue"/> when no buffer was had (reported).</summary>
+        public abstract ulong Map(Device dev, ulong phys, int size, DmaDirection dir, DmaAttrs attrs, in CallerLocation site);
+
+        /// <summary>Unmaps <paramref name="addr"/> when this design bounced it (copy out, give the buffer back); false when it is not the design's.</summary>
+        public virtual bool TryUnmap(Device dev, ulong addr, int size, DmaDirection dir, DmaAttrs attrs) => false;
+
+        /// <summary>Syncs <paramref name="addr"/> when this design bounced it; false when it is not the design's.</summary>
+        public virtual bool TrySync(Device dev, ulong addr, int size, DmaDirection dir, bool forDevice) => false;
+
+        public abstract BounceStatistics Statistics();
+
+        /// <summary>The design's own consistency problems (none when empty): for tests after a run.</summary>
+        public virtual List<string> Validate() => new List<string>();
+
+        /// <summary>Raises the recorded peak to <paramref name="inUse"/> if higher.</summary>
+        protected void NotePeak(long inUse)
+        {
+            long peak;
+            while (inUse > (peak = Volatile.Read(ref _peakInUse)) && Interlocked.CompareExchange(ref _peakInUse, inUse, peak) != peak) { }
+        }
+
+        protected long PeakInUse => Volatile.Read(ref _peakInUse);
+
+        public static KmallocBouncer Create(Machine machine) => machine.Options.BounceDesign switch
+        {
+            BounceDesign.PackedDisabled => new PackedDisabledDesign(machine),
+            BounceDesign.CoherentPool => new CoherentPoolBounce(machine),
+            BounceDesign.ObjectPool => new ObjectPoolBounce(machine),
+            _ => new SwiotlbBounce(machine),
+        };
+    }
+
+    /// <summary>Linux 6.5+: bounce through the swiotlb under <see cref="MachineOptions.KmallocBounce"/>; no swiotlb, no packing.</summary>
+    internal sealed class SwiotlbBounce : KmallocBouncer
+    {
+        public SwiotlbBounce(Machine machine) : base(machine) { }
+
+        public override BounceDesign Design => BounceDesign.Swiotlb;
+
+        public override bool PackedHonoured => !(Machine.Options.KmallocBounce && !Machine.Swiotlb.IsActive);
+
+        public override bool Active => Machine.Options.KmallocBounce && Machine.Swiotlb.IsActive;
+
+        public override bool Wants(Device dev, int size, DmaDirection dir) => Active && base.Wants(dev, size, dir);
+
+        public override ulong Map(Device dev, ulong phys, int size, DmaDirection dir, DmaAttrs attrs, in CallerLocation site)
+        {
+            BounceCount.Increment();
+            ulong addr = Machine.Dma.SwiotlbMapPhys(dev, phys, size, dir, attrs);
+            if (addr == ulong.MaxValue) FailureCount.Increment();
+            return addr;
+        }
+
+        public override BounceStatistics Statistics()
+        {
+            Swiotlb tlb = Machine.Swiotlb;
+            return new BounceStatistics(Design, (long)tlb.TotalSlots * Swiotlb.IO_TLB_SIZE, (long)tlb.UsedSlots * Swiotlb.IO_TLB_SIZE,
+                (long)tlb.HighWater * Swiotlb.IO_TLB_SIZE, BounceCount.Value, 0, FailureCount.Value, tlb.GrownPools);
+        }
+
+        public override List<string> Validate() => Machine.Swiotlb.Validate();
+    }
+
+    /// <summary>kmalloc ignores <c>__GFP_PACKED</c>: nothing to bounce.</summary>
+    internal sealed class PackedDisabledDesign : KmallocBouncer
+    {
+        public PackedDisabledDesign(Machine machine) : base(machine) { }
+
+        public override BounceDesign Design => BounceDesign.PackedDisabled;
+
+        public override bool PackedHonoured => false;
+
+        public override bool Active => false;
+
+        public override bool Wants(Device dev, int size, DmaDirection dir) => false;
+
+        public override ulong Map(Device dev, ulong phys, int size, DmaDirection dir, DmaAttrs attrs, in CallerLocation site) =>
+            throw new System.InvalidOperationException("no mapping bounces when __GFP_PACKED is ignored");
+
+        public override BounceStatistics Statistics() => new BounceStatistics(Design, 0, 0, 0, 0, 0, 0, 0);
+    }
+}
