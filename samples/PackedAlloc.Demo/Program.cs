@@ -8,6 +8,14 @@ using PackedAlloc.Samples;
 
 // PackedAlloc demo: runs every sample driver transfer, buggy and fixed, on emulated non-coherent machines and says
 // what happened to the data. Exit code 0 when every buggy transfer corrupted data and every fixed one did not.
+// `designs` instead compares the bounce designs of the __GFP_PACKED thread on one workload (Designs/).
+
+if (args.Length > 0 && args[0] == "designs") return PackedAlloc.Demo.Designs.DesignComparison.Run(args[1..]);
+if (args.Length > 0)
+{
+    Console.Error.WriteLine($"unknown command '{args[0]}': run without arguments for the sample drivers, or 'designs [--quick] [--chart PATH]'");
+    return 2;
+}
 
 Console.WriteLine("""
 PackedAlloc demo: small DMA buffers on a machine whose DMA is not cache-coherent
