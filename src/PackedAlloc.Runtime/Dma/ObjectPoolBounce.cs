@@ -25,7 +25,9 @@ namespace PackedAlloc.Runtime.Dma
         // The bounced bus address → its slot: the xarray the thread proposes. virt_to_cache(phys_to_virt(addr)) would
         // name the cache, but not the original buffer to copy back to nor the size mapped, and it is only defined for
         // slab memory (an address of any other kind warns), and with an IOMMU the bus address is not a physical one
-        // at all; so the mapping needs a record keyed by its bus address anyway. Read without a lock on unmap.
+        // at all; so the mapping needs a record keyed by its bus address anyway. Syncs look it up without a lock; an
+        // unmap's lookup is its removal, which takes the lock of one bucket of the map (only a mapping hashed to the same
+        // bucket at the same moment waits).
         private readonly ConcurrentDictionary<ulong, Bounced> _live = new ConcurrentDictionary<ulong, Bounced>();
         private long _inUse;
 
