@@ -15,6 +15,7 @@ namespace PackedAlloc.Runtime
         private readonly Machine _machine;
         private readonly ManualResetEventSlim _open = new ManualResetEventSlim(initialState: true);
         private int _running;
+        private int _holds;
 
         public WorkQueue(Machine machine) => _machine = machine;
 
@@ -53,20 +54,28 @@ namespace PackedAlloc.Runtime
         }
 
         /// <summary>
-        /// Holds back the work scheduled from now until the returned scope is disposed: a worker that has not run yet,
-        /// as a busy system's may not have, so that tests can see what callers do meanwhile.
+        /// Holds back every work item that has not started yet until the returned scope (and every other hold) is
+        /// disposed: a worker that has not run, as a busy system's may not have, so that tests can see what callers do
+        /// meanwhile.
         /// </summary>
         public IDisposable Hold()
         {
-            _open.Reset();
-            return new Release(_open);
+            lock (_lock)
+                if (_holds++ == 0) _open.Reset();
+            return new Release(this);
+        }
+
+        private void Unhold()
+        {
+            lock (_lock)
+                if (--_holds == 0) _open.Set();
         }
 
         private sealed class Release : IDisposable
         {
-            private readonly ManualResetEventSlim _open;
-            public Release(ManualResetEventSlim open) => _open = open;
-            public void Dispose() => _open.Set();
+            private WorkQueue? _queue;
+            public Release(WorkQueue queue) => _queue = queue;
+            public void Dispose() => Interlocked.Exchange(ref _queue, null)?.Unhold();
         }
 
         /// <summary>Waits until no work is pending or running (bounded: 30 s).</summary>

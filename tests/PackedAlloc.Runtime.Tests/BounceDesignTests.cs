@@ -216,6 +216,30 @@ namespace PackedAlloc.Runtime.Tests
             }
         }
 
+        /// <summary>
+        /// A device that does not reach all of ZONE_DMA32 (24-bit mask, a ZONE_DMA buffer) cannot use the pool's chunks:
+        /// its mapping fails in process context too, and the pool is not doubled for it, mapping after mapping.
+        /// </summary>
+        [Fact]
+        public void CoherentPool_OutOfANarrowDevicesReach_FailsWithoutGrowing()
+        {
+            Machine m = Machine.Boot(new MachineOptions { BounceDesign = BounceDesign.CoherentPool, BouncePoolBytes = 4096, SwiotlbBytes = 0, Log = TextWriter.Null });
+            Device dev = m.CreateDevice("isa0", coherent: false, dmaMaskBits: 24);
+            using (m.Enter())
+            {
+                for (int i = 0; i < 8; i++)
+                {
+                    KernelPtr buf = kmalloc(24, GFP_KERNEL | GFP_DMA | __GFP_PACKED);
+                    Assert.False(buf.IsNull);
+                    Assert.True(dma_mapping_error(dev, dma_map_single(dev, buf, 24, DMA_FROM_DEVICE)));
+                    kfree(buf);
+                }
+                m.FlushWork();
+                Assert.Equal(8, m.BounceStatistics.MappingFailures);
+                Assert.True(m.BounceStatistics.ReservedBytes <= 8192, $"the pool grew to {m.BounceStatistics.ReservedBytes} bytes for mappings it could never serve");
+            }
+        }
+
         [Fact]
         public void ObjectPool_EmptyReserve_FallsBackToGfpAtomic_AndCountsIt()
         {

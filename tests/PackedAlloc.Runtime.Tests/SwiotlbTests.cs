@@ -339,6 +339,34 @@ namespace PackedAlloc.Runtime.Tests
             }
         }
 
+        /// <summary>
+        /// With DMA_ATTR_SKIP_CPU_SYNC the map makes no clean, so on a non-coherent device the bounce copy is still in
+        /// the CPU's cache and the device reads the slot's old bytes, until the driver syncs for the device (the
+        /// bounce copy's short cut to RAM applies only where the clean follows).
+        /// </summary>
+        [Fact]
+        public void SkipCpuSync_LeavesTheBounceInTheCache_UntilASyncForTheDevice()
+        {
+            Machine m = Boot();
+            var dev = m.CreateDevice("dev", coherent: false);
+            using (m.Enter())
+            {
+                KernelPtr buf = kmalloc(64, GFP_KERNEL);
+                byte[] data = Pattern(64, 3);
+                buf.Write(data);
+                DmaAddr addr = swiotlb_map(dev, virt_to_phys(buf), 64, DMA_TO_DEVICE, DmaAttrs.DMA_ATTR_SKIP_CPU_SYNC);
+                Assert.False(dma_mapping_error(dev, addr));
+                var seen = new byte[64];
+                dev.DmaRead(addr, seen);
+                Assert.NotEqual(data, seen);
+                dma_sync_single_for_device(dev, addr, 64, DMA_TO_DEVICE);
+                dev.DmaRead(addr, seen);
+                Assert.Equal(data, seen);
+                dma_unmap_single(dev, addr, 64, DMA_TO_DEVICE);
+                Assert.Empty(m.Swiotlb.Validate());
+            }
+        }
+
         [Fact]
         public void UsedSlotAccountingNeverTakesTheAreaLocks()
         {

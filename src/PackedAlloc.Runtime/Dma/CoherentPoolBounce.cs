@@ -41,9 +41,12 @@ namespace PackedAlloc.Runtime.Dma
             int granules = Math.Max(1, (size + _pool.Granule - 1) / _pool.Granule);
             int order = BitOperations.Log2(BitOperations.RoundUpToPowerOf2((uint)granules));
             ulong? got = _pool.Alloc(order, dev.DmaMask);
-            if (got is null && !CpuContext.Current.IsAtomic)
+            if (got is null && !CpuContext.Current.IsAtomic && dev.DmaMask >= PageAllocator.Dma32Limit - 1)
             {
-                // Process context may wait for the pool to grow (the remap to uncached may sleep); atomic context may not.
+                // Process context may wait for the pool to grow (the remap to uncached may sleep); atomic context may
+                // not. Growing helps only a device that reaches all of ZONE_DMA32, where the pool's chunks come from:
+                // for one with a narrower mask every new chunk could lie out of reach, and doubling the pool for each
+                // such mapping would eat the zone without ever succeeding.
                 Machine.Slab.MightAlloc(GfpFlags.GFP_KERNEL, site);
                 if (Grow(force: true)) got = _pool.Alloc(order, dev.DmaMask);
             }

@@ -132,9 +132,10 @@ namespace PackedAlloc.Runtime.Dma
                     $"WARNING: {dev.DriverName} {dev.Name}: swiotlb addr 0x{t:x16}+{size} overflow (mask {dev.DmaMask:x}, bus limit 0).", null, dev);
                 return ulong.MaxValue;
             }
-            // arch_sync_dma_for_device on the bounce buffer would come here; the bounce copy already wrote the data
-            // to RAM and left none of the slot's lines in the cache (PhysicalMemory.CpuCopyToUncachedLines), so the
-            // clean has nothing to do and is not made.
+            // arch_sync_dma_for_device on the bounce buffer comes here; the bounce copy already wrote the data to RAM
+            // and left none of the slot's lines in the cache (PhysicalMemory.CpuCopyToUncachedLines), so the clean has
+            // nothing to do: it is counted, not made.
+            if (!dev.IsCoherent && (attrs & DmaAttrs.DMA_ATTR_SKIP_CPU_SYNC) == 0) Mem.Cache.CountMaintenance();
             return t;
         }
 

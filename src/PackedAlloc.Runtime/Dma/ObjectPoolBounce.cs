@@ -131,10 +131,11 @@ namespace PackedAlloc.Runtime.Dma
             ulong start = addr;
             if (!_live.TryGetValue(addr, out Bounced? b))
             {
-                b = null;
-                foreach (var pair in _live)
-                    if (addr >= pair.Key && addr < pair.Key + (ulong)pair.Value.Size) { start = pair.Key; b = pair.Value; break; }
-                if (b is null) return false;
+                // Inside a bounce object: the slab knows the object's start (bounce sizes are kmalloc-sized, so every
+                // bounce object is a slab object); an address of no slab object is not a bounce.
+                if (_live.IsEmpty || Machine.Slab.Lookup(addr) is not { } obj || !_live.TryGetValue(obj.Start, out b)) return false;
+                start = obj.Start;
+                if (addr >= start + (ulong)b.Size) return false;
             }
             int len = (int)Math.Min((ulong)size, start + (ulong)b.Size - addr);
             ulong orig = b.Orig + (addr - start);
@@ -151,21 +152,8 @@ namespace PackedAlloc.Runtime.Dma
             return true;
         }
 
-        /// <summary>A memcpy by the CPU, through its cache on both sides.</summary>
-        private void CopyByCpu(ulong from, ulong to, int size)
-        {
-            if (size <= 0) return;
-            byte[] buf = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
-            try
-            {
-                Machine.Memory.CpuRead(from, buf.AsSpan(0, size));
-                Machine.Memory.CpuWrite(to, buf.AsSpan(0, size));
-            }
-            finally
-            {
-                System.Buffers.ArrayPool<byte>.Shared.Return(buf);
-            }
-        }
+        /// <summary>A memcpy by the CPU, through its cache on both sides (bounce objects are ordinary cached memory).</summary>
+        private void CopyByCpu(ulong from, ulong to, int size) => Machine.Memory.CpuCopy(from, to, size);
 
         /// <summary>Gives a bounce object back: to its reserve when that is below target, else to the slab.</summary>
         private void Release(BounceCache? cls, KernelPtr obj)

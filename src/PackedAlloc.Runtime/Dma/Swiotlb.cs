@@ -66,8 +66,8 @@ namespace PackedAlloc.Runtime.Dma
         }
 
         /// <summary>
-        /// Highest <see cref="UsedSlots"/> seen (<c>io_tlb_used_hiwater</c>): exact for one thread; under concurrency a
-        /// lower bound, sampled whenever an area reaches a new peak of its own.
+        /// Highest <see cref="UsedSlots"/> seen (<c>io_tlb_used_hiwater</c>), sampled whenever an area reaches a new peak
+        /// of its own: a lower bound of the true peak when areas fill and drain in turn, or under concurrency.
         /// </summary>
         public int HighWater => Volatile.Read(ref _highWater);
 
@@ -203,8 +203,11 @@ namespace PackedAlloc.Runtime.Dma
             }
             ulong tlb = pool.SlotAddr(index) + (ulong)offset;
             // Always bounce in at map time, whatever the direction, so a partial device write never exposes
-            // stale bounce-buffer contents (the kernel's fix for CVE-2022-0854 style leaks).
-            _machine.Memory.CpuCopyToUncachedLines(orig, tlb, mappingSize);
+            // stale bounce-buffer contents (the kernel's fix for CVE-2022-0854 style leaks). The copy reaches RAM at
+            // once (what the clean dma-direct makes next would do), unless the caller skips that clean on a
+            // non-coherent device: then the copy stays in the cache, as in the kernel, until a sync for the device.
+            if ((attrs & DmaAttrs.DMA_ATTR_SKIP_CPU_SYNC) != 0 && !dev.IsCoherent) _machine.Memory.CpuCopy(orig, tlb, mappingSize);
+            else _machine.Memory.CpuCopyToUncachedLines(orig, tlb, mappingSize);
             return tlb;
         }
 
@@ -318,6 +321,7 @@ namespace PackedAlloc.Runtime.Dma
                 return null;
             }
             AddPool(pool);
+            NoteHighWater(); // its slots were claimed before the pool was published, so the search could not count them
             Interlocked.Increment(ref _transientCreated);
             return (pool, index);
         }

@@ -81,6 +81,9 @@ namespace PackedAlloc.Runtime.Memory
             }
         }
 
+        /// <summary>Counts a maintenance operation the model knows has nothing to do and so does not make.</summary>
+        internal void CountMaintenance() => _maintenance.Increment();
+
         /// <summary>Adds write-backs made outside <see cref="Maintain"/> (a bounce copy evicting a dirty edge line).</summary>
         internal void CountWriteBacks(long lines) => Interlocked.Add(ref _writeBacks, lines);
 

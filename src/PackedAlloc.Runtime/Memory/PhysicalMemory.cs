@@ -182,6 +182,22 @@ namespace PackedAlloc.Runtime.Memory
 
         // ---------------------------------------------------------------- bounce copies (swiotlb)
 
+        /// <summary>The CPU's memcpy by physical addresses, through its cache on both sides (the long way).</summary>
+        public void CpuCopy(ulong from, ulong to, int length)
+        {
+            if (length <= 0) return;
+            byte[] buf = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+            try
+            {
+                CpuRead(from, buf.AsSpan(0, length));
+                CpuWrite(to, buf.AsSpan(0, length));
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buf);
+            }
+        }
+
         /// <summary>
         /// The CPU's memcpy into a bounce buffer: <paramref name="from"/> is read through the cache, and the copy
         /// reaches RAM at <paramref name="to"/> with the destination's lines left out of the cache. That is what
