@@ -29,6 +29,49 @@ class Driver
     }
 }", Verify.Sleep());
 
+        /// <summary>
+        /// A limit (PA0004.md, "What it does not follow"): inside a loop, a lock taken and released under the same
+        /// condition is not correlated, and a sleeping call later in the loop is reported though no iteration reaches
+        /// it holding the lock. Taking and releasing the lock in one branch is followed. Found on the repository's own
+        /// comparison workload (samples/PackedAlloc.Demo/Designs).
+        /// </summary>
+        [Fact]
+        public Task LockAndUnlockUnderTheSameCondition_AreNotCorrelated_AFalseWarning() =>
+            Verify.AtomicAnalyzer(@"
+class Driver
+{
+    private readonly Spinlock _lock = new Spinlock();
+
+    void Correlated(bool[] atomic, Device dev, DmaAddr[] addrs)
+    {
+        for (int i = 0; i < addrs.Length; i++)
+        {
+            if (atomic[i]) spin_lock(_lock);
+            dma_unmap_single(dev, addrs[i], 64, DMA_FROM_DEVICE);
+            if (atomic[i]) spin_unlock(_lock);
+            KernelPtr next = {|#0:kmalloc(64, GFP_KERNEL)|};
+        }
+    }
+
+    void OneBranch(bool[] atomic, Device dev, DmaAddr[] addrs)
+    {
+        for (int i = 0; i < addrs.Length; i++)
+        {
+            if (atomic[i])
+            {
+                spin_lock(_lock);
+                dma_unmap_single(dev, addrs[i], 64, DMA_FROM_DEVICE);
+                spin_unlock(_lock);
+            }
+            else
+            {
+                dma_unmap_single(dev, addrs[i], 64, DMA_FROM_DEVICE);
+            }
+            KernelPtr next = kmalloc(64, GFP_KERNEL);
+        }
+    }
+}", Verify.Sleep());
+
         [Theory]
         [InlineData("kzalloc(64, GFP_KERNEL)", true)]
         [InlineData("kcalloc(4, 16, GFP_NOIO)", true)]
