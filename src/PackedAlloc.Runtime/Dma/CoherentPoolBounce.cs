@@ -23,7 +23,6 @@ namespace PackedAlloc.Runtime.Dma
         // pool's at all is asked of the pool's chunk ranges first (as dma_free_from_pool asks gen_pool_has_addr), so
         // an address that is nobody's never reaches this map.
         private readonly ConcurrentDictionary<ulong, (ulong Orig, int Size, long Bytes)> _live = new ConcurrentDictionary<ulong, (ulong, int, long)>();
-        private long _inUse;
 
         public CoherentPoolBounce(Machine machine) : base(machine)
         {
@@ -60,7 +59,7 @@ namespace PackedAlloc.Runtime.Dma
             }
             long bytes = (long)_pool.Granule << order;
             _live[bounce] = (phys, size, bytes);
-            NotePeak(Interlocked.Add(ref _inUse, bytes));
+            AddInUse(bytes);
             if (_pool.AvailBytes * 4 <= _pool.SizeBytes) ScheduleGrowth();
             // Always copied in, whatever the direction, as swiotlb does: the device never sees an earlier user's bytes.
             Machine.Memory.CpuCopyToUncachedLines(phys, bounce, size);
@@ -77,7 +76,7 @@ namespace PackedAlloc.Runtime.Dma
             }
             if ((attrs & DmaAttrs.DMA_ATTR_SKIP_CPU_SYNC) == 0 && (dir == DmaDirection.DMA_FROM_DEVICE || dir == DmaDirection.DMA_BIDIRECTIONAL))
                 Machine.Memory.CpuCopyFromUncachedLines(addr, b.Orig, Math.Min(size, b.Size));
-            Interlocked.Add(ref _inUse, -b.Bytes);
+            AddInUse(-b.Bytes);
             _pool.Free(addr);
             return true;
         }
@@ -125,7 +124,7 @@ namespace PackedAlloc.Runtime.Dma
         }
 
         public override BounceStatistics Statistics() =>
-            new BounceStatistics(Design, _pool.SizeBytes, Volatile.Read(ref _inUse), PeakInUse, BounceCount.Value, 0, FailureCount.Value, _growths.Value);
+            new BounceStatistics(Design, _pool.SizeBytes, InUse, PeakInUse, BounceCount.Value, 0, FailureCount.Value, _growths.Value);
 
         public override List<string> Validate()
         {
@@ -137,7 +136,7 @@ namespace PackedAlloc.Runtime.Dma
                 if (allocs[i - 1].Start + (ulong)allocs[i - 1].Bytes > allocs[i].Start) problems.Add($"bounce buffers at 0x{allocs[i - 1].Start:x} and 0x{allocs[i].Start:x} overlap");
             long inUse = 0;
             foreach (var b in _live.Values) inUse += b.Bytes;
-            if (inUse != Volatile.Read(ref _inUse)) problems.Add($"{inUse} bytes in live bounces but {Volatile.Read(ref _inUse)} counted");
+            CheckInUse(inUse, problems);
             return problems;
         }
     }

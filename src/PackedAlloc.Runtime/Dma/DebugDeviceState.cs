@@ -50,10 +50,10 @@ namespace PackedAlloc.Runtime.Dma
         }
 
         /// <summary>
-        /// Drops an entry; kept for the next mapping when <paramref name="recycle"/> (a driver maps and unmaps all the
-        /// time, and an entry and a list per mapping were its garbage). Caller holds <see cref="Lock"/>.
+        /// Drops an entry and keeps it for a later mapping (a driver maps and unmaps all the time, and an entry and a list
+        /// per mapping were its garbage). Caller holds <see cref="Lock"/>.
         /// </summary>
-        public void Remove(DebugEntry e, bool recycle)
+        public void Remove(DebugEntry e)
         {
             if (!ByAddr.TryGetValue(e.DevAddr, out var list) || !list.Remove(e)) return;
             if (list.Count == 0)
@@ -64,7 +64,7 @@ namespace PackedAlloc.Runtime.Dma
             (ulong first, ulong last) = Pages(e);
             for (ulong page = first; page <= last; page++) _pages[page % PageSlots]--;
             Volatile.Write(ref _live, _live - 1);
-            if (recycle && _spareEntries.Count < MaxSpare) _spareEntries.Push(e);
+            if (_spareEntries.Count < MaxSpare) _spareEntries.Push(e);
         }
 
         /// <summary>

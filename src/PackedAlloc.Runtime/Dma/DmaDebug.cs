@@ -196,11 +196,11 @@ namespace PackedAlloc.Runtime.Dma
 
         private ulong FirstLine(ulong paddr) => paddr >> _machine.Memory.LineShift;
 
-        /// <summary>Drops an entry; recycled unless a report made after the lock is released still reads it. Caller holds its device's lock.</summary>
-        private void RemoveLocked(DebugDeviceState entries, DebugEntry e, bool recycle = true)
+        /// <summary>Drops an entry (its device keeps it for a later mapping). Caller holds its device's lock.</summary>
+        private void RemoveLocked(DebugDeviceState entries, DebugEntry e)
         {
             if (e.TracksCachelines) _activeLines.Decrement(FirstLine(e.Paddr));
-            entries.Remove(e, recycle);
+            entries.Remove(e);
         }
 
         // ------------------------------------------------------------------ dma_mapping_error
@@ -448,7 +448,7 @@ namespace PackedAlloc.Runtime.Dma
                     details = $"[device address=0x{first.DevAddr:x16}] [size={first.Size} bytes] [mapped with {DirName(first.Dir)}] [mapped as {TypeName(first.Type)}]";
                     mappedAt = first.MappedAt;
                 }
-                foreach (DebugEntry e in leaked) RemoveLocked(entries, e, recycle: false);
+                foreach (DebugEntry e in leaked) RemoveLocked(entries, e);
             }
             if (count == 0) return;
             Err(dev, $"device driver has pending DMA allocations while released from device [count={count}]\nOne of leaked entries details: {details}", mappedAt, RuleMappingLifetime);

@@ -11,6 +11,7 @@ namespace PackedAlloc.Runtime.Dma
     /// </summary>
     internal abstract class KmallocBouncer
     {
+        private long _inUse;
         private long _peakInUse;
 
         protected KmallocBouncer(Machine machine) => Machine = machine;
@@ -48,14 +49,19 @@ namespace PackedAlloc.Runtime.Dma
         /// <summary>The design's own consistency problems (none when empty): for tests after a run.</summary>
         public virtual List<string> Validate() => new List<string>();
 
-        /// <summary>Raises the recorded peak to <paramref name="inUse"/> if higher.</summary>
-        protected void NotePeak(long inUse)
-        {
-            long peak;
-            while (inUse > (peak = Volatile.Read(ref _peakInUse)) && Interlocked.CompareExchange(ref _peakInUse, inUse, peak) != peak) { }
-        }
+        /// <summary>Bounce memory live mappings hold now, and the most they held at once.</summary>
+        protected long InUse => Volatile.Read(ref _inUse);
 
         protected long PeakInUse => Volatile.Read(ref _peakInUse);
+
+        /// <summary>A bounce buffer of <paramref name="bytes"/> taken (positive) or given back (negative).</summary>
+        protected void AddInUse(long bytes) => AtomicMax.Raise(ref _peakInUse, Interlocked.Add(ref _inUse, bytes));
+
+        /// <summary>Reports an in-use count that disagrees with the bytes of the live bounces (<paramref name="liveBytes"/>).</summary>
+        protected void CheckInUse(long liveBytes, List<string> problems)
+        {
+            if (liveBytes != InUse) problems.Add($"{liveBytes} bytes in live bounces but {InUse} counted");
+        }
 
         public static KmallocBouncer Create(Machine machine) => machine.Options.BounceDesign switch
         {

@@ -29,7 +29,6 @@ namespace PackedAlloc.Runtime.Dma
         // unmap's lookup is its removal, which takes the lock of one bucket of the map (only a mapping hashed to the same
         // bucket at the same moment waits).
         private readonly ConcurrentDictionary<ulong, Bounced> _live = new ConcurrentDictionary<ulong, Bounced>();
-        private long _inUse;
 
         private sealed record Bounced(ulong Orig, int Size, BounceCache? Class, KernelPtr Object, long Bytes);
 
@@ -103,7 +102,7 @@ namespace PackedAlloc.Runtime.Dma
             }
             long bytes = cls?.Size ?? Machine.Slab.Ksize(obj);
             _live[bounce] = new Bounced(phys, size, cls, obj, bytes);
-            NotePeak(Interlocked.Add(ref _inUse, bytes));
+            AddInUse(bytes);
             // Copied in whatever the direction (the device never sees an earlier user's bytes), then made visible to
             // the device as a direct mapping of the object would be.
             CopyByCpu(phys, bounce, size);
@@ -120,7 +119,7 @@ namespace PackedAlloc.Runtime.Dma
                 if (!dev.IsCoherent) Machine.Memory.Cache.Invalidate(addr, len);
                 CopyByCpu(addr, b.Orig, len);
             }
-            Interlocked.Add(ref _inUse, -b.Bytes);
+            AddInUse(-b.Bytes);
             Release(b.Class, b.Object);
             return true;
         }
@@ -209,7 +208,7 @@ namespace PackedAlloc.Runtime.Dma
             long reserved = 0;
             foreach (BounceCache c in _classes)
                 lock (c.Lock) reserved += (long)c.Reserve.Count * c.Size;
-            return new BounceStatistics(Design, reserved, Volatile.Read(ref _inUse), PeakInUse, BounceCount.Value, FallbackCount.Value, FailureCount.Value, _refills.Value);
+            return new BounceStatistics(Design, reserved, InUse, PeakInUse, BounceCount.Value, FallbackCount.Value, FailureCount.Value, _refills.Value);
         }
 
         public override List<string> Validate()
@@ -226,7 +225,7 @@ namespace PackedAlloc.Runtime.Dma
                     }
             long inUse = 0;
             foreach (var b in _live.Values) inUse += b.Bytes;
-            if (inUse != Volatile.Read(ref _inUse)) problems.Add($"{inUse} bytes in live bounces but {Volatile.Read(ref _inUse)} counted");
+            CheckInUse(inUse, problems);
             return problems;
         }
     }

@@ -38,7 +38,7 @@ namespace PackedAlloc.Runtime.Dma
         // two threads from mapping faster than one.
         private int _defaultNslabs;
         private int _defaultNareas;
-        private int _highWater;
+        private long _highWater;
         private long _grownPools;
         private long _transientCreated;
 
@@ -59,8 +59,7 @@ namespace PackedAlloc.Runtime.Dma
             get
             {
                 int n = 0;
-                foreach (SwiotlbPool p in Volatile.Read(ref _pools))
-                    foreach (SwiotlbArea a in p.Areas) n += Volatile.Read(ref a.Used);
+                foreach (SwiotlbPool p in Volatile.Read(ref _pools)) n += p.Used;
                 return n;
             }
         }
@@ -69,7 +68,7 @@ namespace PackedAlloc.Runtime.Dma
         /// Highest <see cref="UsedSlots"/> seen (<c>io_tlb_used_hiwater</c>), sampled whenever an area reaches a new peak
         /// of its own: a lower bound of the true peak when areas fill and drain in turn, or under concurrency.
         /// </summary>
-        public int HighWater => Volatile.Read(ref _highWater);
+        public int HighWater => (int)Volatile.Read(ref _highWater);
 
         /// <summary>Pools currently present, transient ones included.</summary>
         public int PoolCount => Volatile.Read(ref _pools).Length;
@@ -216,12 +215,7 @@ namespace PackedAlloc.Runtime.Dma
         /// reading the other areas' counts on every mapping pulled the host cache line each other CPU was writing,
         /// which kept two threads from mapping faster than one.
         /// </summary>
-        private void NoteHighWater()
-        {
-            int used = UsedSlots;
-            int hw;
-            while (used > (hw = Volatile.Read(ref _highWater)) && Interlocked.CompareExchange(ref _highWater, used, hw) != hw) { }
-        }
+        private void NoteHighWater() => AtomicMax.Raise(ref _highWater, UsedSlots);
 
         private (SwiotlbPool, int)? FindSlots(Device dev, ulong orig, int allocSize, int nslots, int mappingSize, int offset)
         {

@@ -79,6 +79,7 @@ namespace PackedAlloc.Runtime.Dma
 
         public SwiotlbArea AreaOf(int index) => Areas[index / AreaNslabs];
 
+        /// <summary>Slots in use, the areas' counts read without their locks.</summary>
         public int Used
         {
             get

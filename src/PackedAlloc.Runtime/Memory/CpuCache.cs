@@ -114,7 +114,7 @@ namespace PackedAlloc.Runtime.Memory
                     int first = off >> _mem.LineShift, last = (off + len - 1) >> _mem.LineShift;
                     // Nothing cached in the range (a bounce buffer after its copy, memory the CPU never read): no line
                     // to look at one by one.
-                    if (s.Lines.AsSpan(first, last - first + 1).IndexOfAnyExcept(CacheLineState.Invalid) < 0)
+                    if (!s.AnyLineCached(first, last))
                     {
                         done += len;
                         continue;

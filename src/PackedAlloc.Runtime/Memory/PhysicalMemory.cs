@@ -254,16 +254,14 @@ namespace PackedAlloc.Runtime.Memory
                 Fill(dst, dstOff, len, write: true, overwritten: true);
                 target = dst.Cpu.AsSpan(dstOff, len);
             }
-            if (IsUncached(src, srcOff) || !AnyCached(src, srcOff, len)) src.Ram.AsSpan(srcOff, len).CopyTo(target);
-            else SnoopRead(src, srcOff, len, target);
+            bool anyCached = !IsUncached(src, srcOff) && src.AnyLineCached(srcOff >> LineShift, (srcOff + len - 1) >> LineShift);
+            if (anyCached) SnoopRead(src, srcOff, len, target);
+            else src.Ram.AsSpan(srcOff, len).CopyTo(target);
         }
 
-        /// <summary>Whether any line of [off, off+len) is in the cache. Caller holds the page locks of the range.</summary>
-        private bool AnyCached(Section s, int off, int len)
-        {
-            int first = off >> LineShift, last = (off + len - 1) >> LineShift;
-            return s.Lines.AsSpan(first, last - first + 1).IndexOfAnyExcept(CacheLineState.Invalid) >= 0;
-        }
+        /// <summary>Whether [off, off+len) covers only part of <paramref name="line"/> (its first or last line, cut off mid-line).</summary>
+        private bool PartlyCovered(int line, int off, int len) =>
+            (line == off >> LineShift && (off & (LineSize - 1)) != 0) || (line == (off + len - 1) >> LineShift && ((off + len) & (LineSize - 1)) != 0);
 
         /// <summary>
         /// Evicts the lines of [off, off+len) before RAM there is overwritten. A cached line the range only partly
@@ -274,14 +272,12 @@ namespace PackedAlloc.Runtime.Memory
         /// </summary>
         private void EvictForOverwrite(Section s, int off, int len)
         {
-            if (!AnyCached(s, off, len)) return;
             int first = off >> LineShift, last = (off + len - 1) >> LineShift;
-            int lineMask = LineSize - 1;
+            if (!s.AnyLineCached(first, last)) return;
             long writtenBack = 0;
             for (int line = first; line <= last; line++)
             {
-                bool partial = (line == first && (off & lineMask) != 0) || (line == last && ((off + len) & lineMask) != 0);
-                if (partial && s.Lines[line] != CacheLineState.Invalid)
+                if (s.Lines[line] != CacheLineState.Invalid && PartlyCovered(line, off, len))
                 {
                     Buffer.BlockCopy(s.Cpu, line << LineShift, s.Ram, line << LineShift, LineSize);
                     writtenBack++;
@@ -333,12 +329,9 @@ namespace PackedAlloc.Runtime.Memory
             if (overwritten)
             {
                 // Only a partly covered first or last line needs its old bytes; the lines between are all new.
-                int lineMask = LineSize - 1;
-                int keepFirst = (off & lineMask) != 0 ? first : -1;
-                int keepLast = ((off + len) & lineMask) != 0 ? last : -1;
                 for (int line = first; line <= last; line++)
                 {
-                    if (s.Lines[line] == CacheLineState.Invalid && (line == keepFirst || line == keepLast))
+                    if (s.Lines[line] == CacheLineState.Invalid && PartlyCovered(line, off, len))
                         Buffer.BlockCopy(s.Ram, line << LineShift, s.Cpu, line << LineShift, LineSize);
                     if (s.Lines[line] != CacheLineState.Dirty) s.Lines[line] = CacheLineState.Dirty;
                 }

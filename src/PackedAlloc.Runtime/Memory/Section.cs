@@ -98,8 +98,8 @@ namespace PackedAlloc.Runtime.Memory
         /// <summary>
         /// A page's lock: a spin lock (held for a copy of at most a few pages, and taken many times per DMA call:
         /// a 64 KiB mapping takes 16 at each step, where a <see cref="System.Threading.Lock"/> per page cost a
-        /// microsecond), padded to two host cache lines (the adjacent-line prefetcher pairs them), so two threads locking neighbouring pages do not
-        /// bounce one line between them.
+        /// microsecond), padded to two host cache lines (the adjacent-line prefetcher pairs them), so two threads
+        /// locking neighbouring pages do not bounce one line between them.
         /// </summary>
         [StructLayout(LayoutKind.Explicit, Size = 128)]
         internal struct PageLock
@@ -131,6 +131,10 @@ namespace PackedAlloc.Runtime.Memory
                 for (int page = _firstTo; page >= _firstFrom; page--) _first[page].Lock.Exit(useMemoryBarrier: false);
             }
         }
+
+        /// <summary>Whether any of lines <paramref name="firstLine"/>..<paramref name="lastLine"/> is in the cache, in one vectorised look. Caller holds their pages' locks.</summary>
+        public bool AnyLineCached(int firstLine, int lastLine) =>
+            Lines.AsSpan(firstLine, lastLine - firstLine + 1).IndexOfAnyExcept(CacheLineState.Invalid) >= 0;
 
         public byte[] Ram => _ram ?? EnsureData()._ram!;
 
